@@ -1,0 +1,77 @@
+// The non-server commands: build-image and doctor. They talk to a person, so they print to stdout.
+import { constants } from "node:fs";
+import { access, mkdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "./config.ts";
+import { isToolError } from "./core/errors.ts";
+import { buildAgentImage, imageUpToDate } from "./core/image.ts";
+import { logger } from "./core/log.ts";
+import { createDockerRuntime } from "./core/runtime/docker.ts";
+import type { Config } from "./core/types.ts";
+
+const say = (line: string) => process.stdout.write(line + "\n");
+
+export async function runBuildImage(config: Config, cmd: Extract<Command, { kind: "build-image" }>): Promise<void> {
+  const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
+  const tag = cmd.tag ?? config.image;
+  const started = Date.now();
+  try {
+    await runtime.ping();
+    await buildAgentImage(runtime, { tag, baseImage: cmd.base, caCertFile: cmd.caCert, log: (l) => process.stderr.write(l.endsWith("\n") ? l : l + "\n") });
+  } catch (e) {
+    process.stderr.write(`swarm-mcp: ${isToolError(e) ? e.message : (e as Error).message}\n`);
+    process.exit(1);
+  }
+  say(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+interface Check {
+  name: string;
+  ok: boolean | "warn";
+  detail: string;
+}
+
+export async function runDoctor(config: Config): Promise<void> {
+  const checks: Check[] = [];
+  const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
+  let engine = false;
+  try {
+    await runtime.ping();
+    engine = true;
+    checks.push({ name: "docker engine", ok: true, detail: `reachable at ${runtime.endpoint}` });
+  } catch (e) {
+    checks.push({ name: "docker engine", ok: false, detail: isToolError(e) ? e.message : String(e) });
+  }
+  if (engine) {
+    const present = await runtime.imageExists(config.image);
+    const fresh = present && (await imageUpToDate(runtime, config.image).catch(() => false));
+    checks.push({
+      name: "agent image",
+      ok: present ? (fresh || config.env.SWARM_IMAGE ? true : "warn") : "warn",
+      detail: present ? `${config.image} present${fresh ? "" : config.env.SWARM_IMAGE ? "" : " (built from an older Dockerfile: run swarm-mcp build-image)"}` : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
+    });
+  }
+  const env = config.env;
+  const creds = [
+    env.ANTHROPIC_API_KEY && "ANTHROPIC_API_KEY",
+    env.CLAUDE_CODE_OAUTH_TOKEN && "CLAUDE_CODE_OAUTH_TOKEN",
+    env.ANTHROPIC_AUTH_TOKEN && "ANTHROPIC_AUTH_TOKEN",
+  ].filter(Boolean);
+  const credFile = env.HOME ? join(env.HOME, ".claude", ".credentials.json") : "";
+  const hasFile = credFile ? await stat(credFile).then(() => true, () => false) : false;
+  checks.push({
+    name: "credentials",
+    ok: creds.length || hasFile ? true : false,
+    detail: creds.length ? `from the environment: ${creds.join(", ")}${env.ANTHROPIC_BASE_URL ? ` (base URL ${env.ANTHROPIC_BASE_URL})` : ""}` : hasFile ? `from ${credFile}` : "none: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, or run `claude login` on this machine",
+  });
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    await access(config.dataDir, constants.W_OK);
+    const mode = (await stat(config.dataDir)).mode & 0o777;
+    checks.push({ name: "data dir", ok: mode === 0o700 ? true : "warn", detail: `${config.dataDir} (mode ${mode.toString(8)}${mode === 0o700 ? "" : `: run chmod 700 ${config.dataDir}`})` });
+  } catch (e) {
+    checks.push({ name: "data dir", ok: false, detail: `${config.dataDir} is not writable: ${(e as Error).message}; set SWARM_DATA_DIR` });
+  }
+  for (const c of checks) say(`${c.ok === true ? "ok  " : c.ok === "warn" ? "warn" : "FAIL"}  ${c.name.padEnd(14)} ${c.detail}`);
+  if (checks.some((c) => c.ok === false)) process.exit(1);
+}

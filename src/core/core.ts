@@ -1,0 +1,122 @@
+// Builds the Core object handed to plugins, loads the manifest's plugins into the tool table, and
+// owns shutdown (stop every container this instance started) and the start-up reaper.
+import * as v from "valibot";
+import { fail, isToolError } from "./errors.ts";
+import { buildAgentImage, createImageEnsurer } from "./image.ts";
+import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
+import { logger } from "./log.ts";
+import { createPools, poolCapacityFromEnv } from "./pools.ts";
+import { createRefStore } from "./refs.ts";
+import { ToolRegistry } from "./registry.ts";
+import { createRuns } from "./runs.ts";
+import { createSandboxes, sandboxFields } from "./sandbox.ts";
+import { createSpawn } from "./spawn.ts";
+import { hostname, pidAlive } from "./runtime/platform.ts";
+import type { AgentDriver, Config, ContainerRuntime, Core, Plugin, PluginFactory } from "./types.ts";
+
+export interface CoreOptions {
+  /** Inject a runtime (tests use a fake); default: Docker through docker-modem, created lazily. */
+  runtime?: ContainerRuntime;
+  /** Replace image handling (tests with a fake runtime skip image builds). */
+  ensureImage?: Core["ensureImage"];
+}
+
+export interface CoreHandle {
+  core: Core;
+  registry: ToolRegistry;
+  plugins: Plugin[];
+  load(manifest: Manifest, builtins: Record<string, PluginFactory>): Promise<void>;
+  /** Remove containers left behind by dead earlier instances on this host; returns how many. */
+  reap(): Promise<number>;
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreHandle> {
+  const log = logger("core");
+  const refs = await createRefStore(config.dataDir);
+  const pools = createPools({ maxConcurrent: config.maxConcurrent, queueTimeoutS: config.queueTimeoutS, capacity: poolCapacityFromEnv(config.env) });
+  const runs = createRuns(refs, logger("runs"));
+  const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
+  const drivers = new Map<string, AgentDriver>();
+  const registry = new ToolRegistry();
+  const plugins: Plugin[] = [];
+  const live = new Set<AbortController>();
+
+  let runtimePromise: Promise<ContainerRuntime> | undefined;
+  const runtime = () => {
+    if (opts.runtime) return Promise.resolve(opts.runtime);
+    runtimePromise ??= import("./runtime/docker.ts").then((m) => m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") }));
+    return runtimePromise;
+  };
+  const ensurer = createImageEnsurer(runtime, { defaultTag: config.image, version: config.version, log: logger("image") });
+  const ensureImage = opts.ensureImage ?? ((tag: string) => ensurer.ensure(tag));
+
+  const driver = (name: string) => {
+    const d = drivers.get(name);
+    if (!d) fail("INVALID_INPUT", `Cannot use agent "${name}": no such driver; available: ${[...drivers.keys()].join(", ") || "none (check the manifest)"}`);
+    return d;
+  };
+
+  const core: Core = {
+    v,
+    sandboxFields,
+    config,
+    refs,
+    pools,
+    runs,
+    sandboxes,
+    runtime,
+    ensureImage,
+    driver,
+    spawn: createSpawn({ config, refs, pools, runtime, ensureImage, driver, log: logger("spawn"), live }),
+    fail,
+    logger,
+  };
+
+  return {
+    core,
+    registry,
+    plugins,
+    async load(manifest, builtins) {
+      for (const { entry, plugin } of await loadPlugins(manifest, builtins, core)) {
+        try {
+          for (const t of plugin.tools ?? []) registry.add(plugin.name, t);
+        } catch (e) {
+          throw new StartupError(`Cannot load plugin "${entry}": ${(e as Error).message}`);
+        }
+        for (const a of plugin.agents ?? []) {
+          if (drivers.has(a.name)) throw new StartupError(`Cannot load plugin "${entry}": agent driver "${a.name}" is already provided`);
+          drivers.set(a.name, a);
+        }
+        plugins.push(plugin);
+      }
+    },
+    async reap() {
+      const rt = await runtime();
+      const here = hostname();
+      let n = 0;
+      for (const c of await rt.listOwned()) {
+        const l = c.labels;
+        const dead = l["swarm-mcp.host"] === here && l["swarm-mcp.owner"] !== config.instanceId && !pidAlive(Number(l["swarm-mcp.pid"]));
+        if (!dead) continue; // another live instance's, or another host's: never ours to touch
+        await rt.remove(c.id).then(() => n++, (e) => log.warn(`cannot remove leftover container ${c.id.slice(0, 12)}: ${e}`));
+      }
+      if (n) log.info(`removed ${n} container(s) left by a dead earlier instance`);
+      return n;
+    },
+    async shutdown(reason) {
+      log.info(`shutting down: ${reason}`);
+      for (const c of live) c.abort(new DOMException(reason, "AbortError"));
+      await Promise.race([runs.abortAll(reason), new Promise((r) => setTimeout(r, 5000))]);
+      if (runtimePromise || opts.runtime) {
+        const rt = await runtime().catch(() => null);
+        await rt?.removeByLabels({ "swarm-mcp.owner": config.instanceId }).catch((e) => {
+          if (!isToolError(e)) log.warn(`cannot remove containers at shutdown: ${e}`);
+        });
+      }
+      for (const p of plugins) await Promise.resolve(p.dispose?.()).catch(() => {});
+    },
+  };
+}
+
+export { buildAgentImage };

@@ -1,0 +1,221 @@
+// RefStore: ref ids, the on-disk layout under the data dir, provenance, and server-held stamps.
+// Every path is derived from ids that passed validation; caller text is never joined into a path.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fail } from "./errors.ts";
+import type { AgentOutcome, AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
+
+export const RUN_ID = /^[0-9a-f]{12}$/;
+export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_REF_INPUT = 4096;
+
+/** Validate an agent id chosen by a tool (not by a caller): a programming error otherwise. */
+export function checkAgentId(id: string): string {
+  if (!AGENT_ID.test(id) || id === "." || id === "..") throw new RangeError(`Invalid agent id "${id}"`);
+  return id;
+}
+
+export function parseRefId(input: unknown): { run_id: string; agent_id: string } {
+  let value = input;
+  if (typeof value === "string" && value.length > MAX_REF_INPUT) {
+    fail("INVALID_INPUT", `Cannot read ref: the value is ${value.length} characters long; pass the "ref" field of a result, like "a1b2c3d4e5f6/agent-0"`);
+  }
+  if (typeof value === "string" && value.trim().startsWith("{")) {
+    const text: string = value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      fail("INVALID_INPUT", `Cannot read ref ${JSON.stringify(text.slice(0, 80))}: it is not valid JSON; pass a ref id like "a1b2c3d4e5f6/agent-0"`);
+    }
+  }
+  if (value && typeof value === "object" && "ref" in value) value = (value as { ref: unknown }).ref;
+  if (typeof value !== "string") {
+    fail("INVALID_INPUT", `Cannot read ref: expected a string like "a1b2c3d4e5f6/agent-0" or an object with a "ref" field, got ${typeof value}`);
+  }
+  const m = /^([^/]*)\/([^/]*)$/.exec(value.trim());
+  if (!m || !RUN_ID.test(m[1]!) || !AGENT_ID.test(m[2]!) || m[2] === "." || m[2] === "..") {
+    fail("INVALID_INPUT", `Cannot read ref ${JSON.stringify(value.slice(0, 100))}: a ref is "<12 hex run id>/<agent id>", like "a1b2c3d4e5f6/agent-0"; copy it from a tool result`);
+  }
+  return { run_id: m[1]!, agent_id: m[2]! };
+}
+
+/** sha256 of a file's bytes, streamed so large outputs never sit in memory. */
+export async function hashFile(path: string): Promise<{ hash: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Uint8Array);
+    size += (chunk as Uint8Array).length;
+  }
+  return { hash: h.digest("hex"), size };
+}
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** Open (creating 0700) the data dir and its stamp key, kept outside every run dir. */
+export async function createRefStore(root: string): Promise<RefStore> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  const keyDir = join(root, ".keys");
+  await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  const keyFile = join(keyDir, "stamps.key");
+  let key: Buffer;
+  try {
+    key = await readFile(keyFile);
+  } catch {
+    key = randomBytes(32);
+    await writeFile(keyFile, key, { mode: 0o600, flag: "wx" }).catch(async () => {
+      key = await readFile(keyFile); // another instance made it first
+    });
+  }
+  const sign = (ref: string, stamps: Record<string, Json>) =>
+    createHmac("sha256", key).update(ref + "\n" + JSON.stringify(stamps)).digest("hex");
+
+  const runDir = (runId: string) => {
+    if (!RUN_ID.test(runId)) fail("INVALID_INPUT", `Cannot use run id "${runId.slice(0, 40)}": a run id is 12 lowercase hex characters`);
+    return join(root, runId);
+  };
+  const paths = (runId: string, agentId: string): AgentPaths => {
+    const dir = join(runDir(runId), checkAgentId(agentId));
+    return {
+      dir,
+      home: join(dir, "home"),
+      workspace: join(dir, "workspace"),
+      out: join(dir, "out"),
+      stream: join(dir, "stream.jsonl"),
+      stderr: join(dir, "stderr.log"),
+      prompt: join(dir, "prompt.txt"),
+    };
+  };
+  const resultPath = (runId: string, agentId: string) => join(paths(runId, agentId).dir, "result.json");
+
+  async function get(input: unknown): Promise<RefRecord> {
+    const { run_id, agent_id } = parseRefId(input);
+    let raw: string;
+    try {
+      raw = await readFile(resultPath(run_id, agent_id), "utf8");
+    } catch {
+      fail("NOT_FOUND", `Cannot find ref "${run_id}/${agent_id}": no result is stored under that id; check the id, or call status/wait if its run is still going`);
+    }
+    return JSON.parse(raw) as RefRecord;
+  }
+
+  function verifiedStamps(rec: RefRecord): Record<string, Json> {
+    const s = rec.stamps ?? {};
+    if (Object.keys(s).length === 0) return {};
+    const sig = (rec as RefRecord & { stamps_sig?: string }).stamps_sig ?? "";
+    const want = sign(rec.ref, s);
+    const ok = sig.length === want.length && timingSafeEqual(Buffer.from(sig), Buffer.from(want));
+    return ok ? s : {}; // a tampered file loses its stamps: guards then fail closed
+  }
+
+  function wire(rec: RefRecord): Ref {
+    const stamps = verifiedStamps(rec);
+    const out: Ref = {
+      ref: rec.ref, run_id: rec.run_id, agent_id: rec.agent_id, status: rec.status, exit_code: rec.exit_code,
+      error: rec.error && rec.error.length > 400 ? rec.error.slice(0, 400) + "…" : rec.error,
+      cost_usd: rec.cost_usd, duration_seconds: rec.duration_seconds, model: rec.model,
+      session_id: rec.session_id, num_turns: rec.num_turns, size: rec.size, content_hash: rec.content_hash,
+      parents: rec.parents,
+    };
+    if (Object.keys(stamps).length) out.stamps = stamps;
+    return out;
+  }
+
+  async function save(rec: RefRecord): Promise<void> {
+    rec.stamps ??= {};
+    (rec as RefRecord & { stamps_sig?: string }).stamps_sig = sign(rec.ref, rec.stamps);
+    await writeAtomic(resultPath(rec.run_id, rec.agent_id), JSON.stringify(rec, null, 2));
+  }
+
+  const textPath = (rec: RefRecord) => (rec.text_file ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file) : null);
+
+  return {
+    root,
+    newRunId: () => randomBytes(6).toString("hex"),
+    parse: parseRefId,
+    runDir,
+    paths,
+    async create(runId, agentId) {
+      const p = paths(runId, agentId);
+      await mkdir(runDir(runId), { recursive: true, mode: 0o700 });
+      try {
+        await mkdir(p.dir, { mode: 0o700 });
+      } catch {
+        fail("CONFLICT", `Cannot create agent "${runId}/${agentId}": it exists already; use a new agent id`);
+      }
+      for (const d of [p.home, p.workspace, p.out]) await mkdir(d, { mode: 0o700 });
+      return p;
+    },
+    async finish(runId, agentId, o) {
+      const p = paths(runId, agentId);
+      let textFile: string | null = o.text_file ?? null;
+      if (o.text !== undefined && textFile === null) {
+        textFile = "text.md";
+        await writeFile(join(p.dir, textFile), o.text, { mode: 0o600 });
+      }
+      if (textFile !== null && !AGENT_ID.test(textFile)) throw new RangeError(`Invalid text file "${textFile}"`);
+      let hash: string | null = null;
+      let size = 0;
+      if (textFile !== null && (await exists(join(p.dir, textFile)))) {
+        const h = await hashFile(join(p.dir, textFile));
+        size = h.size;
+        hash = size > 0 ? h.hash.slice(0, 16) : null;
+      }
+      const rec: RefRecord = {
+        ref: `${runId}/${agentId}`, run_id: runId, agent_id: agentId, status: o.status, exit_code: o.exit_code,
+        error: o.error, cost_usd: o.cost_usd ?? null, duration_seconds: Math.round(o.duration_seconds * 100) / 100,
+        model: o.model ?? null, session_id: o.session_id ?? null, num_turns: o.num_turns ?? null, size,
+        content_hash: hash, parents: o.parents ?? [], created_at: new Date().toISOString(), text_file: textFile,
+        container_id: o.container_id ?? null, usage: o.usage, structured_output: o.structured_output,
+        stamps: {},
+      };
+      if (o.cost_usd != null) rec.stamps = { cost: { usd: o.cost_usd } };
+      await save(rec);
+      return wire(rec);
+    },
+    get,
+    wire,
+    textPath,
+    async readText(input, maxBytes = 64 * 1024 * 1024) {
+      const rec = await get(input);
+      const path = textPath(rec);
+      if (!path || !(await exists(path))) return "";
+      if (rec.size > maxBytes) {
+        fail("TOO_LARGE", `Cannot read ref "${rec.ref}" inline: its output is ${rec.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`);
+      }
+      return readFile(path, "utf8");
+    },
+    async stamp(input, key, value) {
+      const rec = await get(input);
+      rec.stamps = { ...verifiedStamps(rec), [key]: value };
+      await save(rec);
+      return wire(rec);
+    },
+    async stamps(input) {
+      return verifiedStamps(await get(input));
+    },
+    async rewriteText(input, text, fileName) {
+      const rec = await get(input);
+      if (!AGENT_ID.test(fileName)) throw new RangeError(`Invalid text file "${fileName}"`);
+      const dir = paths(rec.run_id, rec.agent_id).dir;
+      await writeAtomic(join(dir, fileName), text);
+      rec.text_file = fileName;
+      rec.stamps = verifiedStamps(rec);
+      await save(rec);
+      return rec;
+    },
+  };
+}
+
+export type { AgentOutcome };

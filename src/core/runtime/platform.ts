@@ -1,0 +1,60 @@
+// The only place that asks which runtime we are on (Bun, Deno, Node) or touches process identity.
+import { hostname as osHostname } from "node:os";
+
+declare const Bun: { version: string } | undefined;
+declare const Deno: { version: { deno: string } } | undefined;
+
+export function runtimeKey(): "bun" | "deno" | "node" {
+  if (typeof Bun !== "undefined") return "bun";
+  if (typeof Deno !== "undefined") return "deno";
+  return "node";
+}
+
+/** uid:gid of this process, so files agents write to mounts belong to the caller. */
+export function callerIds(): { uid: number; gid: number } {
+  const uid = typeof process.getuid === "function" ? process.getuid() : 1000;
+  const gid = typeof process.getgid === "function" ? process.getgid() : 1000;
+  return { uid, gid };
+}
+
+export function hostname(): string {
+  try {
+    return osHostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** True when a process with this pid exists on this host (EPERM means it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+/** Serve a fetch handler on Bun, Deno or Node. Idle SSE streams must not be cut (Bun's default is 10 s). */
+export async function serveFetch(fetch: FetchHandler, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const g = globalThis as Record<string, any>;
+  if (runtimeKey() === "bun") {
+    const s = g.Bun.serve({ hostname: host, port, fetch, idleTimeout: 0 });
+    return { port: s.port, close: async () => s.stop(true) };
+  }
+  if (runtimeKey() === "deno") {
+    let bound = port;
+    const s = g.Deno.serve({ hostname: host, port, onListen: (a: { port: number }) => (bound = a.port) }, fetch);
+    await new Promise((r) => setTimeout(r, 0));
+    return { port: s.addr?.port ?? bound, close: () => s.shutdown() };
+  }
+  const { serve } = await import("@hono/node-server");
+  return await new Promise((resolve) => {
+    const s = serve({ fetch, hostname: host, port }, (info) => {
+      resolve({ port: info.port, close: () => new Promise<void>((r) => s.close(() => r())) });
+    });
+  });
+}

@@ -1,0 +1,89 @@
+// A minimal ustar writer for Docker build contexts. The binary must build its agent image without
+// a `tar` executable or a package, and the contexts are a few small files held in memory anyway.
+// Output is deterministic (mtime 0, uid/gid 0) so the same files always give the same bytes.
+
+export interface TarEntry {
+  /** Path inside the archive, "/"-separated. A name ending in "/" is a directory. */
+  name: string;
+  data?: Uint8Array | string;
+  /** Permission bits; default 0o644 for files, 0o755 for directories. */
+  mode?: number;
+}
+
+const BLOCK = 512;
+const enc = new TextEncoder();
+
+export function tar(entries: TarEntry[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const e of entries) {
+    const isDir = e.name.endsWith("/");
+    const data = isDir ? new Uint8Array(0) : typeof e.data === "string" ? enc.encode(e.data) : (e.data ?? new Uint8Array(0));
+    const header = makeHeader(e.name, data.length, e.mode ?? (isDir ? 0o755 : 0o644), isDir);
+    parts.push(header);
+    total += BLOCK;
+    if (data.length > 0) {
+      const padded = Math.ceil(data.length / BLOCK) * BLOCK;
+      const body = new Uint8Array(padded);
+      body.set(data);
+      parts.push(body);
+      total += padded;
+    }
+  }
+  // The end of an archive is two zero blocks.
+  total += 2 * BLOCK;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function makeHeader(path: string, size: number, mode: number, isDir: boolean): Uint8Array {
+  const h = new Uint8Array(BLOCK);
+  const { name, prefix } = splitName(path);
+  put(h, 0, 100, name);
+  octal(h, 100, 8, mode & 0o7777);
+  octal(h, 108, 8, 0); // uid
+  octal(h, 116, 8, 0); // gid
+  octal(h, 124, 12, size);
+  octal(h, 136, 12, 0); // mtime: fixed, so the bytes (and Docker's cache) depend on content only
+  h.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+  h[156] = isDir ? 0x35 /* "5" */ : 0x30 /* "0" */;
+  put(h, 257, 6, "ustar\0");
+  put(h, 263, 2, "00");
+  put(h, 265, 32, "root");
+  put(h, 297, 32, "root");
+  put(h, 345, 155, prefix);
+  let sum = 0;
+  for (const b of h) sum += b;
+  const ck = sum.toString(8).padStart(6, "0");
+  put(h, 148, 8, ck + "\0 ");
+  return h;
+}
+
+/** ustar keeps 100 bytes of name plus a 155-byte prefix, split at a "/". */
+function splitName(path: string): { name: string; prefix: string } {
+  const bytes = enc.encode(path).length;
+  if (bytes <= 100) return { name: path, prefix: "" };
+  for (let i = path.length - 1; i > 0; i--) {
+    if (path[i] !== "/") continue;
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (enc.encode(prefix).length <= 155 && enc.encode(name).length <= 100 && name.length > 0) return { name, prefix };
+  }
+  throw new Error(`tar: path too long for ustar: ${path}`);
+}
+
+function put(h: Uint8Array, off: number, len: number, s: string): void {
+  const b = enc.encode(s);
+  if (b.length > len) throw new Error(`tar: field too long: ${s}`);
+  h.set(b, off);
+}
+
+function octal(h: Uint8Array, off: number, len: number, n: number): void {
+  if (n >= 8 ** (len - 1)) throw new Error(`tar: value ${n} does not fit in ${len} bytes`);
+  put(h, off, len, n.toString(8).padStart(len - 1, "0") + "\0");
+}

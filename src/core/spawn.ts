@@ -1,0 +1,126 @@
+// One agent: check the sandbox → agent dir → pools → image → driver → container → ref.
+// Bad input throws before anything is created. Once the agent dir exists, every outcome (queue
+// timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
+import { writeFile } from "node:fs/promises";
+import { isToolError, ToolError } from "./errors.ts";
+import { checkEnvNames, checkMounts, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./mounts.ts";
+import { callerIds, hostname } from "./runtime/platform.ts";
+import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
+
+export interface SpawnDeps {
+  config: Config;
+  refs: RefStore;
+  pools: Pools;
+  runtime(): Promise<ContainerRuntime>;
+  ensureImage(tag: string, log?: Logger): Promise<void>;
+  driver(name: string): AgentDriver;
+  log: Logger;
+  /** Containers in flight, so shutdown can stop them. */
+  live: Set<AbortController>;
+}
+
+export const HOME_IN_CONTAINER = "/home/agent";
+
+export function ownerLabels(config: Config): Record<string, string> {
+  return { "swarm-mcp.owner": config.instanceId, "swarm-mcp.pid": String(process.pid), "swarm-mcp.host": hostname() };
+}
+
+export function createSpawn(deps: SpawnDeps) {
+  const { config, refs } = deps;
+
+  return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
+    const log = opts.log ?? deps.log;
+    const driver = deps.driver(spec.agent);
+    // Everything the caller could get wrong is checked before the agent dir exists.
+    const binds = await checkMounts(spec.mounts, { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts });
+    const network = dockerNetwork(spec.network, config.env.SWARM_ALLOW_HOST_NETWORK === "1");
+    const memory = memoryBytes(spec.memory);
+    const cpus = nanoCpus(spec.cpus);
+    const workdir = checkWorkdir(spec.workdir);
+    checkEnvNames(spec.env_vars);
+    const image = spec.image ?? config.image;
+
+    const paths = await refs.create(opts.run_id, opts.agent_id);
+    await writeFile(paths.prompt, prompt, { mode: 0o600 });
+    const started = Date.now();
+    const elapsed = () => (Date.now() - started) / 1000;
+    const base = { duration_seconds: 0, parents: opts.parents ?? [], model: spec.agent === "claude" ? spec.model : null };
+    const failed = (status: Ref["status"], error: string, exit_code = -1) =>
+      refs.finish(opts.run_id, opts.agent_id, { ...base, status, error, exit_code, duration_seconds: elapsed() });
+
+    const pools = [...spec.resources, ...(spec.gpu ? ["gpu"] : [])];
+    let slot: { release(): void };
+    try {
+      slot = await deps.pools.acquire(pools, { signal: opts.signal });
+    } catch (e) {
+      if (isToolError(e) && e.code === "QUEUE_TIMEOUT") return failed("failed", e.message);
+      if (opts.signal.aborted) return failed("cancelled", "Cancelled before the agent started");
+      throw e;
+    }
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(opts.signal.reason);
+    opts.signal.addEventListener("abort", onAbort, { once: true });
+    deps.live.add(abort);
+    try {
+      if (abort.signal.aborted) return await failed("cancelled", "Cancelled before the agent started");
+      const runtime = await deps.runtime();
+      await deps.ensureImage(image, log);
+      const job = { run_id: opts.run_id, agent_id: opts.agent_id, prompt, spec, paths, budget_cap: opts.budget_cap };
+      const plan = await driver.prepare(job);
+      const { uid, gid } = callerIds();
+      const workspaceShadowed = binds.some((b) => b.container === workdir);
+      const exit: ContainerExit = await runtime.run({
+        image: plan.image ?? image,
+        cmd: plan.cmd,
+        entrypoint: plan.entrypoint,
+        env: {
+          HOME: HOME_IN_CONTAINER,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          ...(uid === 0 ? { IS_SANDBOX: "1" } : {}),
+          ...plan.env,
+          ...spec.env_vars,
+        },
+        user: `${uid}:${gid}`,
+        workdir,
+        binds: [
+          { host: paths.home, container: HOME_IN_CONTAINER, readonly: false },
+          { host: paths.out, container: "/output", readonly: false },
+          ...(workspaceShadowed ? [] : [{ host: paths.workspace, container: workdir, readonly: false }]),
+          ...binds,
+          ...(plan.binds ?? []).map((b) => ({ host: b.host_path, container: b.container_path, readonly: b.readonly ?? true })),
+        ],
+        network,
+        memoryBytes: memory,
+        nanoCpus: cpus,
+        gpu: spec.gpu,
+        labels: { ...ownerLabels(config), "swarm-mcp.run": opts.run_id, "swarm-mcp.agent": opts.agent_id },
+        stdin: plan.stdin,
+        stdoutFile: paths.stream,
+        stderrFile: paths.stderr,
+        timeoutMs: spec.timeout * 1000,
+        name: `swarm-${opts.run_id}-${opts.agent_id}`,
+      }, abort.signal);
+      const outcome = await driver.parse(job, exit);
+      const ref = await refs.finish(opts.run_id, opts.agent_id, { ...base, ...outcome, duration_seconds: exit.durationMs / 1000 || elapsed(), container_id: exit.containerId });
+      log.info(`agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${ref.cost_usd != null ? ` $${ref.cost_usd}` : ""}`);
+      return ref;
+    } catch (e) {
+      if (abort.signal.aborted) return failed("cancelled", "Cancelled");
+      if (isToolError(e) && (e.code === "DOCKER_UNAVAILABLE" || e.code === "IMAGE_UNAVAILABLE")) {
+        await failed("failed", e.message);
+        throw e; // the environment is broken: the whole call should say so
+      }
+      const message = isToolError(e) ? e.message : `Internal error while running the agent: ${(e as Error)?.message ?? e}`;
+      if (!isToolError(e)) log.error(`agent ${opts.run_id}/${opts.agent_id} crashed: ${(e as Error)?.stack ?? e}`);
+      const ref = await failed("failed", message);
+      if (isToolError(e) && (e.code === "INVALID_INPUT" || e.code === "NOT_FOUND" || e.code === "FORBIDDEN")) {
+        throw new ToolError(e.code, e.message, { ...e.data, ref: ref.ref });
+      }
+      return ref;
+    } finally {
+      opts.signal.removeEventListener("abort", onAbort);
+      deps.live.delete(abort);
+      slot.release();
+    }
+  };
+}

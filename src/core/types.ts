@@ -1,0 +1,354 @@
+// The contracts every part of swarm-mcp relies on. Plugins `import type` from here and nowhere
+// else in the core: at run time they receive a `Core` object and never import the core.
+import type * as Valibot from "valibot";
+
+/** Stable, machine-readable failure codes. The sentence is for the model; the code is for programs. */
+export type ErrorCode =
+  | "INVALID_INPUT" // arguments do not match the schema, or a value is unusable
+  | "NOT_FOUND" // an unknown ref, run, sandbox, tool or file
+  | "FORBIDDEN" // a mount or path the operator does not allow
+  | "CANCELLED" // MCP cancellation, cancel(run_id) or shutdown
+  | "TIMEOUT" // an agent or call ran past its deadline
+  | "QUEUE_TIMEOUT" // a pool slot was not free within SWARM_QUEUE_TIMEOUT
+  | "BUDGET_EXCEEDED" // spent >= budget before the work could start
+  | "AGENT_FAILED" // the agent ran and failed (non-zero exit, CLI error result)
+  | "DOCKER_UNAVAILABLE" // the engine cannot be reached
+  | "IMAGE_UNAVAILABLE" // the agent image is missing and cannot be built
+  | "GUARD_FAILED" // a guard check did not pass
+  | "TOO_LARGE" // an argument or file exceeds a limit
+  | "CONFLICT" // the state does not allow this now (already encrypted, run still running…)
+  | "INTERNAL"; // a bug: details in the server log
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A mount as callers give it; `host_path` may start with `~`. */
+export interface Mount {
+  host_path: string;
+  container_path: string;
+  readonly?: boolean;
+}
+
+/** Everything that describes how one agent runs. Fields and defaults follow the reference. */
+export interface SandboxSpec {
+  agent: string; // driver name: "claude" (default) or "command"
+  image?: string;
+  command?: string[]; // for the command driver
+  model: string;
+  tools: string[];
+  mcps: string[];
+  system_prompt?: string;
+  claude_md?: string;
+  output_schema?: Record<string, Json>;
+  effort?: string;
+  max_budget?: number;
+  input_type?: string;
+  output_type?: string;
+  mounts: Mount[];
+  workdir: string;
+  input_files: Record<string, string>;
+  network: boolean | string; // true → default bridge, false → none, string → that Docker network
+  memory?: string; // "2g", "512m"
+  cpus?: number;
+  gpu: boolean;
+  resources: string[];
+  timeout: number; // seconds
+  env_vars: Record<string, string>;
+}
+
+export type RefStatus = "ok" | "failed" | "timeout" | "cancelled";
+
+/** The small JSON handle that travels on the wire (≤ 1 KB whatever the output size). */
+export interface Ref {
+  ref: string; // "<run_id>/<agent_id>"
+  run_id: string;
+  agent_id: string;
+  status: RefStatus;
+  exit_code: number;
+  error: string | null;
+  cost_usd: number | null;
+  duration_seconds: number;
+  model: string | null;
+  session_id: string | null;
+  num_turns: number | null;
+  size: number; // bytes of output text on disk
+  content_hash: string | null; // sha256 of the text, first 16 hex
+  parents: string[];
+  stamps?: Record<string, Json>;
+}
+
+/** What a driver reports about one finished agent; the core turns it into a Ref. */
+export interface AgentOutcome {
+  status: RefStatus;
+  exit_code: number;
+  error: string | null;
+  /** Output text, or the name of a file in the agent dir that holds it (for large outputs). */
+  text?: string;
+  text_file?: string;
+  cost_usd?: number | null;
+  model?: string | null;
+  session_id?: string | null;
+  num_turns?: number | null;
+  usage?: Json;
+  structured_output?: Json;
+}
+
+/** Paths of one agent's directory; everything is derived from validated ids. */
+export interface AgentPaths {
+  dir: string; // <data>/<run_id>/<agent_id>
+  home: string; // staged HOME, mounted into the container
+  workspace: string; // mounted at spec.workdir
+  out: string; // mounted at /output (artifacts.jsonl lands here)
+  stream: string; // stream.jsonl: raw container stdout
+  stderr: string; // stderr.log
+  prompt: string; // prompt.txt
+}
+
+export interface AgentJob {
+  run_id: string;
+  agent_id: string;
+  prompt: string;
+  spec: SandboxSpec;
+  paths: AgentPaths;
+  /** Remaining budget in USD for this agent, when a combinator set one. */
+  budget_cap?: number;
+}
+
+/** What a driver asks the runtime to run. Secrets go in `env`, never in `cmd`. */
+export interface DriverPlan {
+  cmd: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  /** Text written to the container's stdin, then closed. */
+  stdin?: string;
+  binds?: Mount[];
+  image?: string;
+}
+
+export interface AgentDriver {
+  name: string;
+  /** Stage files (HOME, settings, credentials) into job.paths and say how to start the container. */
+  prepare(job: AgentJob): Promise<DriverPlan>;
+  /** Read what the container produced and report the outcome. */
+  parse(job: AgentJob, exit: ContainerExit): Promise<AgentOutcome>;
+}
+
+export interface ContainerRunOptions {
+  image: string;
+  cmd: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  binds: { host: string; container: string; readonly: boolean }[];
+  network: string; // "none", "bridge" or a network name
+  memoryBytes?: number;
+  nanoCpus?: number;
+  gpu?: boolean;
+  labels: Record<string, string>;
+  stdin?: string;
+  stdoutFile: string;
+  stderrFile: string;
+  timeoutMs: number;
+  name?: string;
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  timedOut: boolean;
+  cancelled: boolean;
+  containerId: string;
+  durationMs: number;
+}
+
+export interface ContainerRuntime {
+  /** Throws DOCKER_UNAVAILABLE with a sentence naming the endpoint when the engine is unreachable. */
+  ping(): Promise<void>;
+  /** Create, start, stream stdout/stderr to files, wait, and always remove. Never throws for exit codes. */
+  run(opts: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit>;
+  imageExists(tag: string): Promise<boolean>;
+  /** Build an image from a tar build context. */
+  buildImage(context: Uint8Array, tag: string, buildArgs: Record<string, string>, log: (line: string) => void): Promise<void>;
+  /** Kill and remove every container carrying all these labels; returns how many. */
+  removeByLabels(labels: Record<string, string>): Promise<number>;
+  /** Containers with the owner label, for the start-up reaper. */
+  listOwned(): Promise<{ id: string; labels: Record<string, string> }[]>;
+  remove(id: string): Promise<void>;
+  endpoint: string;
+}
+
+export interface Logger {
+  debug(msg: string, extra?: unknown): void;
+  info(msg: string, extra?: unknown): void;
+  warn(msg: string, extra?: unknown): void;
+  error(msg: string, extra?: unknown): void;
+}
+
+export interface ToolContext {
+  /** Aborted on MCP cancellation, transport close, cancel(run_id) and shutdown. */
+  signal: AbortSignal;
+  log: Logger;
+  /** MCP progress notification, sent only when the client asked for progress. */
+  progress(done: number, total?: number, message?: string): void;
+  /** Call another tool by name; inherits this call's signal. Failures throw ToolError. */
+  call(tool: string, args: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+// deno-lint-ignore no-explicit-any
+export type AnySchema = Valibot.GenericSchema<any, any>;
+
+export interface Tool<S extends AnySchema = AnySchema> {
+  name: string;
+  description: string;
+  input: S;
+  annotations?: ToolAnnotations;
+  run(args: Valibot.InferOutput<S>, ctx: ToolContext): Promise<unknown>;
+}
+
+export interface Plugin {
+  name: string;
+  tools?: Tool[];
+  agents?: AgentDriver[];
+  dispose?(): void | Promise<void>;
+}
+
+export type PluginFactory = (core: Core) => Plugin | Promise<Plugin>;
+
+export interface RefRecord extends Ref {
+  created_at: string;
+  text_file: string | null; // file in the agent dir holding the text
+  container_id?: string | null;
+  usage?: Json;
+  structured_output?: Json;
+}
+
+export interface RefStore {
+  readonly root: string;
+  newRunId(): string;
+  /** Accepts "<run>/<agent>", {ref}, or a JSON string of either; throws INVALID_INPUT otherwise. */
+  parse(input: unknown): { run_id: string; agent_id: string };
+  runDir(runId: string): string;
+  paths(runId: string, agentId: string): AgentPaths;
+  /** Create the agent dir (0700) and its subdirs; refuses an existing one unless `reuse`. */
+  create(runId: string, agentId: string): Promise<AgentPaths>;
+  /** Write result.json for a finished agent, hashing its text; returns the wire Ref. */
+  finish(runId: string, agentId: string, outcome: AgentOutcome & { duration_seconds: number; parents?: string[]; container_id?: string | null }): Promise<Ref>;
+  /** Read a ref's record from disk; NOT_FOUND when it does not exist. */
+  get(input: unknown): Promise<RefRecord>;
+  /** The wire form of a stored ref (stamps included and verified). */
+  wire(rec: RefRecord): Ref;
+  /** Absolute path of the file holding the text, or null when there is none. */
+  textPath(rec: RefRecord): string | null;
+  readText(input: unknown, maxBytes?: number): Promise<string>;
+  /** Server-held, HMAC-signed stamps (validated, classification, encryption, cost…). */
+  stamp(input: unknown, key: string, value: Json): Promise<Ref>;
+  stamps(input: unknown): Promise<Record<string, Json>>;
+  /** Replace the text file atomically (used by encrypt). */
+  rewriteText(input: unknown, text: string | Uint8Array, fileName: string): Promise<RefRecord>;
+}
+
+export interface PoolState {
+  name: string;
+  limit: number;
+  running: number;
+  waiting: number;
+}
+
+export interface Pools {
+  /** Take the global slot and every named pool, in one fixed order; abortable; times out. */
+  acquire(names: string[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<Disposable & { release(): void }>;
+  state(name: string): PoolState;
+  readonly global: string; // the name of the global pool
+}
+
+export interface SpawnOptions {
+  run_id: string;
+  agent_id: string;
+  parents?: string[];
+  signal: AbortSignal;
+  log?: Logger;
+  budget_cap?: number;
+}
+
+export interface SandboxRegistry {
+  /** built-ins < named spec < inline spec < explicit overrides (undefined never overrides). */
+  resolve(sandbox: unknown, overrides?: Record<string, unknown>): Promise<SandboxSpec>;
+  load(name: string): Promise<Partial<SandboxSpec>>;
+  save(name: string, spec: Record<string, unknown>): Promise<string>;
+  list(): Promise<{ name: string; source: string; spec?: Partial<SandboxSpec>; error?: string }[]>;
+  searchPaths(kind: string): string[];
+  addSearchPath(dir: string): void;
+}
+
+export interface Config {
+  version: string;
+  dataDir: string;
+  maxConcurrent: number;
+  queueTimeoutS: number;
+  image: string; // SWARM_IMAGE or the default tag
+  allowMounts: string[]; // host paths the operator allows beyond the defaults (e.g. "/var/run/docker.sock")
+  instanceId: string;
+  env: Record<string, string | undefined>;
+  projectDir?: string;
+}
+
+export interface RunInfo {
+  run_id: string;
+  tool: string;
+  status: "running" | "done" | "failed" | "cancelled";
+  started_at: string;
+  finished_at?: string;
+  done: number;
+  total: number;
+  failed: number;
+  cost_usd: number;
+  refs: string[];
+  result?: unknown;
+  error?: { code: ErrorCode; message: string } | null;
+}
+
+/** A handle for long work: returns within wait_s with either the result or {status:"running"}. */
+export interface RunHandle {
+  run_id: string;
+  signal: AbortSignal;
+  /** Report a finished agent (counts toward done/failed/cost and refs_so_far). */
+  add(ref: Ref): void;
+  setTotal(total: number): void;
+  info(): RunInfo;
+}
+
+export interface Runs {
+  /** Start background work under a run id; resolves when it finishes or wait_s passes. */
+  start(tool: string, ctx: ToolContext, opts: { wait_s: number; total: number; run_id?: string }, work: (run: RunHandle) => Promise<unknown>): Promise<unknown>;
+  wait(runId: string, waitS: number, ctx: ToolContext): Promise<unknown>;
+  status(runId: string): Promise<RunInfo>;
+  cancel(runId: string): Promise<RunInfo>;
+  list(limit?: number): Promise<RunInfo[]>;
+}
+
+export interface Core {
+  v: typeof Valibot;
+  /** Valibot entries for every SandboxSpec field plus `sandbox`, all optional: spread them into a tool's input. */
+  sandboxFields: Record<string, AnySchema>;
+  config: Config;
+  refs: RefStore;
+  pools: Pools;
+  runs: Runs;
+  sandboxes: SandboxRegistry;
+  /** The container runtime, created on first use so start-up stays fast. */
+  runtime(): Promise<ContainerRuntime>;
+  /** Make sure an image exists, building the agent image on first use (once, however many callers). */
+  ensureImage(tag: string, log?: Logger): Promise<void>;
+  driver(name: string): AgentDriver;
+  /** Run one agent: pools → driver → container → files → ref. Agent failures are failed refs. */
+  spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref>;
+  fail(code: ErrorCode, message: string, data?: Record<string, Json>): never;
+  logger(name: string): Logger;
+}

@@ -1,0 +1,99 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
+import { checkMounts, dockerNetwork, memoryBytes } from "../../src/core/mounts.ts";
+import { isToolError } from "../../src/core/errors.ts";
+
+const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
+
+async function home() {
+  const h = await mkdtemp(join(tmpdir(), "home-"));
+  await mkdir(join(h, ".claude", "sandboxes"), { recursive: true });
+  await writeFile(join(h, ".claude", "sandboxes", "reviewer.json"), JSON.stringify({ model: "opus", tools: "Read,Grep", network: false, timeout: 60 }));
+  return h;
+}
+
+describe("sandbox resolution", () => {
+  it("defaults < named < inline < arguments, and absent arguments never override", async () => {
+    const s = createSandboxes({ home: await home() });
+    assert.deepEqual(await s.resolve(undefined), defaultSpec());
+    const named = await s.resolve("reviewer");
+    assert.equal(named.model, "opus");
+    assert.deepEqual(named.tools, ["Read", "Grep"]);
+    assert.equal(named.network, false, "a named spec's network:false is kept (the reference flipped it)");
+    const over = await s.resolve("reviewer", { model: undefined, tools: undefined, network: undefined, timeout: 30 });
+    assert.equal(over.model, "opus");
+    assert.equal(over.network, false);
+    assert.equal(over.timeout, 30);
+    const inline = await s.resolve({ model: "haiku", tools: ["Read"] }, { model: "sonnet" });
+    assert.equal(inline.model, "sonnet");
+    assert.deepEqual(inline.tools, ["Read"]);
+  });
+
+  it("accepts natural JSON types and the reference's strings alike", async () => {
+    const s = createSandboxes({});
+    const a = await s.resolve('{"tools":["Read","Write"]}', { mounts: '[{"host_path":"/tmp","container_path":"/data"}]', env_vars: '{"A":"1"}', command: "echo hi" });
+    assert.deepEqual(a.tools, ["Read", "Write"]);
+    assert.deepEqual(a.mounts, [{ host_path: "/tmp", container_path: "/data", readonly: true }]);
+    assert.deepEqual(a.env_vars, { A: "1" });
+    assert.deepEqual(a.command, ["sh", "-c", "echo hi"]);
+    assert.deepEqual((await s.resolve(undefined, { tools: "Read, Glob" })).tools, ["Read", "Glob"]);
+  });
+
+  it("bad values are INVALID_INPUT naming the field; unknown names are NOT_FOUND", async () => {
+    const s = createSandboxes({ home: await home() });
+    await assert.rejects(s.resolve("nope"), (e) => isCode("NOT_FOUND")(e) && /known: reviewer/.test((e as Error).message));
+    await assert.rejects(s.resolve("../../etc/passwd"), isCode("INVALID_INPUT"));
+    await assert.rejects(s.resolve("{bad json"), isCode("INVALID_INPUT"));
+    await assert.rejects(s.resolve(undefined, { mounts: [{ host_path: 1 }] }), (e) => isCode("INVALID_INPUT")(e) && /mounts\[0\]/.test((e as Error).message));
+    await assert.rejects(s.resolve(undefined, { timeout: -1 }), (e) => isCode("INVALID_INPUT")(e) && /timeout/.test((e as Error).message));
+    await assert.rejects(s.resolve(undefined, { env_vars: { A: 1 } }), isCode("INVALID_INPUT"));
+  });
+
+  it("save() refuses path tricks in names and writes nothing", async () => {
+    const h = await home();
+    const s = createSandboxes({ home: h });
+    await assert.rejects(s.save("../../evil", { model: "x" }), isCode("INVALID_INPUT"));
+    assert.deepEqual(await readdir(join(h, ".claude", "sandboxes")), ["reviewer.json"]);
+    const path = await s.save("mine", { model: "haiku", tools: "Read" });
+    assert.equal(path, join(h, ".claude", "sandboxes", "mine.json"));
+    assert.deepEqual((await s.resolve("mine")).tools, ["Read"]);
+  });
+});
+
+describe("mount and limit checks", () => {
+  it("expands ~, resolves symlinks and keeps readonly by default", async () => {
+    const h = await home();
+    const out = await checkMounts([{ host_path: "~/.claude", container_path: "/cfg" }], { home: h, dataDir: "/nonexistent-data", allow: [] });
+    assert.deepEqual(out, [{ host: join(h, ".claude"), container: "/cfg", readonly: true }]);
+  });
+
+  it("refuses relative, missing, root, docker socket, data-dir and reserved paths", async () => {
+    const h = await home();
+    const data = await mkdtemp(join(tmpdir(), "data-"));
+    const policy = { home: h, dataDir: data, allow: [] };
+    await assert.rejects(checkMounts([{ host_path: "rel/path", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: "/no/such/dir", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: "/", container_path: "/x" }], policy), isCode("FORBIDDEN"));
+    await assert.rejects(checkMounts([{ host_path: data, container_path: "/x" }], policy), isCode("FORBIDDEN"));
+    await assert.rejects(checkMounts([{ host_path: h, container_path: "/output" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: h, container_path: "/a/../etc" }], policy), isCode("INVALID_INPUT"));
+    const sock = "/var/run/docker.sock";
+    await assert.rejects(checkMounts([{ host_path: sock, container_path: "/s" }], policy), (e) => isCode("FORBIDDEN")(e) || isCode("INVALID_INPUT")(e));
+    assert.equal((await checkMounts([{ host_path: "/", container_path: "/host" }], { ...policy, allow: ["/"] }))[0]!.host, "/");
+  });
+
+  it("networks, memory sizes", () => {
+    assert.equal(dockerNetwork(true, false), "bridge");
+    assert.equal(dockerNetwork(false, false), "none");
+    assert.equal(dockerNetwork("my-net", false), "my-net");
+    assert.throws(() => dockerNetwork("host", false), isCode("FORBIDDEN"));
+    assert.throws(() => dockerNetwork("bad name;", false), isCode("INVALID_INPUT"));
+    assert.equal(memoryBytes("2g"), 2 * 1024 ** 3);
+    assert.equal(memoryBytes("512m"), 512 * 1024 ** 2);
+    assert.throws(() => memoryBytes("lots"), isCode("INVALID_INPUT"));
+  });
+});
