@@ -17,7 +17,9 @@ export async function runBuildImage(config: Config, cmd: Extract<Command, { kind
   const started = Date.now();
   try {
     await runtime.ping();
-    await buildAgentImage(runtime, { tag, baseImage: cmd.base, caCertFile: cmd.caCert, log: (l) => process.stderr.write(l.endsWith("\n") ? l : l + "\n") });
+    const opts = { baseImage: cmd.base ?? config.env.SWARM_BASE_IMAGE, caCertFile: cmd.caCert ?? config.env.SWARM_CA_CERT };
+    if (await imageUpToDate(runtime, tag, opts)) return void say(`${tag} is up to date`);
+    await buildAgentImage(runtime, { tag, ...opts, log: logger("build-image") });
   } catch (e) {
     process.stderr.write(`swarm-mcp: ${isToolError(e) ? e.message : (e as Error).message}\n`);
     process.exit(1);

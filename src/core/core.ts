@@ -12,7 +12,7 @@ import { createRuns } from "./runs.ts";
 import { createSandboxes, sandboxFields } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
 import { hostname, pidAlive } from "./runtime/platform.ts";
-import type { AgentDriver, Config, ContainerRuntime, Core, Plugin, PluginFactory } from "./types.ts";
+import type { AgentDriver, Config, ContainerRuntime, Core, Logger, Plugin, PluginFactory } from "./types.ts";
 
 export interface CoreOptions {
   /** Inject a runtime (tests use a fake); default: Docker through docker-modem, created lazily. */
@@ -48,8 +48,8 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     runtimePromise ??= import("./runtime/docker.ts").then((m) => m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") }));
     return runtimePromise;
   };
-  const ensurer = createImageEnsurer(runtime, { defaultTag: config.image, version: config.version, log: logger("image") });
-  const ensureImage = opts.ensureImage ?? ((tag: string) => ensurer.ensure(tag));
+  const ensurer = createImageEnsurer(runtime, { tag: config.image, baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT, log: logger("image") });
+  const ensureImage = opts.ensureImage ?? ((tag: string, l?: Logger) => ensurer.ensure(tag, l));
 
   const driver = (name: string) => {
     const d = drivers.get(name);

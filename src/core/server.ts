@@ -57,7 +57,9 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
       const value = await registry.invoke(name, req.params.arguments ?? {}, { signal: extra.signal, progress });
       return render(value) as never;
     } catch (e) {
-      return errorResult(name, e, (m) => log.error(m)) as never;
+      // Whatever a tool throws once its call was cancelled is the cancellation, not a bug.
+      const reason = extra.signal.aborted ? new DOMException(String(extra.signal.reason ?? "cancelled"), "AbortError") : e;
+      return errorResult(name, reason, (m) => log.error(m)) as never;
     }
   });
   return mcp;

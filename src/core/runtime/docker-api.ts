@@ -71,7 +71,7 @@ export function createDockerApi(host: string | undefined): DockerApi {
     }));
 
   const unavailable = (e: unknown): ToolError => {
-    const err = e as { code?: string; message?: string };
+    const err = e as { code?: string; name?: string; message?: string };
     const reason = err.code === "ENOENT" ? "no such socket"
       : err.code === "ECONNREFUSED" ? "connection refused"
       : err.code === "EACCES" || err.code === "EPERM" ? "permission denied on the socket (join the docker group or fix its permissions)"

@@ -23,8 +23,9 @@ export function typedPrompt(spec: SandboxSpec, prompt: string): string {
 }
 
 /** Run one agent as part of `run`, recording it on the run handle. */
-export async function agent(core: Core, run: RunHandle, spec: SandboxSpec, prompt: string, agentId: string, extra: { parents?: string[]; budget_cap?: number } = {}): Promise<Ref> {
-  const ref = await core.spawn(spec, typedPrompt(spec, prompt), { run_id: run.run_id, agent_id: agentId, signal: run.signal, parents: extra.parents, budget_cap: extra.budget_cap });
+export async function agent(core: Core, run: RunHandle, spec: SandboxSpec, prompt: string, agentId: string, extra: { parents?: string[]; budget_cap?: number; signal?: AbortSignal } = {}): Promise<Ref> {
+  // `signal` lets race kill one agent without cancelling the whole run.
+  const ref = await core.spawn(spec, typedPrompt(spec, prompt), { run_id: run.run_id, agent_id: agentId, signal: extra.signal ?? run.signal, parents: extra.parents, budget_cap: extra.budget_cap });
   run.add(ref);
   return ref;
 }

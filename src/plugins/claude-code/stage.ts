@@ -1,0 +1,104 @@
+// Staging the agent's HOME for the Claude Code CLI: .claude.json (onboarding done, chosen MCP
+// servers), settings.json (the artifacts hook), and credentials. Secrets travel as environment
+// variables or 0600 files, never on argv (the reference copied credentials 0644).
+import { readFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentJob, Core, Json } from "../../core/types.ts";
+import { writeNoFollow } from "../command/files.ts";
+
+export const HOOK_COMMAND = "/opt/swarm/hooks/log-artifacts.sh";
+/** Tools that change files or reach outside: what the artifacts log is for. */
+export const HOOK_MATCHER = "Write|Edit|MultiEdit|Bash|NotebookEdit|mcp__.*";
+/** Any one of these is a credential; with none, the host's credentials file is copied instead. */
+export const CREDENTIAL_ENV = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"];
+const FORWARD_ENV = [...CREDENTIAL_ENV, "ANTHROPIC_BASE_URL"];
+
+type Env = Record<string, string | undefined>;
+type Obj = { [key: string]: Json };
+
+/** Where the host's Claude Code keeps its files (CLAUDE_CONFIG_DIR moves both). */
+export function hostClaudePaths(env: Env): { claudeJson: string; credentials: string } | null {
+  if (env.CLAUDE_CONFIG_DIR) {
+    return { claudeJson: join(env.CLAUDE_CONFIG_DIR, ".claude.json"), credentials: join(env.CLAUDE_CONFIG_DIR, ".credentials.json") };
+  }
+  if (!env.HOME) return null;
+  return { claudeJson: join(env.HOME, ".claude.json"), credentials: join(env.HOME, ".claude", ".credentials.json") };
+}
+
+async function readJsonObject(file: string): Promise<Obj | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    const value = JSON.parse(text) as Json;
+    return value && typeof value === "object" && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The `mcpServers` entries named in spec.mcps, from the host's user-scope configuration. */
+export async function hostMcpServers(core: Core, names: string[]): Promise<Obj> {
+  if (names.length === 0) return {};
+  const where = hostClaudePaths(core.config.env);
+  const list = names.map((n) => JSON.stringify(n)).join(", ");
+  const config = where ? await readJsonObject(where.claudeJson) : null;
+  if (!where || !config) {
+    core.fail("NOT_FOUND", `Cannot give the agent MCP server ${list}: no readable ${where?.claudeJson ?? "~/.claude.json (HOME is not set)"}; add servers with "claude mcp add --scope user <name> …"`);
+  }
+  const servers = config.mcpServers;
+  const available = servers && typeof servers === "object" && !Array.isArray(servers) ? servers : {};
+  const missing = names.filter((n) => !Object.hasOwn(available, n));
+  if (missing.length > 0) {
+    const have = Object.keys(available);
+    core.fail(
+      "NOT_FOUND",
+      `Cannot give the agent MCP server ${missing.map((n) => JSON.stringify(n)).join(", ")}: not in the "mcpServers" of ${where.claudeJson}; available: ${have.length ? have.join(", ") : "none"}`,
+      { missing, available: have },
+    );
+  }
+  return Object.fromEntries(names.map((n) => [n, available[n]!]));
+}
+
+/**
+ * Write home/.claude.json, home/.claude/settings.json and, when no credential is in the
+ * environment, home/.claude/.credentials.json. Returns the environment the container needs.
+ */
+export async function stageHome(core: Core, job: AgentJob): Promise<Record<string, string>> {
+  const env = core.config.env;
+  const mcpServers = await hostMcpServers(core, job.spec.mcps ?? []);
+  const claudeDir = join(job.paths.home, ".claude");
+  await mkdir(claudeDir, { recursive: true, mode: 0o700 });
+
+  const forwarded: Record<string, string> = {};
+  for (const name of FORWARD_ENV) if (env[name]) forwarded[name] = env[name]!;
+  const claudeJson: Obj = { hasCompletedOnboarding: true };
+  if (!CREDENTIAL_ENV.some((n) => env[n])) {
+    const where = hostClaudePaths(env);
+    const credentials = where ? await readFile(where.credentials, "utf8").catch(() => null) : null;
+    if (credentials !== null) {
+      await writeNoFollow(join(claudeDir, ".credentials.json"), credentials, 0o600);
+      // The account record goes with OAuth credentials, as on the host.
+      const host = await readJsonObject(where!.claudeJson);
+      if (host?.oauthAccount) claudeJson.oauthAccount = host.oauthAccount;
+    } else {
+      core.logger("claude-code").warn(
+        `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no ${where?.credentials ?? "~/.claude/.credentials.json"}; the CLI will report "Not logged in"`,
+      );
+    }
+  }
+  if (Object.keys(mcpServers).length > 0) claudeJson.mcpServers = mcpServers;
+  // 0600: MCP entries may carry tokens in their env.
+  await writeNoFollow(join(job.paths.home, ".claude.json"), JSON.stringify(claudeJson, null, 2) + "\n", 0o600);
+
+  const settings = {
+    hooks: {
+      PostToolUse: [{ matcher: HOOK_MATCHER, hooks: [{ type: "command", command: HOOK_COMMAND, timeout: 10 }] }],
+    },
+  };
+  await writeNoFollow(join(claudeDir, "settings.json"), JSON.stringify(settings, null, 2) + "\n", 0o600);
+  return forwarded;
+}

@@ -1,0 +1,52 @@
+// chain: agents one after another; each stage gets the previous stage's output as context and
+// stops the chain if it fails.
+import type { Core, Ref, Tool } from "../../core/types.ts";
+import { splitArgs, waitField } from "./_common.ts";
+import { clean, parseTasks, runTask, taskSpec, tasksField, totals } from "./_tasks.ts";
+
+const OWN = ["stages", "wait_s"];
+/** The largest previous output handed on inline; bigger ones should go through files. */
+const MAX_CONTEXT = 4 * 1024 * 1024;
+
+export function chain(core: Core): Tool {
+  const { v } = core;
+  return {
+    name: "chain",
+    description: "Run agents one after another (ids stage-0, stage-1, …). Each stage's prompt gets \"# Context from previous stage:\" with the previous stage's output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: \"Stage i failed: …\", intermediates, totals}. Sandbox fields given here are defaults for every stage.",
+    annotations: { openWorldHint: true },
+    input: v.object({
+      stages: tasksField(core, "The stages, in order"),
+      ...core.sandboxFields,
+      wait_s: waitField(core),
+    }),
+    async run(args: Record<string, unknown>, ctx) {
+      const { sandbox, overrides, rest } = splitArgs(args, OWN);
+      const stages = parseTasks(core, "stages", rest.stages);
+      await core.sandboxes.resolve(sandbox, overrides);
+      const top = { sandbox, overrides };
+      return core.runs.start("chain", ctx, { wait_s: rest.wait_s as number, total: stages.length }, async (run) => {
+        const t0 = Date.now();
+        const done: Ref[] = [];
+        let context: string | undefined;
+        for (const [i, stage] of stages.entries()) {
+          const prev = done.at(-1);
+          const prompt = context === undefined ? stage.prompt : `${stage.prompt}\n\n# Context from previous stage:\n${context}`;
+          const ref = await runTask(core, run, {
+            agentId: `stage-${i}`, prompt, parents: prev ? [prev.ref] : [],
+            spec: () => taskSpec(core, top, stage, `stages[${i}]`),
+            callLevel: stage.sandbox === undefined && Object.keys(stage.fields).length === 0,
+          });
+          done.push(ref);
+          if (ref.status !== "ok") {
+            return clean({
+              run_id: run.run_id, completed_stages: i, total_stages: stages.length, failed_stage: i,
+              error: `Stage ${i} failed: ${ref.error ?? ref.status}`, intermediates: done, totals: totals(done, t0),
+            });
+          }
+          if (i < stages.length - 1) context = await core.refs.readText(ref.ref, MAX_CONTEXT);
+        }
+        return { run_id: run.run_id, completed_stages: stages.length, total_stages: stages.length, final: done.at(-1)!, intermediates: done, totals: totals(done, t0) };
+      });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// par: several agents at once, each with its own prompt and sandbox; refs come back in task order.
+import type { Core, Tool } from "../../core/types.ts";
+import { splitArgs, waitField } from "./_common.ts";
+import { Budget, budgetField, concurrencyField, manyResult, parseTasks, runTask, schedule, taskSpec, tasksField } from "./_tasks.ts";
+
+const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
+
+export function par(core: Core): Tool {
+  const { v } = core;
+  return {
+    name: "par",
+    description: "Run several coding agents in parallel, each in its own Docker container, and return {run_id, total, succeeded, failed, results: [ref…] in task order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. A task that fails (or has a bad argument) gives a failed ref; the others go on. Sandbox fields given here are defaults for every task. Call unwrap on a ref to read its text.",
+    annotations: { openWorldHint: true },
+    input: v.object({
+      tasks: tasksField(core, "The agents to run"),
+      ...core.sandboxFields,
+      max_concurrency: concurrencyField(core),
+      budget: budgetField(core),
+      wait_s: waitField(core),
+    }),
+    async run(args: Record<string, unknown>, ctx) {
+      const { sandbox, overrides, rest } = splitArgs(args, OWN);
+      const tasks = parseTasks(core, "tasks", rest.tasks);
+      await core.sandboxes.resolve(sandbox, overrides); // a bad call-level field fails the call before anything starts
+      const top = { sandbox, overrides };
+      return core.runs.start("par", ctx, { wait_s: rest.wait_s as number, total: tasks.length }, async (run) => {
+        const t0 = Date.now();
+        const budget = new Budget(rest.budget as number | undefined, run);
+        const refs = await schedule(tasks.length, rest.max_concurrency as number, (i) => {
+          const task = tasks[i]!;
+          return runTask(core, run, {
+            agentId: `agent-${i}`, prompt: task.prompt, budget,
+            spec: () => taskSpec(core, top, task, `tasks[${i}]`),
+            callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0,
+          });
+        });
+        return manyResult(run, refs, t0, budget);
+      });
+    },
+  };
+}
