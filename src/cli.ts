@@ -46,11 +46,12 @@ export async function runDoctor(config: Config): Promise<void> {
   }
   if (engine) {
     const present = await runtime.imageExists(config.image);
-    const fresh = present && (await imageUpToDate(runtime, config.image).catch(() => false));
+    const opts = { baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT };
+    const fresh = present && (await imageUpToDate(runtime, config.image, opts).catch(() => false));
     checks.push({
       name: "agent image",
       ok: present ? (fresh || config.env.SWARM_IMAGE ? true : "warn") : "warn",
-      detail: present ? `${config.image} present${fresh ? "" : config.env.SWARM_IMAGE ? "" : " (built from an older Dockerfile: run swarm-mcp build-image)"}` : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
+      detail: present ? `${config.image} present${fresh ? "" : config.env.SWARM_IMAGE ? "" : " (built from another Dockerfile or with other --base/--ca-cert options; swarm-mcp build-image refreshes it)"}` : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
     });
   }
   const env = config.env;

@@ -2,7 +2,7 @@
 // owns shutdown (stop every container this instance started) and the start-up reaper.
 import * as v from "valibot";
 import { fail, isToolError } from "./errors.ts";
-import { buildAgentImage, createImageEnsurer } from "./image.ts";
+import { buildAgentImage, createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
 import { createPools, poolCapacityFromEnv } from "./pools.ts";
@@ -48,7 +48,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     runtimePromise ??= import("./runtime/docker.ts").then((m) => m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") }));
     return runtimePromise;
   };
-  const ensurer = createImageEnsurer(runtime, { tag: config.image, baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT, log: logger("image") });
+  const ensurer = createImageEnsurer(runtime, { tag: defaultAgentTag(config.version), baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT, log: logger("image") });
   const ensureImage = opts.ensureImage ?? ((tag: string, l?: Logger) => ensurer.ensure(tag, l));
 
   const driver = (name: string) => {

@@ -102,7 +102,9 @@ export function createImageEnsurer(
     const state = await agentImageState(rt, defaults.tag, defaults);
     // An image someone built or pulled by hand under this tag (no label) is theirs to keep.
     if (state === "current" || state === "unlabelled") return;
-    if (state === "stale") log.info(`agent image ${defaults.tag} was built from other assets or options; rebuilding`);
+    // A stale image was built with other options (another base, a CA file) that the server cannot
+    // know; rebuilding with the defaults could fail where no registry is reachable. Keep it.
+    if (state === "stale") return void log.warn(`agent image ${defaults.tag} differs from this binary's Dockerfile or was built with other options; run swarm-mcp build-image to refresh it`);
     await buildAgentImage(rt, { ...defaults, log });
   };
 

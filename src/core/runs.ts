@@ -52,7 +52,9 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
     const limit = Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000;
     const deadline = Date.now() + limit;
     const onAbort = () => l.controller.abort(ctx.signal.reason);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    // An "abort" event never fires for a signal that is already aborted.
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (l.info.status === "running" && Date.now() < deadline && !ctx.signal.aborted) {
         ctx.progress(l.info.done, l.info.total, summary(l.info));
@@ -84,6 +86,8 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
 
   return {
     async start(tool, ctx, opts, work) {
+      // A call cancelled before it started starts nothing (and leaves no run behind).
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       const run_id = opts.run_id ?? refs.newRunId();
       await mkdir(refs.runDir(run_id), { recursive: true, mode: 0o700 });
       const info: RunInfo = {

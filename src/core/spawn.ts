@@ -2,7 +2,7 @@
 // Bad input throws before anything is created. Once the agent dir exists, every outcome (queue
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
-import { isToolError, ToolError } from "./errors.ts";
+import { fail, isToolError, ToolError } from "./errors.ts";
 import { checkEnvNames, checkMounts, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
@@ -39,6 +39,9 @@ export function createSpawn(deps: SpawnDeps) {
     const workdir = checkWorkdir(spec.workdir);
     checkEnvNames(spec.env_vars);
     const image = spec.image ?? config.image;
+    if (spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")) && (spec.claude_md || Object.keys(spec.input_files).length)) {
+      fail("INVALID_INPUT", `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`);
+    }
 
     const paths = await refs.create(opts.run_id, opts.agent_id);
     await writeFile(paths.prompt, prompt, { mode: 0o600 });

@@ -82,6 +82,16 @@ describe("docker runtime", { skip }, () => {
     const empty = await rt.run(opts({ cmd: ["sh", "-c", "cat; echo eof"], stdin: "" }), never);
     assert.equal(empty.exitCode, 0);
     assert.equal(await out(), "eof\n");
+    const big = "0123456789abcdef\n".repeat(1 << 16); // 1 MiB: more than any pipe buffer before start
+    const r2 = await rt.run(opts({ cmd: ["sh", "-c", "cat | wc -c"], stdin: big }), never);
+    assert.equal(r2.exitCode, 0);
+    assert.equal((await out()).trim(), String(big.length));
+  });
+
+  it("stops the container when the output cannot be written", async () => {
+    const t0 = performance.now();
+    await assert.rejects(rt.run(opts({ cmd: ["sh", "-c", "while :; do echo spam; done"], stdoutFile: "/dev/full" }), never), (e) => (e as { code?: string }).code === "ENOSPC");
+    assert.ok(performance.now() - t0 < 5000);
   });
 
   it("passes env outside Cmd and sets labels, init, no-new-privileges and limits", async () => {

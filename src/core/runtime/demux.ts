@@ -20,6 +20,10 @@ export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writ
     if (!w.write(chunk)) await drained(w);
   };
 
+  // A file that fails (disk full) ends the pump with that error instead of an unhandled event.
+  const onError = (e: Error) => sock.destroy(e);
+  stdout.on("error", onError);
+  stderr.on("error", onError);
   try {
     for await (const data of sock) {
       const chunk: Uint8Array = typeof data === "string" ? Buffer.from(data) : data;
@@ -54,9 +58,16 @@ export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writ
       }
     }
   } catch (e) {
+    const failed = stdout.errored ?? stderr.errored;
+    if (failed) throw failed;
     // The socket is destroyed on purpose after a kill; losing the tail of a killed container is fine.
     if ((e as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE" && !isSocketReset(e)) throw e;
+  } finally {
+    stdout.off("error", onError);
+    stderr.off("error", onError);
   }
+  const failed = stdout.errored ?? stderr.errored;
+  if (failed) throw failed;
 }
 
 function isSocketReset(e: unknown): boolean {

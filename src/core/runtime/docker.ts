@@ -33,6 +33,7 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
   };
 
   const remove = async (id: string): Promise<void> => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new ToolError("INVALID_INPUT", `Cannot remove container "${id}": not a container id or name`);
     await api.call({ method: "DELETE", path: `/containers/${id}`, query: { force: 1, v: 1 }, ok: [204, 404, 409] });
   };
 
@@ -54,6 +55,8 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
     },
     buildImage: (context, tag, buildArgs, onLine) => buildImage(api, context, tag, buildArgs, onLine),
     async removeByLabels(labels) {
+      // No labels would match every container on the engine, including other people's.
+      if (Object.keys(labels).length === 0) throw new ToolError("INVALID_INPUT", "Cannot remove containers by labels: no labels given; name at least one label");
       const found = await list({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
       const done = await Promise.all(found.map((c) => remove(c.Id).then(() => 1, (e) => (log.warn(`cannot remove container ${c.Id.slice(0, 12)}: ${apiMessage(e)}`), 0))));
       return done.reduce<number>((a, b) => a + b, 0);
@@ -80,10 +83,12 @@ async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions,
   let timedOut = false;
   let cancelled = false;
   let started = false;
-  let killing: Promise<void> | undefined;
+  let broken = false; // writing the output failed
+  let killing = false;
   const kill = () => {
-    if (!id || !started) return; // not running yet: the checks around start handle it
-    killing ??= api.call({ method: "POST", path: `/containers/${id}/kill`, ok: [204, 404, 409] }).then(() => undefined, (e) => log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`));
+    if (!id || !started || killing) return; // not running yet: the checks around start handle it
+    killing = true;
+    api.call({ method: "POST", path: `/containers/${id}/kill`, ok: [204, 404, 409] }).catch((e) => log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`));
   };
   const onAbort = () => ((cancelled = true), kill());
   signal.addEventListener("abort", onAbort, { once: true });
@@ -94,7 +99,8 @@ async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions,
     if (cancelled) return done(-1, id, false, true);
     sock = await api.hijack({ method: "POST", path: `/containers/${id}/attach`, query: { stream: 1, stdin: o.stdin !== undefined ? 1 : 0, stdout: 1, stderr: 1 }, ok: [101, 200] });
     const pumping = pumpDemuxed(sock as Readable, out, err);
-    pumping.catch(() => {}); // awaited below; this only stops an early rejection from being "unhandled"
+    // A failed write (disk full) stops reading; kill rather than let the container block on a full pipe.
+    pumping.catch(() => ((broken = true), kill()));
     if (o.stdin !== undefined) {
       // Docker keeps what arrives before start; the half-close becomes EOF on the container's stdin.
       if (o.stdin.length) sock.write(o.stdin);
@@ -103,12 +109,17 @@ async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions,
     if (cancelled) return done(-1, id, false, true);
     await start(api, id, o);
     started = true;
-    if (cancelled || timedOut) kill(); // the abort or deadline came while start was in flight
+    if (cancelled || timedOut || broken) kill(); // it happened while start was in flight
     const exitCode = await waitExit(api, id);
     // The attach stream ends once the engine has copied the last bytes; wait for it, within reason.
     const grace = cancelled || timedOut ? 1000 : 10_000;
     const ended = await Promise.race([pumping.then(() => true), sleep(grace).then(() => false)]);
     if (!ended) log.warn(`container ${id.slice(0, 12)}: output stream still open ${grace} ms after exit; closing it`);
+    sock.destroy();
+    // Flushed and closed before we answer: callers read these files next.
+    await Promise.all([closeOut(out), closeOut(err)]);
+    const failed = out.errored ?? err.errored;
+    if (failed) throw failed;
     return done(exitCode, id, timedOut, cancelled);
   } finally {
     clearTimeout(timer);
@@ -165,6 +176,7 @@ async function create(api: DockerApi, o: ContainerRunOptions, config: Record<str
     const code = status(e);
     if (code === undefined) throw e;
     const msg = apiMessage(e);
+    if (code === 404 && /network/i.test(msg) && !/image/i.test(msg)) throw noNetwork(o, msg); // newer engines check at create
     if (code === 404) throw new ToolError("IMAGE_UNAVAILABLE", `Cannot run image "${o.image}": it is not on the Docker engine at ${api.endpoint} (${msg}); build it or pull it (docker pull ${o.image})`, { image: o.image });
     if (code === 409) throw new ToolError("CONFLICT", `Cannot create container "${o.name}": ${msg}; choose another name or remove the old container`);
     throw new ToolError("INVALID_INPUT", `Cannot create a container from image "${o.image}": ${msg}; check the sandbox's mounts, limits and options`);
@@ -181,12 +193,13 @@ async function start(api: DockerApi, id: string, o: ContainerRunOptions): Promis
     if (/device driver "nvidia"/i.test(msg)) {
       throw new ToolError("INVALID_INPUT", `Cannot start a container with gpu enabled: the Docker engine at ${api.endpoint} has no NVIDIA GPU support (${msg}); set gpu to false or install the NVIDIA Container Toolkit on the host`);
     }
-    if (code === 404 && /network/i.test(msg)) {
-      throw new ToolError("INVALID_INPUT", `Cannot start a container on network "${o.network}": ${msg}; create it (docker network create ${o.network}) or use network true/false`);
-    }
+    if (code === 404 && /network/i.test(msg)) throw noNetwork(o, msg);
     throw new ToolError("AGENT_FAILED", `Cannot start a container from image "${o.image}": ${msg}; check the command, mounts and limits`);
   }
 }
+
+const noNetwork = (o: ContainerRunOptions, msg: string) =>
+  new ToolError("INVALID_INPUT", `Cannot start a container on network "${o.network}": ${msg}; create it (docker network create ${o.network}) or use network true/false`);
 
 /** POST /wait is a long poll; if the connection breaks (not the engine), ask the container's state. */
 async function waitExit(api: DockerApi, id: string): Promise<number> {
@@ -262,6 +275,8 @@ async function buildImage(api: DockerApi, context: Uint8Array, tag: string, buil
 async function openOut(path: string): Promise<WriteStream> {
   const ws = createWriteStream(path, { mode: 0o600 });
   await once(ws, "open");
+  // Errors are read from ws.errored (by the pump and after close); never an unhandled event.
+  ws.on("error", () => {});
   return ws;
 }
 

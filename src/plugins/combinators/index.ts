@@ -1,5 +1,17 @@
 // combinators: run and the functional combinators over agents (par, map, chain, reduce, …).
 import type { PluginFactory } from "../../core/types.ts";
+import { chain } from "./chain.ts";
+import { filter } from "./filter.ts";
+import { guard } from "./guard.ts";
+import { map } from "./map.ts";
+import { mapReduce } from "./map_reduce.ts";
+import { par } from "./par.ts";
+import { race } from "./race.ts";
+import { reduce } from "./reduce.ts";
+import { retry } from "./retry.ts";
 import { run } from "./run.ts";
 
-export default ((core) => ({ name: "combinators", tools: [run(core)] })) satisfies PluginFactory;
+export default ((core) => ({
+  name: "combinators",
+  tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) => make(core)),
+})) satisfies PluginFactory;
