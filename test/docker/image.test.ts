@@ -99,18 +99,25 @@ describe("image ensurer", () => {
     assert.equal(f.builds.length, 2);
   });
 
-  it("reuses a current image, rebuilds a stale one, keeps an unlabelled one", async () => {
+  it("reuses a current image and keeps a stale or unlabelled one (build-image refreshes it)", async () => {
     const f = fakeRuntime();
     f.images.set(TAG, { [CONTEXT_HASH_LABEL]: (await agentContext({})).hash });
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
     assert.equal(f.builds.length, 0);
     f.images.set(TAG, { [CONTEXT_HASH_LABEL]: "0".repeat(64) });
     assert.equal(await agentImageState(f.rt, TAG), "stale");
-    await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
-    assert.equal(f.builds.length, 1);
+    // Built with options the server cannot know (another base, a CA file): rebuilding with the
+    // defaults could need a registry, so it is kept and a warning says how to refresh it.
+    const warned: string[] = [];
+    await createImageEnsurer(async () => f.rt, { tag: TAG, log: { ...quiet, warn: (m: string) => void warned.push(m) } }).ensure(TAG);
+    assert.equal(f.builds.length, 0);
+    assert.match(warned.join(), /build-image/);
     f.images.set(TAG, {});
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
-    assert.equal(f.builds.length, 1);
+    assert.equal(f.builds.length, 0);
+    f.images.delete(TAG);
+    await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
+    assert.equal(f.builds.length, 1, "a missing image is built");
   });
 
   it("refuses a missing non-default image with what to do", async () => {

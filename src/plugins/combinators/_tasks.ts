@@ -206,10 +206,10 @@ export function clean<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
 }
 
-/** Whether another tool is loaded, asked through ctx.call: a list is never valid arguments, so it never runs. */
+/** Whether another tool is loaded, asked through ctx.call: a string is never valid arguments, so it never runs. */
 export async function hasTool(call: (tool: string, args: Record<string, unknown>) => Promise<unknown>, name: string): Promise<boolean> {
   try {
-    await call(name, [] as unknown as Record<string, unknown>);
+    await call(name, "probe" as unknown as Record<string, unknown>);
     return true;
   } catch (e) {
     return !(isToolError(e) && e.code === "NOT_FOUND" && e.message.startsWith(`Cannot call tool "${name}": no such tool`));
