@@ -47,7 +47,7 @@ export function map(core: Core): Tool {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
         const refs = await schedule(prompts.length, rest.max_concurrency as number, (i) =>
-          runTask(core, run, { agentId: `agent-${i}`, prompt: prompts[i]!, spec: async () => spec, budget, callLevel: true }));
+          runTask(core, run, { agentId: `agent-${i}`, prompt: prompts[i]!, spec: () => Promise.resolve(spec), budget, callLevel: true }));
         return manyResult(run, refs, t0, budget);
       });
     },

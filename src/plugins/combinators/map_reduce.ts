@@ -40,7 +40,7 @@ export function mapReduce(core: Core): Tool {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
         const maps = await schedule(prompts.length, rest.max_concurrency as number, (i) =>
-          runTask(core, run, { agentId: `agent-${i}`, prompt: prompts[i]!, spec: async () => mapSpec, budget, callLevel: true }));
+          runTask(core, run, { agentId: `agent-${i}`, prompt: prompts[i]!, spec: () => Promise.resolve(mapSpec), budget, callLevel: true }));
         if (run.signal.aborted) core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
         const ok = maps.filter((r) => r.status === "ok");
         const bad = maps.filter((r) => r.status !== "ok");
@@ -52,7 +52,7 @@ export function mapReduce(core: Core): Tool {
         for (const r of ok) texts.push(await refText(core, r.ref));
         const reducer = await runTask(core, run, {
           agentId: "reducer", prompt: synthesisPrompt(rest.synthesis_prompt as string, texts), parents: ok.map((r) => r.ref),
-          spec: async () => reduceSpec, budget, callLevel: true,
+          spec: () => Promise.resolve(reduceSpec), budget, callLevel: true,
         });
         return clean({
           run_id: run.run_id, map_total: maps.length, map_succeeded: ok.length, map_failed: bad.length, result: reducer,

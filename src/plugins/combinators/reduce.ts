@@ -83,7 +83,7 @@ export function reduce(core: Core): Tool {
       const spec = await core.sandboxes.resolve(sandbox, overrides);
       return core.runs.start("reduce", ctx, { wait_s: rest.wait_s as number, total: 1 }, async (run) => {
         const t0 = Date.now();
-        const ref: Ref = await runTask(core, run, { agentId: "reducer", prompt, parents: inputs.parents, spec: async () => spec, callLevel: true });
+        const ref: Ref = await runTask(core, run, { agentId: "reducer", prompt, parents: inputs.parents, spec: () => Promise.resolve(spec), callLevel: true });
         return clean({ run_id: run.run_id, input_count: inputs.texts.length, result: ref, skipped: inputs.skipped.length ? inputs.skipped : undefined, totals: totals([ref], t0) });
       });
     },

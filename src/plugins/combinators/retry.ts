@@ -45,7 +45,7 @@ export function retry(core: Core): Tool {
           }
           const ref = await runTask(core, run, {
             agentId: `attempt-${n}`, prompt: retryPrompt(rest.prompt as string, prior), parents: attempts.map((r) => r.ref),
-            spec: async () => spec, budget, callLevel: true,
+            spec: () => Promise.resolve(spec), budget, callLevel: true,
           });
           attempts.push(ref);
           if (ref.status !== "ok") {

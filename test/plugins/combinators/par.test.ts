@@ -89,6 +89,15 @@ describe("par", () => {
     assert.equal(byAgent("agent-0").opts.network, "bridge");
   });
 
+  it("par() reports an agent past its timeout as a timeout ref, and runs command agents too", async () => {
+    const r = await h.call("par", { tasks: [{ prompt: "stuck [[fake hang]]", timeout: 1 }, { prompt: "plain text", agent: "command", command: ["cat"] }] });
+    assert.equal(r.isError, false, r.text);
+    assert.equal(r.data.results[0].status, "timeout");
+    assert.match(r.data.results[0].error, /Timed out after 1 s/);
+    assert.equal(r.data.results[1].status, "ok");
+    assert.equal(await h.core.refs.readText(r.data.results[1].ref), "echo: plain text");
+  });
+
   it("par() never runs more than max_concurrency agents at once", async () => {
     const own = await createHarness();
     try {

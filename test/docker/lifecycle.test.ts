@@ -1,0 +1,81 @@
+// Nothing leaks: the compiled binary's containers go away on SIGTERM, SIGINT and stdin EOF; a
+// SIGKILLed instance's leftovers are reaped by the next start; containers it did not start
+// (another live instance's, anyone else's) are never touched.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { binarySkip, startBinary, type BinaryServer } from "../helpers/binary.ts";
+import { agentImage, BASE_IMAGE, docker, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
+
+const skip = binarySkip || (await dockerSkip());
+const sleeper = { agent: "command", command: ["sleep", "300"], network: false, wait_s: 0 };
+
+async function until(what: string, check: () => Promise<boolean>, ms = 10000): Promise<number> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) assert.fail(`${what} not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+/** Start a sleeping agent and wait until its container runs; returns the run id. */
+async function sleeping(server: BinaryServer): Promise<string> {
+  const started = await server.call("run", { ...sleeper, prompt: "sleep" });
+  assert.equal(started.status, "running");
+  await until("container start", async () => (await ownedContainers({ "swarm-mcp.run": started.run_id })).length === 1, 30000);
+  return started.run_id;
+}
+
+describe("container lifecycle of the server", { skip }, () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} stops the server's containers`, async () => {
+      await agentImage();
+      const server = await startBinary({});
+      const run = await sleeping(server);
+      process.kill(server.transport.pid!, signal);
+      const ms = await until("containers removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0);
+      assert.ok(ms < 5000, `took ${ms} ms`);
+      await server.close().catch(() => {});
+    });
+  }
+
+  it("stdin EOF stops the server's containers", async () => {
+    const server = await startBinary({});
+    const run = await sleeping(server);
+    await server.close(); // closes the server's stdin
+    await until("containers removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0);
+  });
+
+  it("cancel(run_id) removes the run's container within 2 s and keeps the run's record", async () => {
+    const server = await startBinary({});
+    const run = await sleeping(server);
+    const t0 = Date.now();
+    const res = await server.call("cancel", { run_id: run });
+    assert.equal(res.status, "cancelled");
+    const ms = await until("container removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0, 2000);
+    assert.ok(Date.now() - t0 < 2000, `${ms} ms`);
+    const status = await server.call("status", { run_id: run });
+    assert.equal(status.status, "cancelled");
+    await server.close();
+  });
+
+  it("the next start reaps a killed instance's containers and touches nothing else", async () => {
+    const foreign = await docker("run", "-d", "--rm", "--label", "swarm-test=1", BASE_IMAGE, "sleep", "120");
+    const alive = await startBinary({});
+    const aliveRun = await sleeping(alive);
+    const dead = await startBinary({});
+    const deadRun = await sleeping(dead);
+    process.kill(dead.transport.pid!, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await ownedContainers({ "swarm-mcp.run": deadRun })).length, 1, "SIGKILL leaves the container behind");
+    const next = await startBinary({});
+    await until("leftover reaped", async () => (await ownedContainers({ "swarm-mcp.run": deadRun })).length === 0, 15000);
+    assert.equal((await ownedContainers({ "swarm-mcp.run": aliveRun })).length, 1, "a live instance's container is untouched");
+    assert.match(await docker("inspect", "-f", "{{.State.Running}}", foreign), /true/, "a foreign container is untouched");
+    await docker("rm", "-f", foreign);
+    await alive.close();
+    await next.close();
+    await until("all removed", async () => (await ownedContainers({ "swarm-mcp.run": aliveRun })).length === 0);
+    await dead.close().catch(() => {});
+  });
+});
