@@ -42,6 +42,9 @@ export class ToolRegistry {
     if (!entry) fail("NOT_FOUND", `Cannot call tool "${String(name).slice(0, 80)}": no such tool; known tools: ${[...this.tools.keys()].join(", ")}`);
     const depth = scope.depth ?? 0;
     if (depth > MAX_CALL_DEPTH) fail("INVALID_INPUT", `Cannot call tool "${name}": calls are nested more than ${MAX_CALL_DEPTH} deep`);
+    if (args !== undefined && args !== null && (typeof args !== "object" || Array.isArray(args))) {
+      fail("INVALID_INPUT", `Invalid arguments for ${name}: expected an object of named arguments, got ${Array.isArray(args) ? "an array" : typeof args}`);
+    }
     const parsed = v.safeParse(entry.tool.input, args ?? {});
     if (!parsed.success) {
       fail("INVALID_INPUT", `Invalid arguments for ${name}: ${describeIssues(parsed.issues)}`, {
@@ -54,7 +57,7 @@ export class ToolRegistry {
       signal: scope.signal,
       log,
       progress: scope.progress ?? (() => {}),
-      call: (tool, a) => this.invoke(tool, a, { signal: scope.signal, depth: depth + 1 }),
+      call: (tool, a, o) => this.invoke(tool, a, { signal: o?.signal ?? scope.signal, depth: depth + 1 }),
     };
     return entry.tool.run(parsed.output, ctx);
   }

@@ -58,6 +58,8 @@ export function createSpawn(deps: SpawnDeps) {
     } catch (e) {
       if (isToolError(e) && e.code === "QUEUE_TIMEOUT") return failed("failed", e.message);
       if (opts.signal.aborted) return failed("cancelled", "Cancelled before the agent started");
+      const ref = await failed("failed", isToolError(e) ? e.message : String(e));
+      if (isToolError(e)) throw new ToolError(e.code, e.message, { ...e.data, ref: ref.ref });
       throw e;
     }
     const abort = new AbortController();

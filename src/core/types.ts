@@ -189,8 +189,9 @@ export interface ToolContext {
   log: Logger;
   /** MCP progress notification, sent only when the client asked for progress. */
   progress(done: number, total?: number, message?: string): void;
-  /** Call another tool by name; inherits this call's signal. Failures throw ToolError. */
-  call(tool: string, args: Record<string, unknown>): Promise<unknown>;
+  /** Call another tool by name; inherits this call's signal unless given one (e.g. a run's,
+   * for work that outlives the call). Failures throw ToolError. */
+  call(tool: string, args: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 export interface ToolAnnotations {

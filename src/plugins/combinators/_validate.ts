@@ -27,10 +27,10 @@ function refOf(x: unknown): string | null {
 /** Validate one ref as declared_type; `signal` stops waiting (the run was cancelled). */
 export async function validateRef(core: Core, ctx: ToolContext, signal: AbortSignal, ref: string, declaredType: string, extra: Record<string, unknown> = {}): Promise<Verdict> {
   const before = JSON.stringify((await core.refs.stamps(ref)).validated ?? null);
-  let out = (await abortable(ctx.call("validate", { artifact: { ref }, declared_type: declaredType, ...extra }), signal)) as Record<string, unknown> | null;
+  let out = (await abortable(ctx.call("validate", { artifact: { ref }, declared_type: declaredType, ...extra }, { signal }), signal)) as Record<string, unknown> | null;
   // A slow validation may come back as a run handle like any long call: wait for it.
   while (out && out.status === "running" && typeof out.run_id === "string") {
-    out = (await abortable(ctx.call("wait", { run_id: out.run_id, wait_s: 600 }), signal)) as Record<string, unknown> | null;
+    out = (await abortable(ctx.call("wait", { run_id: out.run_id, wait_s: 600 }, { signal }), signal)) as Record<string, unknown> | null;
   }
   const verdict = String(out?.verdict ?? (out?.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
   const raw = out?.issues;
