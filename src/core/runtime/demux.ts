@@ -4,8 +4,10 @@
 // concatenates buffers, which is why it is not used here.
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
+import { nudgeGc } from "./platform.ts";
 
 const HEADER = 8;
+const GC_EVERY = 16 * 1024 * 1024; // bytes streamed between GC nudges: keeps RSS flat on big outputs
 
 /** Resolves when the socket ends (or is destroyed without error); rejects on a write error. */
 export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writable): Promise<void> {
@@ -15,9 +17,14 @@ export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writ
   let target: Writable = stdout;
   let raw = false; // not a multiplexed stream after all: copy everything to stdout
 
+  let sinceGc = 0;
   const write = async (w: Writable, chunk: Uint8Array): Promise<void> => {
     if (chunk.length === 0) return;
     if (!w.write(chunk)) await drained(w);
+    if ((sinceGc += chunk.length) >= GC_EVERY) {
+      sinceGc = 0;
+      nudgeGc();
+    }
   };
 
   // A file that fails (disk full) ends the pump with that error instead of an unhandled event.
