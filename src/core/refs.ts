@@ -1,8 +1,7 @@
 // RefStore: ref ids, the on-disk layout under the data dir, provenance, and server-held stamps.
 // Every path is derived from ids that passed validation; caller text is never joined into a path.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
 import type { AgentOutcome, AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
@@ -41,13 +40,21 @@ export function parseRefId(input: unknown): { run_id: string; agent_id: string }
   return { run_id: m[1]!, agent_id: m[2]! };
 }
 
-/** sha256 of a file's bytes, streamed so large outputs never sit in memory. */
+/** sha256 of a file's bytes, read through one reused buffer so a large output costs no memory. */
 export async function hashFile(path: string): Promise<{ hash: string; size: number }> {
   const h = createHash("sha256");
+  const buf = new Uint8Array(1 << 20);
+  const fh = await open(path, "r");
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    h.update(chunk as Uint8Array);
-    size += (chunk as Uint8Array).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
   return { hash: h.digest("hex"), size };
 }
