@@ -40,6 +40,19 @@ export function parseRefId(input: unknown): { run_id: string; agent_id: string }
   return { run_id: m[1]!, agent_id: m[2]! };
 }
 
+/** The layout of one agent's directory (the one place that names its files). */
+export function agentPaths(dir: string): AgentPaths {
+  return {
+    dir,
+    home: join(dir, "home"),
+    workspace: join(dir, "workspace"),
+    out: join(dir, "out"),
+    stream: join(dir, "stream.jsonl"),
+    stderr: join(dir, "stderr.log"),
+    prompt: join(dir, "prompt.txt"),
+  };
+}
+
 /** sha256 of a file's bytes, read through one reused buffer so a large output costs no memory. */
 export async function hashFile(path: string): Promise<{ hash: string; size: number }> {
   const h = createHash("sha256");
@@ -92,18 +105,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     if (!RUN_ID.test(runId)) fail("INVALID_INPUT", `Cannot use run id "${runId.slice(0, 40)}": a run id is 12 lowercase hex characters`);
     return join(root, runId);
   };
-  const paths = (runId: string, agentId: string): AgentPaths => {
-    const dir = join(runDir(runId), checkAgentId(agentId));
-    return {
-      dir,
-      home: join(dir, "home"),
-      workspace: join(dir, "workspace"),
-      out: join(dir, "out"),
-      stream: join(dir, "stream.jsonl"),
-      stderr: join(dir, "stderr.log"),
-      prompt: join(dir, "prompt.txt"),
-    };
-  };
+  const paths = (runId: string, agentId: string): AgentPaths => agentPaths(join(runDir(runId), checkAgentId(agentId)));
   const resultPath = (runId: string, agentId: string) => join(paths(runId, agentId).dir, "result.json");
 
   async function get(input: unknown): Promise<RefRecord> {

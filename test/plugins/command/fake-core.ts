@@ -1,5 +1,6 @@
 // A minimal Core and AgentJob for driver unit tests: a temp dir laid out as refs.create() does,
 // and only the Core members drivers use (config.env, fail, logger).
+import { agentPaths } from "../../../src/core/refs.ts";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,15 +42,7 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
     warnings,
     job(over = {}, extra = {}) {
       const dir = join(root, "data", "0123456789ab", `agent-${++n}`);
-      const paths = {
-        dir,
-        home: join(dir, "home"),
-        workspace: join(dir, "workspace"),
-        out: join(dir, "out"),
-        stream: join(dir, "stream.jsonl"),
-        stderr: join(dir, "stderr.log"),
-        prompt: join(dir, "prompt.txt"),
-      };
+      const paths = agentPaths(dir);
       return { run_id: "0123456789ab", agent_id: `agent-${n}`, prompt: "Say hi [[script:x]]", spec: spec(over), paths, ...extra };
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
