@@ -2,7 +2,7 @@
 // owns shutdown (stop every container this instance started) and the start-up reaper.
 import * as v from "valibot";
 import { fail, isToolError } from "./errors.ts";
-import { buildAgentImage, createImageEnsurer, defaultAgentTag } from "./image.ts";
+import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
 import { createPools, poolCapacityFromEnv } from "./pools.ts";
@@ -119,4 +119,3 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   };
 }
 
-export { buildAgentImage };

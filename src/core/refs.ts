@@ -4,7 +4,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
-import type { AgentOutcome, AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
+import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 
 export const RUN_ID = /^[0-9a-f]{12}$/;
 export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -227,4 +227,3 @@ export async function createRefStore(root: string): Promise<RefStore> {
   };
 }
 
-export type { AgentOutcome };

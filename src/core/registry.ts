@@ -1,7 +1,7 @@
 // The tool table: validates arguments, runs tools with a ToolContext, and lets one tool call
 // another (ctx.call), which is how combinators compose. Knows nothing of MCP.
 import * as v from "valibot";
-import { fail, isToolError } from "./errors.ts";
+import { fail } from "./errors.ts";
 import { logger } from "./log.ts";
 import type { Logger, Tool, ToolContext } from "./types.ts";
 
@@ -63,4 +63,3 @@ export class ToolRegistry {
   }
 }
 
-export { isToolError };

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail, isToolError } from "./errors.ts";
 import { RUN_ID } from "./refs.ts";
-import type { Json, Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
+import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
 const MAX_WAIT_S = 3600;
@@ -170,4 +170,3 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
   };
 }
 
-export type { Json };
