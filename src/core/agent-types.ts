@@ -80,6 +80,7 @@ export interface AgentPaths {
   stream: string; // stream.jsonl: raw container stdout
   stderr: string; // stderr.log
   prompt: string; // prompt.txt
+  stdin: string; // stdin.txt: the container's stdin, when a driver asks for other text than the prompt
 }
 
 export interface AgentJob {
@@ -124,11 +125,16 @@ export interface ContainerRunOptions {
   nanoCpus?: number;
   gpu?: boolean;
   labels: Record<string, string>;
-  stdin?: string;
+  /** A file whose bytes become the container's stdin, then EOF; without it stdin is empty. */
+  stdinFile?: string;
   stdoutFile: string;
   stderrFile: string;
   timeoutMs: number;
   name?: string;
+  /** How output reaches the files: "files" (default) has the container write them itself through
+   * bind mounts, so no output byte passes through the server; "stream" carries it over the
+   * engine's attach connection. "files" falls back to "stream" where its /bin/sh wrapper cannot run. */
+  capture?: "files" | "stream";
 }
 
 export interface ContainerExit {

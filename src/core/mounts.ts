@@ -7,7 +7,7 @@ import { fail } from "./errors.ts";
 import type { Mount, SandboxSpec } from "./types.ts";
 
 /** Container paths the core itself mounts; a caller mount there would hide them. */
-export const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm"];
+export const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm", "/run/swarm-io"];
 const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function within(path: string, dir: string): boolean {

@@ -50,6 +50,7 @@ export function agentPaths(dir: string): AgentPaths {
     stream: join(dir, "stream.jsonl"),
     stderr: join(dir, "stderr.log"),
     prompt: join(dir, "prompt.txt"),
+    stdin: join(dir, "stdin.txt"),
   };
 }
 

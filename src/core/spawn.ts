@@ -72,6 +72,9 @@ export function createSpawn(deps: SpawnDeps) {
       await deps.ensureImage(image, log);
       const job = { run_id: opts.run_id, agent_id: opts.agent_id, prompt, spec, paths, budget_cap: opts.budget_cap };
       const plan = await driver.prepare(job);
+      // The container reads its stdin from a file: prompt.txt when that is what the driver sends.
+      const stdinFile = plan.stdin === undefined ? undefined : plan.stdin === prompt ? paths.prompt : paths.stdin;
+      if (stdinFile === paths.stdin) await writeFile(paths.stdin, plan.stdin!, { mode: 0o600 });
       const { uid, gid } = callerIds();
       const workspaceShadowed = binds.some((b) => b.container === workdir);
       const exit: ContainerExit = await runtime.run({
@@ -99,7 +102,7 @@ export function createSpawn(deps: SpawnDeps) {
         nanoCpus: cpus,
         gpu: spec.gpu,
         labels: { ...ownerLabels(config), "swarm-mcp.run": opts.run_id, "swarm-mcp.agent": opts.agent_id },
-        stdin: plan.stdin,
+        stdinFile,
         stdoutFile: paths.stream,
         stderrFile: paths.stderr,
         timeoutMs: spec.timeout * 1000,

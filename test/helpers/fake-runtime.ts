@@ -14,7 +14,7 @@
 //
 // Every call is recorded so tests can assert how many started, the concurrency seen, and which
 // were cancelled and when.
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { ToolError } from "../../src/core/errors.ts";
 import type { ContainerExit, ContainerRunOptions, ContainerRuntime } from "../../src/core/types.ts";
 
@@ -139,7 +139,7 @@ export class FakeRuntime implements ContainerRuntime {
   async run(opts: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit> {
     await this.ping();
     const id = `fake${(++this.seq).toString(16).padStart(8, "0")}`;
-    const stdin = opts.stdin ?? "";
+    const stdin = opts.stdinFile !== undefined ? await readFile(opts.stdinFile, "utf8") : "";
     const directive = parseDirective(stdin);
     const call: FakeCall = {
       id, run: opts.labels["swarm-mcp.run"] ?? "", agent: opts.labels["swarm-mcp.agent"] ?? "",

@@ -1,13 +1,12 @@
 // ContainerRuntime over docker-modem on the Docker socket (or DOCKER_HOST). One container per
-// run: create → attach (hijacked before start, so no output is missed) → start → wait → remove,
-// with stdout/stderr streamed to files and the container removed whatever happens.
-import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
-import type { Duplex, Readable } from "node:stream";
+// run: create → start → wait → remove, with stdout/stderr landing in files (capture.ts says how)
+// and the container removed whatever happens.
 import { ToolError } from "../errors.ts";
 import type { ContainerExit, ContainerRunOptions, ContainerRuntime, Logger } from "../types.ts";
 import { apiMessage, createDockerApi, type DockerApi, status } from "./docker-api.ts";
-import { pumpDemuxed } from "./demux.ts";
+import { buildImage } from "./build.ts";
+import { type Capture, fileCapture } from "./capture.ts";
+import { streamCapture } from "./capture-stream.ts";
 
 export { parseDockerHost } from "./docker-api.ts";
 
@@ -21,6 +20,7 @@ export interface DockerRuntime extends ContainerRuntime {
 export function createDockerRuntime(opts: { host?: string; log: Logger }): DockerRuntime {
   const api = createDockerApi(opts.host);
   const { log } = opts;
+  const streamOnly = new Set<string>(); // image + user pairs where the output wrapper cannot run
 
   const imageLabels = async (tag: string): Promise<Record<string, string> | null> => {
     try {
@@ -45,7 +45,7 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
     async ping() {
       await api.version();
     },
-    run: (o, signal) => runContainer(api, log, o, signal),
+    run: (o, signal) => runContainer(api, log, o, signal, streamOnly),
     async imageExists(tag) {
       return (await imageLabels(tag)) !== null;
     },
@@ -68,18 +68,27 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
   };
 }
 
-async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit> {
+/** Run in "files" mode unless told otherwise; fall back to "stream" (once per image and user) when the wrapper cannot run. */
+async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions, signal: AbortSignal, streamOnly: Set<string>): Promise<ContainerExit> {
+  const key = `${o.image}\0${o.user ?? ""}`;
+  if ((o.capture ?? "files") === "stream" || streamOnly.has(key)) return (await runOnce(api, log, o, signal, "stream")) as ContainerExit;
+  const t0 = performance.now();
+  const first = await runOnce(api, log, o, signal, "files");
+  if (first !== "wrapper-failed") return first;
+  streamOnly.add(key);
+  log.info(`image ${o.image}${o.user ? ` as user ${o.user}` : ""}: the output wrapper cannot run there (no /bin/sh, or the user may not open its files); streaming output through the engine instead`);
+  const left = o.timeoutMs > 0 ? Math.max(1, o.timeoutMs - (performance.now() - t0)) : o.timeoutMs;
+  return (await runOnce(api, log, { ...o, timeoutMs: left }, signal, "stream")) as ContainerExit;
+}
+
+async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, signal: AbortSignal, mode: "files" | "stream"): Promise<ContainerExit | "wrapper-failed"> {
   const t0 = performance.now();
   const done = (exitCode: number, containerId: string, timedOut: boolean, cancelled: boolean): ContainerExit =>
     ({ exitCode, timedOut, cancelled, containerId, durationMs: Math.round(performance.now() - t0) });
   if (signal.aborted) return done(-1, "", false, true);
-  const config = containerConfig(o);
   await api.version(); // fail with DOCKER_UNAVAILABLE before any file is touched
-  const out = await openOut(o.stdoutFile);
-  const err = await openOut(o.stderrFile).catch(async (e) => (await closeOut(out), Promise.reject(e)));
 
   let id = "";
-  let sock: Duplex | undefined;
   let timedOut = false;
   let cancelled = false;
   let started = false;
@@ -90,6 +99,8 @@ async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions,
     killing = true;
     api.call({ method: "POST", path: `/containers/${id}/kill`, ok: [204, 404, 409] }).catch((e) => log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`));
   };
+  const capture = mode === "files" ? await fileCapture(api, o) : await streamCapture(api, log, o, () => ((broken = true), kill()));
+  const config = containerConfig(o, capture);
   const onAbort = () => ((cancelled = true), kill());
   signal.addEventListener("abort", onAbort, { once: true });
   const limit = Number.isFinite(o.timeoutMs) && o.timeoutMs > 0 ? o.timeoutMs : 0;
@@ -97,40 +108,24 @@ async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions,
   try {
     id = await create(api, o, config);
     if (cancelled) return done(-1, id, false, true);
-    sock = await api.hijack({ method: "POST", path: `/containers/${id}/attach`, query: { stream: 1, stdin: o.stdin !== undefined ? 1 : 0, stdout: 1, stderr: 1 }, ok: [101, 200] });
-    const pumping = pumpDemuxed(sock as Readable, out, err);
-    // A failed write (disk full) stops reading; kill rather than let the container block on a full pipe.
-    pumping.catch(() => ((broken = true), kill()));
-    if (o.stdin !== undefined) {
-      // Docker keeps what arrives before start; the half-close becomes EOF on the container's stdin.
-      if (o.stdin.length) sock.write(o.stdin);
-      sock.end();
-    }
+    await capture.beforeStart(id);
     if (cancelled) return done(-1, id, false, true);
     await start(api, id, o);
     started = true;
     if (cancelled || timedOut || broken) kill(); // it happened while start was in flight
     const exitCode = await waitExit(api, id);
-    // The attach stream ends once the engine has copied the last bytes; wait for it, within reason.
-    const grace = cancelled || timedOut ? 1000 : 10_000;
-    const ended = await Promise.race([pumping.then(() => true), sleep(grace).then(() => false)]);
-    if (!ended) log.warn(`container ${id.slice(0, 12)}: output stream still open ${grace} ms after exit; closing it`);
-    sock.destroy();
-    // Flushed and closed before we answer: callers read these files next.
-    await Promise.all([closeOut(out), closeOut(err)]);
-    const failed = out.errored ?? err.errored;
-    if (failed) throw failed;
+    const settled = await capture.afterExit(id, exitCode, cancelled || timedOut);
+    if (settled === "wrapper-failed" && !cancelled && !timedOut) return settled;
     return done(exitCode, id, timedOut, cancelled);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
-    sock?.destroy();
-    await Promise.all([closeOut(out), closeOut(err)]);
+    await capture.close();
     if (id) await removeQuietly(api, id, log);
   }
 }
 
-function containerConfig(o: ContainerRunOptions): Record<string, unknown> {
+function containerConfig(o: ContainerRunOptions, capture: Capture): Record<string, unknown> {
   const env = Object.entries(o.env).map(([k, v]) => {
     if (!/^[^=\0]+$/.test(k)) throw new ToolError("INVALID_INPUT", `Cannot pass environment variable "${k}": a name must be non-empty without "=" or NUL; rename it`);
     return `${k}=${v}`;
@@ -141,7 +136,6 @@ function containerConfig(o: ContainerRunOptions): Record<string, unknown> {
     }
     return `${b.host}:${b.container}:${b.readonly ? "ro" : "rw"}`;
   });
-  const stdin = o.stdin !== undefined;
   return {
     Image: o.image,
     Cmd: o.cmd,
@@ -151,15 +145,11 @@ function containerConfig(o: ContainerRunOptions): Record<string, unknown> {
     ...(o.workdir ? { WorkingDir: o.workdir } : {}),
     Labels: o.labels,
     Tty: false,
-    AttachStdin: stdin,
-    OpenStdin: stdin,
-    StdinOnce: stdin,
-    AttachStdout: true,
-    AttachStderr: true,
+    ...capture.config,
     HostConfig: {
       Init: true,
       SecurityOpt: ["no-new-privileges"],
-      Binds: binds,
+      Binds: [...binds, ...capture.binds],
       NetworkMode: o.network,
       ...(o.memoryBytes ? { Memory: o.memoryBytes } : {}),
       ...(o.nanoCpus ? { NanoCpus: o.nanoCpus } : {}),
@@ -224,67 +214,6 @@ async function removeQuietly(api: DockerApi, id: string, log: Logger): Promise<v
     // 409 "removal already in progress" is fine; anything else is left for the start-up reaper.
     if (status(e) !== 409) log.warn(`cannot remove container ${id.slice(0, 12)}: ${apiMessage(e)}`);
   }
-}
-
-async function buildImage(api: DockerApi, context: Uint8Array, tag: string, buildArgs: Record<string, string>, onLine: (line: string) => void): Promise<void> {
-  const tail: string[] = [];
-  let error: string | undefined;
-  const note = (line: string) => {
-    const l = line.replace(/\s+$/, "");
-    if (!l) return;
-    tail.push(l);
-    if (tail.length > 20) tail.shift();
-    onLine(l);
-  };
-  const fail = (why: string): never => {
-    throw new ToolError("IMAGE_UNAVAILABLE", `Cannot build image "${tag}": ${why}; last build output:\n${tail.join("\n")}`, { image: tag });
-  };
-  let res: Readable;
-  try {
-    res = await api.stream({ method: "POST", path: "/build", query: { t: tag, buildargs: JSON.stringify(buildArgs), rm: 1, forcerm: 1 }, file: context, ok: [200] });
-  } catch (e) {
-    if (status(e) === undefined) throw e;
-    return fail(apiMessage(e));
-  }
-  let buf = "";
-  const handle = (line: string) => {
-    if (!line.trim()) return;
-    let msg: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } };
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return note(line);
-    }
-    if (msg.stream) for (const l of msg.stream.split("\n")) note(l);
-    else if (msg.status) note(msg.status);
-    if (msg.error || msg.errorDetail) error = msg.errorDetail?.message || msg.error;
-  };
-  res.setEncoding("utf8");
-  for await (const chunk of res) {
-    buf += chunk as string;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      handle(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  }
-  handle(buf);
-  if (error) fail(error);
-}
-
-async function openOut(path: string): Promise<WriteStream> {
-  const ws = createWriteStream(path, { mode: 0o600 });
-  await once(ws, "open");
-  // Errors are read from ws.errored (by the pump and after close); never an unhandled event.
-  ws.on("error", () => {});
-  return ws;
-}
-
-async function closeOut(ws: WriteStream): Promise<void> {
-  if (ws.closed) return;
-  const closed = once(ws, "close").catch(() => undefined);
-  ws.end();
-  await closed;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
