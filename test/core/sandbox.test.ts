@@ -80,6 +80,9 @@ describe("mount and limit checks", () => {
     await assert.rejects(checkMounts([{ host_path: "/", container_path: "/x" }], policy), isCode("FORBIDDEN"));
     await assert.rejects(checkMounts([{ host_path: data, container_path: "/x" }], policy), isCode("FORBIDDEN"));
     await assert.rejects(checkMounts([{ host_path: h, container_path: "/output" }], policy), isCode("INVALID_INPUT"));
+    // Where the container writes its stdout and stderr: a mount there would hide them.
+    await assert.rejects(checkMounts([{ host_path: h, container_path: "/run/swarm-io" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: h, container_path: "/run" }], policy), isCode("INVALID_INPUT"));
     await assert.rejects(checkMounts([{ host_path: h, container_path: "/a/../etc" }], policy), isCode("INVALID_INPUT"));
     const sock = "/var/run/docker.sock";
     await assert.rejects(checkMounts([{ host_path: sock, container_path: "/s" }], policy), (e) => isCode("FORBIDDEN")(e) || isCode("INVALID_INPUT")(e));

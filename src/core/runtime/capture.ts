@@ -60,9 +60,11 @@ export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promi
   };
 }
 
-/** True when the container log shows the wrapper never reached the command. */
+/** True when the container log shows the wrapper never reached the command: no /bin/sh (tini or
+ * runc says so), or a redirect it could not open (dash "cannot create", busybox "can't create",
+ * bash "…: Permission denied" all name the path). The command's own stderr never lands there. */
 export function wrapperFailed(log: string): boolean {
-  return /exec \/bin\/sh failed|"\/bin\/sh": (stat|executable file not found)|cannot (create|open) \/run\/swarm-io\//.test(log);
+  return /exec \/bin\/sh failed|"\/bin\/sh": (stat|executable file not found)|\/run\/swarm-io\/std(in|out|err):/.test(log);
 }
 
 /** The argv the wrapper runs: what Docker itself would run for this create body. */
