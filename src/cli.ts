@@ -47,7 +47,7 @@ export async function runDoctor(config: Config): Promise<void> {
   if (engine) {
     const present = await runtime.imageExists(config.image);
     const opts = { baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT };
-    const fresh = present && (await imageUpToDate(runtime, config.image, opts).catch(() => false));
+    const fresh = present && (await imageUpToDate(runtime, config.image, opts, "unset-is-any").catch(() => false));
     checks.push({
       name: "agent image",
       ok: present ? (fresh || config.env.SWARM_IMAGE ? true : "warn") : "warn",

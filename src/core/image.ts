@@ -9,6 +9,8 @@ import { tar, type TarEntry } from "./runtime/tar.ts";
 import type { ContainerRuntime, Logger } from "./types.ts";
 
 export const CONTEXT_HASH_LABEL = "swarm-mcp.context-hash";
+/** The hash of the Dockerfile and hooks alone: which swarm-mcp built it, whatever the options. */
+export const ASSETS_HASH_LABEL = "swarm-mcp.assets-hash";
 
 /** Runtimes that can read image labels (the Docker runtime can) let us detect stale images. */
 export type ImageRuntime = ContainerRuntime & { imageLabels?(tag: string): Promise<Record<string, string> | null> };
@@ -25,7 +27,7 @@ export function defaultAgentTag(version: string): string {
 }
 
 /** The build context (files + build args) and its hash; same inputs, same hash. */
-export async function agentContext(opts: AgentImageOptions): Promise<{ files: TarEntry[]; buildArgs: Record<string, string>; hash: string }> {
+export async function agentContext(opts: AgentImageOptions): Promise<{ files: TarEntry[]; buildArgs: Record<string, string>; hash: string; assetsHash: string }> {
   let ca: Uint8Array = new Uint8Array(0);
   if (opts.caCertFile) {
     try {
@@ -42,21 +44,23 @@ export async function agentContext(opts: AgentImageOptions): Promise<{ files: Ta
   ];
   const buildArgs: Record<string, string> = opts.baseImage ? { BASE_IMAGE: opts.baseImage } : {};
   const h = createHash("sha256");
+  const assets = createHash("sha256");
   for (const f of files) {
     const data = typeof f.data === "string" ? Buffer.from(f.data) : (f.data ?? new Uint8Array(0));
-    h.update(`${f.name}\0${f.mode ?? 0}\0${data.length}\0`).update(data);
+    const entry = `${f.name}\0${f.mode ?? 0}\0${data.length}\0`;
+    h.update(entry).update(data);
+    if (f.name !== "extra-ca.crt") assets.update(entry).update(data);
   }
   h.update(JSON.stringify(buildArgs));
-  return { files, buildArgs, hash: h.digest("hex") };
+  return { files, buildArgs, hash: h.digest("hex"), assetsHash: assets.digest("hex") };
 }
 
 /** Build the agent image; the Dockerfile in the context gets a LABEL carrying the context hash. */
 export async function buildAgentImage(runtime: ContainerRuntime, opts: AgentImageOptions & { tag: string; log: Logger }): Promise<{ hash: string; ms: number }> {
   const t0 = performance.now();
-  const { files, buildArgs, hash } = await agentContext(opts);
-  const labelled = files.map((f) =>
-    f.name === "Dockerfile" ? { ...f, data: `${DOCKERFILE.replace(/\n*$/, "\n")}LABEL ${CONTEXT_HASH_LABEL}="${hash}"\n` } : f
-  );
+  const { files, buildArgs, hash, assetsHash } = await agentContext(opts);
+  const labels = `LABEL ${CONTEXT_HASH_LABEL}="${hash}" ${ASSETS_HASH_LABEL}="${assetsHash}"\n`;
+  const labelled = files.map((f) => f.name === "Dockerfile" ? { ...f, data: `${DOCKERFILE.replace(/\n*$/, "\n")}${labels}` } : f);
   opts.log.info(`building agent image ${opts.tag} from ${opts.baseImage ?? "the Dockerfile's default base"} (a minute or two, once)`);
   await runtime.buildImage(tar(labelled), opts.tag, buildArgs, (line) => {
     if (/^Step \d+\/\d+/.test(line)) opts.log.info(`build ${opts.tag}: ${line}`);
@@ -69,19 +73,25 @@ export async function buildAgentImage(runtime: ContainerRuntime, opts: AgentImag
 
 export type ImageState = "current" | "stale" | "missing" | "unlabelled";
 
-/** How an existing image compares with what these options would build. */
-export async function agentImageState(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}): Promise<ImageState> {
+/** How an existing image compares with what these options would build. "exact": unset options
+ * mean the defaults (build-image). "unset-is-any": unset options accept whatever base and CA file
+ * the image was built with, so `build-image --base X` is not called stale by a server that was
+ * never told about X; only another Dockerfile or hooks (another swarm-mcp) is. */
+export async function agentImageState(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}, match: "exact" | "unset-is-any" = "exact"): Promise<ImageState> {
   if (!runtime.imageLabels) return (await runtime.imageExists(tag)) ? "unlabelled" : "missing";
   const labels = await runtime.imageLabels(tag);
   if (labels === null) return "missing";
   const have = labels[CONTEXT_HASH_LABEL];
   if (!have) return "unlabelled";
-  return have === (await agentContext(opts)).hash ? "current" : "stale";
+  const want = await agentContext(opts);
+  if (labels[ASSETS_HASH_LABEL] !== want.assetsHash) return "stale"; // (or built before this label existed)
+  const anyOptions = match === "unset-is-any" && opts.baseImage === undefined && opts.caCertFile === undefined;
+  return anyOptions || have === want.hash ? "current" : "stale";
 }
 
 /** True when `tag` exists and was built from exactly these assets and options (CI reuses it). */
-export async function imageUpToDate(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}): Promise<boolean> {
-  return (await agentImageState(runtime, tag, opts)) === "current";
+export async function imageUpToDate(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}, match: "exact" | "unset-is-any" = "exact"): Promise<boolean> {
+  return (await agentImageState(runtime, tag, opts, match)) === "current";
 }
 
 export interface ImageEnsurer {
@@ -99,12 +109,12 @@ export function createImageEnsurer(
 
   const ensureDefault = async (log: Logger): Promise<void> => {
     const rt = await getRuntime();
-    const state = await agentImageState(rt, defaults.tag, defaults);
+    const state = await agentImageState(rt, defaults.tag, defaults, "unset-is-any");
     // An image someone built or pulled by hand under this tag (no label) is theirs to keep.
     if (state === "current" || state === "unlabelled") return;
-    // A stale image was built with other options (another base, a CA file) that the server cannot
-    // know; rebuilding with the defaults could fail where no registry is reachable. Keep it.
-    if (state === "stale") return void log.warn(`agent image ${defaults.tag} differs from this binary's Dockerfile or was built with other options; run swarm-mcp build-image to refresh it`);
+    // Stale: another Dockerfile, or options other than SWARM_BASE_IMAGE/SWARM_CA_CERT ask for.
+    // Rebuilding could fail where no registry is reachable, so it is kept and we say how to refresh.
+    if (state === "stale") return void log.warn(`agent image ${defaults.tag} was built from another Dockerfile, or with another base or CA file than SWARM_BASE_IMAGE/SWARM_CA_CERT give; run swarm-mcp build-image (with --base/--ca-cert as needed) to refresh it`);
     await buildAgentImage(rt, { ...defaults, log });
   };
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { agentContext, agentImageState, buildAgentImage, CONTEXT_HASH_LABEL, createImageEnsurer, defaultAgentTag, imageUpToDate, type ImageRuntime } from "../../src/core/image.ts";
+import { agentContext, agentImageState, ASSETS_HASH_LABEL, buildAgentImage, CONTEXT_HASH_LABEL, createImageEnsurer, defaultAgentTag, imageUpToDate, type ImageRuntime } from "../../src/core/image.ts";
 import { createDockerRuntime, type DockerRuntime } from "../../src/core/runtime/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { DOCKERFILE } from "../../src/core/_assets.ts";
@@ -44,8 +44,9 @@ function fakeRuntime() {
         failNext = false;
         throw new Error("build failed");
       }
-      const hash = /swarm-mcp\.context-hash="([0-9a-f]{64})"/.exec(Buffer.from(context).toString("latin1"))?.[1];
-      images.set(tag, { [CONTEXT_HASH_LABEL]: hash ?? "" });
+      const text = Buffer.from(context).toString("latin1");
+      const label = (name: string) => new RegExp(`${name.replace(".", "\\.")}="([0-9a-f]{64})"`).exec(text)?.[1] ?? "";
+      images.set(tag, { [CONTEXT_HASH_LABEL]: label(CONTEXT_HASH_LABEL), [ASSETS_HASH_LABEL]: label(ASSETS_HASH_LABEL) });
     },
     async removeByLabels() {
       return 0;
@@ -66,6 +67,7 @@ describe("agent image context", () => {
     assert.notEqual((await agentContext({ caCertFile: CA })).hash, a.hash);
     assert.deepEqual(a.files.map((f) => f.name).slice(0, 3), ["Dockerfile", "extra-ca.crt", "hooks/"]);
     assert.deepEqual((await agentContext({ baseImage: BASE })).buildArgs, { BASE_IMAGE: BASE });
+    assert.equal((await agentContext({ baseImage: BASE, caCertFile: CA })).assetsHash, a.assetsHash, "options do not change the assets hash");
     await assert.rejects(agentContext({ caCertFile: "/no/such/ca.pem" }), isCode("INVALID_INPUT"));
   });
 
@@ -101,7 +103,8 @@ describe("image ensurer", () => {
 
   it("reuses a current image and keeps a stale or unlabelled one (build-image refreshes it)", async () => {
     const f = fakeRuntime();
-    f.images.set(TAG, { [CONTEXT_HASH_LABEL]: (await agentContext({})).hash });
+    const plain = await agentContext({});
+    f.images.set(TAG, { [CONTEXT_HASH_LABEL]: plain.hash, [ASSETS_HASH_LABEL]: plain.assetsHash });
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
     assert.equal(f.builds.length, 0);
     f.images.set(TAG, { [CONTEXT_HASH_LABEL]: "0".repeat(64) });
@@ -114,6 +117,20 @@ describe("image ensurer", () => {
     assert.match(warned.join(), /build-image/);
     f.images.set(TAG, {});
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
+    assert.equal(f.builds.length, 0);
+    // Built with --base/--ca-cert by this same swarm-mcp: current for a server not told otherwise,
+    // stale for one whose SWARM_BASE_IMAGE says something else, and for build-image's exact check.
+    const custom = await agentContext({ baseImage: BASE, caCertFile: CA });
+    f.images.set(TAG, { [CONTEXT_HASH_LABEL]: custom.hash, [ASSETS_HASH_LABEL]: custom.assetsHash });
+    const seen: string[] = [];
+    await createImageEnsurer(async () => f.rt, { tag: TAG, log: { ...quiet, warn: (m: string) => void seen.push(m) } }).ensure(TAG);
+    assert.deepEqual(seen, []);
+    assert.equal(await agentImageState(f.rt, TAG, {}, "unset-is-any"), "current");
+    assert.equal(await agentImageState(f.rt, TAG, { baseImage: "other:1" }, "unset-is-any"), "stale");
+    assert.equal(await agentImageState(f.rt, TAG, {}), "stale");
+    assert.equal(await agentImageState(f.rt, TAG, { baseImage: BASE, caCertFile: CA }), "current");
+    f.images.set(TAG, { [CONTEXT_HASH_LABEL]: custom.hash, [ASSETS_HASH_LABEL]: "0".repeat(64) });
+    assert.equal(await agentImageState(f.rt, TAG, {}, "unset-is-any"), "stale", "another Dockerfile is stale whatever the options");
     assert.equal(f.builds.length, 0);
     f.images.delete(TAG);
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
