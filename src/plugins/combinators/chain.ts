@@ -2,9 +2,9 @@
 // stops the chain if it fails.
 import type { Core, Ref, Tool } from "../../core/types.ts";
 import { splitArgs, waitField } from "./_common.ts";
-import { clean, parseTasks, runTask, taskSpec, tasksField, totals } from "./_tasks.ts";
+import { Budget, budgetField, clean, parseTasks, runTask, taskSpec, tasksField, totals } from "./_tasks.ts";
 
-const OWN = ["stages", "wait_s"];
+const OWN = ["stages", "budget", "wait_s"];
 /** The largest previous output handed on inline; bigger ones should go through files. */
 const MAX_CONTEXT = 4 * 1024 * 1024;
 
@@ -12,10 +12,11 @@ export function chain(core: Core): Tool {
   const { v } = core;
   return {
     name: "chain",
-    description: "Run agents one after another (ids stage-0, stage-1, …). Each stage's prompt gets \"# Context from previous stage:\" with the previous stage's output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: \"Stage i failed: …\", intermediates, totals}. Sandbox fields given here are defaults for every stage.",
+    description: "Run agents one after another (ids stage-0, stage-1, …). Each stage's prompt gets \"# Context from previous stage:\" with the previous stage's output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: \"Stage i failed: …\", intermediates, totals}. With budget, a stage that would start after the spend reaches it is not started (the chain stops there) and each stage is capped at what is left. Sandbox fields given here are defaults for every stage.",
     annotations: { openWorldHint: true },
     input: v.object({
       stages: tasksField(core, "The stages, in order"),
+      budget: budgetField(core),
       ...core.sandboxFields,
       wait_s: waitField(core),
     }),
@@ -26,13 +27,14 @@ export function chain(core: Core): Tool {
       const top = { sandbox, overrides };
       return core.runs.start("chain", ctx, { wait_s: rest.wait_s as number, total: stages.length }, async (run) => {
         const t0 = Date.now();
+        const budget = new Budget(rest.budget as number | undefined, run);
         const done: Ref[] = [];
         let context: string | undefined;
         for (const [i, stage] of stages.entries()) {
           const prev = done.at(-1);
           const prompt = context === undefined ? stage.prompt : `${stage.prompt}\n\n# Context from previous stage:\n${context}`;
           const ref = await runTask(core, run, {
-            agentId: `stage-${i}`, prompt, parents: prev ? [prev.ref] : [],
+            agentId: `stage-${i}`, prompt, parents: prev ? [prev.ref] : [], budget,
             spec: () => taskSpec(core, top, stage, `stages[${i}]`),
             callLevel: stage.sandbox === undefined && Object.keys(stage.fields).length === 0,
           });
@@ -40,12 +42,12 @@ export function chain(core: Core): Tool {
           if (ref.status !== "ok") {
             return clean({
               run_id: run.run_id, completed_stages: i, total_stages: stages.length, failed_stage: i,
-              error: `Stage ${i} failed: ${ref.error ?? ref.status}`, intermediates: done, totals: totals(done, t0),
+              error: `Stage ${i} failed: ${ref.error ?? ref.status}`, intermediates: done, totals: totals(done, t0), budget: budget.report(),
             });
           }
           if (i < stages.length - 1) context = await core.refs.readText(ref.ref, MAX_CONTEXT);
         }
-        return { run_id: run.run_id, completed_stages: stages.length, total_stages: stages.length, final: done.at(-1)!, intermediates: done, totals: totals(done, t0) };
+        return clean({ run_id: run.run_id, completed_stages: stages.length, total_stages: stages.length, final: done.at(-1)!, intermediates: done, totals: totals(done, t0), budget: budget.report() });
       });
     },
   };

@@ -2,9 +2,9 @@
 // refs become the result's parents.
 import type { Core, Ref, Tool } from "../../core/types.ts";
 import { MAX_PROMPT, promptField, splitArgs, waitField } from "./_common.ts";
-import { clean, parseList, runTask, totals } from "./_tasks.ts";
+import { Budget, budgetField, clean, parseList, runTask, totals } from "./_tasks.ts";
 
-const OWN = ["inputs", "results", "synthesis_prompt", "wait_s"];
+const OWN = ["inputs", "results", "synthesis_prompt", "budget", "wait_s"];
 const REF_ID = /^[0-9a-f]{12}\/[A-Za-z0-9._-]{1,64}$/;
 /** All inputs together; the reducer reads them from its prompt, so keep them within reason. */
 const MAX_INPUT_BYTES = 8 * 1024 * 1024;
@@ -65,12 +65,13 @@ export function reduce(core: Core): Tool {
   const list = v.union([v.array(v.unknown()), v.string(), v.record(v.string(), v.unknown())]);
   return {
     name: "reduce",
-    description: "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals}.",
+    description: "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}; budget caps the reducer's spend like max_budget and is reported the way par reports it.",
     annotations: { openWorldHint: true },
     input: v.object({
       inputs: v.optional(v.pipe(list, v.description("What to synthesise: a list (or JSON array string) of texts, {text}, {ref} or ref ids, or a par/map result"))),
       results: v.optional(v.pipe(list, v.description("Same as inputs (the reference implementation's name)"))),
       synthesis_prompt: promptField(core, "Instructions for the synthesis; the inputs are appended under \"# Inputs to synthesise:\""),
+      budget: budgetField(core),
       ...core.sandboxFields,
       wait_s: waitField(core),
     }),
@@ -83,8 +84,9 @@ export function reduce(core: Core): Tool {
       const spec = await core.sandboxes.resolve(sandbox, overrides);
       return core.runs.start("reduce", ctx, { wait_s: rest.wait_s as number, total: 1 }, async (run) => {
         const t0 = Date.now();
-        const ref: Ref = await runTask(core, run, { agentId: "reducer", prompt, parents: inputs.parents, spec: () => Promise.resolve(spec), callLevel: true });
-        return clean({ run_id: run.run_id, input_count: inputs.texts.length, result: ref, skipped: inputs.skipped.length ? inputs.skipped : undefined, totals: totals([ref], t0) });
+        const budget = new Budget(rest.budget as number | undefined, run);
+        const ref: Ref = await runTask(core, run, { agentId: "reducer", prompt, parents: inputs.parents, spec: () => Promise.resolve(spec), callLevel: true, budget });
+        return clean({ run_id: run.run_id, input_count: inputs.texts.length, result: ref, skipped: inputs.skipped.length ? inputs.skipped : undefined, totals: totals([ref], t0), budget: budget.report() });
       });
     },
   };

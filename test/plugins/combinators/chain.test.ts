@@ -35,4 +35,18 @@ describe("chain", () => {
     assert.equal(h.runtime.started - before, 2);
     assert.equal(r.data.totals.failed, 1);
   });
+
+  it("chain() caps each stage at what is left of the budget and stops once it is spent", async () => {
+    const stages = [{ prompt: "one [[fake cost=0.2]]" }, { prompt: "two [[fake cost=0.2]]" }, { prompt: "three [[fake cost=0.2]]" }];
+    const r = await h.call("chain", { stages, budget: 0.3 });
+    assert.equal(r.isError, false, r.text);
+    assert.equal(r.data.completed_stages, 2);
+    assert.equal(r.data.failed_stage, 2);
+    assert.match(r.data.error, /^Stage 2 failed: Not started: the budget of \$0\.30? is spent/);
+    assert.deepEqual(r.data.budget, { limit: 0.3, spent: 0.4, stopped: true, not_started: ["stage-2"] });
+    const caps = h.runtime.calls.filter((c) => c.run === r.data.run_id).map((c) => Number(c.opts.cmd[c.opts.cmd.indexOf("--max-budget-usd") + 1]));
+    assert.deepEqual(caps, [0.3, 0.1]);
+    const enough = await h.call("chain", { stages: stages.slice(0, 1), budget: 1 });
+    assert.deepEqual(enough.data.budget, { limit: 1, spent: 0.2, stopped: false, not_started: [] });
+  });
 });

@@ -20,6 +20,17 @@ describe("reduce", () => {
     assert.equal(prompt, "Combine these\n\n# Inputs to synthesise:\n\n## Input 1\nfirst finding\n\n---\n\n## Input 2\nsecond finding\n\n---\n\n## Input 3\na plain note\n\n---\n\n## Input 4\na text object");
   });
 
+  it("reduce() caps the reducer at its budget and reports the spend", async () => {
+    const r = await h.call("reduce", { inputs: ["x", "y"], synthesis_prompt: "Merge [[fake cost=0.05]]", budget: 0.2, max_budget: 0.5 });
+    assert.equal(r.isError, false, r.text);
+    const call = h.runtime.calls.find((c) => c.run === r.data.run_id)!;
+    assert.equal(call.opts.cmd[call.opts.cmd.indexOf("--max-budget-usd") + 1], "0.2", "the smaller of budget and max_budget");
+    assert.deepEqual(r.data.budget, { limit: 0.2, spent: 0.05, stopped: false, not_started: [] });
+    const none = await h.call("reduce", { inputs: ["x"], synthesis_prompt: "Merge", budget: 0 });
+    assert.equal(none.data.result.status, "cancelled");
+    assert.deepEqual(none.data.budget.not_started, ["reducer"]);
+  });
+
   it("reduce() accepts a whole par result and skips its failed refs", async () => {
     const p = await h.call("par", { tasks: [{ prompt: 'ok [[fake text="kept"]]' }, { prompt: 'bad [[fake fail="x"]]' }] });
     const r = await h.call("reduce", { results: p.data, synthesis_prompt: "Sum up" });
