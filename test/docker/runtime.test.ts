@@ -4,7 +4,7 @@
 // carries it). Skipped only when no engine is reachable.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
@@ -208,6 +208,11 @@ for (const capture of MODES) describe(`docker runtime, capture "${capture}"`, { 
     await assert.rejects(rt.run(opts({ cmd: ["sh", "-c", "exit 0"], network: `no-such-net-${TEST}` }), never), isCode("INVALID_INPUT"));
     assert.equal((await mine()).length, 0);
     await assert.rejects(rt.run(opts({ cmd: ["sh"], image: `swarm-mcp-no-such-image:${TEST}` }), never), isCode("IMAGE_UNAVAILABLE"));
+    // Refused before create: no container, and no file left open.
+    const fds = (await readdir("/proc/self/fd")).length;
+    await assert.rejects(rt.run(opts({ cmd: ["true"], env: { "BAD=NAME": "x" } }), never), isCode("INVALID_INPUT"));
+    assert.equal((await readdir("/proc/self/fd")).length, fds);
+    assert.equal((await mine()).length, 0);
   });
 
   it("asks for NVIDIA GPUs with gpu: true (a clear error on engines without them)", async () => {

@@ -100,13 +100,12 @@ async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, sign
     api.call({ method: "POST", path: `/containers/${id}/kill`, ok: [204, 404, 409] }).catch((e) => log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`));
   };
   const capture = mode === "files" ? await fileCapture(api, o) : await streamCapture(api, log, o, () => ((broken = true), kill()));
-  const config = containerConfig(o, capture);
   const onAbort = () => ((cancelled = true), kill());
   signal.addEventListener("abort", onAbort, { once: true });
   const limit = Number.isFinite(o.timeoutMs) && o.timeoutMs > 0 ? o.timeoutMs : 0;
   const timer = limit ? setTimeout(() => ((timedOut = !cancelled), kill()), limit) : undefined;
   try {
-    id = await create(api, o, config);
+    id = await create(api, o, containerConfig(o, capture)); // a refusal here still closes the capture
     if (cancelled) return done(-1, id, false, true);
     await capture.beforeStart(id);
     if (cancelled) return done(-1, id, false, true);
