@@ -2,7 +2,7 @@
 // task so that its input errors, the budget and cancellation become refs (never a crash of the
 // whole call), a bounded scheduler, and the run totals every result carries.
 import type { Core, Ref, RefStatus, RunHandle, SandboxSpec } from "../../core/types.ts";
-import { agent, MAX_PROMPT } from "./_common.ts";
+import { agent, MAX_PROMPT, splitArgs } from "./_common.ts";
 
 export const MAX_TASKS = 1000;
 const TOOL_ERROR = Symbol.for("swarm-mcp.ToolError");
@@ -67,7 +67,7 @@ export function parseTasks(core: Core, field: string, raw: unknown): TaskSpec[] 
  * The spec for one task: built-in defaults < the call's sandbox < the call's fields < the task's
  * sandbox < the task's fields. Fields nobody gave never override anything.
  */
-export async function taskSpec(core: Core, top: { sandbox: unknown; overrides: Record<string, unknown> }, task: TaskSpec, where: string): Promise<SandboxSpec> {
+export async function taskSpec(core: Core, top: Top, task: TaskSpec, where: string): Promise<SandboxSpec> {
   const { v } = core;
   const check = v.safeParse(v.object({ ...core.sandboxFields }), { ...task.fields, ...(task.sandbox !== undefined ? { sandbox: task.sandbox } : {}) });
   if (!check.success) {
@@ -85,6 +85,23 @@ export async function taskSpec(core: Core, top: { sandbox: unknown; overrides: R
     }
   } else if (s && typeof s === "object") layer = s as Record<string, unknown>;
   return core.sandboxes.resolve(top.sandbox, { ...top.overrides, ...layer, ...task.fields });
+}
+
+type Top = { sandbox: unknown; overrides: Record<string, unknown> };
+
+/** The start of every tool that takes a task list: split the arguments, read the list, and check
+ * the call-level sandbox so a bad field fails the call before anything starts. */
+export async function taskCall(core: Core, args: Record<string, unknown>, own: string[], field: string): Promise<{ top: Top; tasks: TaskSpec[]; rest: Record<string, unknown> }> {
+  const { sandbox, overrides, rest } = splitArgs(args, own);
+  const tasks = parseTasks(core, field, rest[field]);
+  await core.sandboxes.resolve(sandbox, overrides);
+  return { top: { sandbox, overrides }, tasks, rest };
+}
+
+/** runTask's spec for item i of a task list. A task with nothing of its own has only the call's
+ * fields, so its input errors are the call's and fail it (callLevel). */
+export function listedSpec(core: Core, top: Top, task: TaskSpec, where: string): Pick<TaskRun, "spec" | "callLevel"> {
+  return { spec: () => taskSpec(core, top, task, where), callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0 };
 }
 
 /** Spending for one call: no agent starts once spent ≥ limit, and each agent is capped at what is left. */

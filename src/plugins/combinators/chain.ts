@@ -1,8 +1,8 @@
 // chain: agents one after another; each stage gets the previous stage's output as context and
 // stops the chain if it fails.
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { splitArgs, waitField } from "./_common.ts";
-import { Budget, budgetField, clean, parseTasks, runTask, taskSpec, tasksField, totals } from "./_tasks.ts";
+import { waitField } from "./_common.ts";
+import { Budget, budgetField, clean, listedSpec, runTask, taskCall, tasksField, totals } from "./_tasks.ts";
 
 const OWN = ["stages", "budget", "wait_s"];
 /** The largest previous output handed on inline; bigger ones should go through files. */
@@ -21,10 +21,7 @@ export function chain(core: Core): Tool {
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {
-      const { sandbox, overrides, rest } = splitArgs(args, OWN);
-      const stages = parseTasks(core, "stages", rest.stages);
-      await core.sandboxes.resolve(sandbox, overrides);
-      const top = { sandbox, overrides };
+      const { top, tasks: stages, rest } = await taskCall(core, args, OWN, "stages");
       return core.runs.start("chain", ctx, { wait_s: rest.wait_s as number, total: stages.length }, async (run) => {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
@@ -35,8 +32,7 @@ export function chain(core: Core): Tool {
           const prompt = context === undefined ? stage.prompt : `${stage.prompt}\n\n# Context from previous stage:\n${context}`;
           const ref = await runTask(core, run, {
             agentId: `stage-${i}`, prompt, parents: prev ? [prev.ref] : [], budget,
-            spec: () => taskSpec(core, top, stage, `stages[${i}]`),
-            callLevel: stage.sandbox === undefined && Object.keys(stage.fields).length === 0,
+            ...listedSpec(core, top, stage, `stages[${i}]`),
           });
           done.push(ref);
           if (ref.status !== "ok") {

@@ -1,7 +1,7 @@
 // par: several agents at once, each with its own prompt and sandbox; refs come back in task order.
 import type { Core, Tool } from "../../core/types.ts";
-import { splitArgs, waitField } from "./_common.ts";
-import { Budget, budgetField, concurrencyField, manyResult, parseTasks, runTask, schedule, taskSpec, tasksField } from "./_tasks.ts";
+import { waitField } from "./_common.ts";
+import { Budget, budgetField, concurrencyField, manyResult, listedSpec, runTask, schedule, taskCall, tasksField } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 
@@ -19,10 +19,7 @@ export function par(core: Core): Tool {
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {
-      const { sandbox, overrides, rest } = splitArgs(args, OWN);
-      const tasks = parseTasks(core, "tasks", rest.tasks);
-      await core.sandboxes.resolve(sandbox, overrides); // a bad call-level field fails the call before anything starts
-      const top = { sandbox, overrides };
+      const { top, tasks, rest } = await taskCall(core, args, OWN, "tasks");
       return core.runs.start("par", ctx, { wait_s: rest.wait_s as number, total: tasks.length }, async (run) => {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
@@ -30,8 +27,7 @@ export function par(core: Core): Tool {
           const task = tasks[i]!;
           return runTask(core, run, {
             agentId: `agent-${i}`, prompt: task.prompt, budget,
-            spec: () => taskSpec(core, top, task, `tasks[${i}]`),
-            callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0,
+            ...listedSpec(core, top, task, `tasks[${i}]`),
           });
         });
         return manyResult(run, refs, t0, budget);

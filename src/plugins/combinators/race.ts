@@ -1,8 +1,8 @@
 // race: start several approaches at once; the first success wins and every other container is
 // killed at once (the reference waited for all of them and killed none).
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { splitArgs, waitField } from "./_common.ts";
-import { Budget, budgetField, clean, concurrencyField, describeFailures, parseTasks, runTask, schedule, taskSpec, tasksField, totals } from "./_tasks.ts";
+import { waitField } from "./_common.ts";
+import { Budget, budgetField, clean, concurrencyField, describeFailures, listedSpec, runTask, schedule, taskCall, tasksField, totals } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 
@@ -20,10 +20,7 @@ export function race(core: Core): Tool {
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {
-      const { sandbox, overrides, rest } = splitArgs(args, OWN);
-      const tasks = parseTasks(core, "tasks", rest.tasks);
-      await core.sandboxes.resolve(sandbox, overrides);
-      const top = { sandbox, overrides };
+      const { top, tasks, rest } = await taskCall(core, args, OWN, "tasks");
       return core.runs.start("race", ctx, { wait_s: rest.wait_s as number, total: tasks.length }, async (run) => {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
@@ -34,10 +31,9 @@ export function race(core: Core): Tool {
           const task = tasks[i]!;
           const ref = await runTask(core, run, {
             agentId: `agent-${i}`, prompt: task.prompt, budget,
-            spec: () => taskSpec(core, top, task, `tasks[${i}]`),
+            ...listedSpec(core, top, task, `tasks[${i}]`),
             signal: AbortSignal.any([run.signal, controllers[i]!.signal]),
             abortReason: () => (winner ? `Not started: ${winner.agent_id} already won the race` : "Cancelled before the agent started"),
-            callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0,
           });
           if (ref.status === "ok" && !winner) {
             winner = ref;
