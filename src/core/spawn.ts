@@ -3,7 +3,8 @@
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError } from "./errors.ts";
-import { checkEnvNames, checkMounts, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./mounts.ts";
+import { checkEnvNames, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./container-policy.ts";
+import { checkMounts } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
 

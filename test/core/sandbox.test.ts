@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
-import { checkMounts, dockerNetwork, memoryBytes } from "../../src/core/mounts.ts";
+import { dockerNetwork, memoryBytes } from "../../src/core/container-policy.ts";
+import { checkMounts } from "../../src/core/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
 
 const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
