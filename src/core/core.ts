@@ -93,7 +93,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     },
     async reap() {
       const rt = await runtime();
-      const here = hostname();
+      const here = hostname(config.env);
       let n = 0;
       for (const c of await rt.listOwned()) {
         const l = c.labels;

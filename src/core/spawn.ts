@@ -23,7 +23,7 @@ export interface SpawnDeps {
 export const HOME_IN_CONTAINER = "/home/agent";
 
 export function ownerLabels(config: Config): Record<string, string> {
-  return { "swarm-mcp.owner": config.instanceId, "swarm-mcp.pid": String(process.pid), "swarm-mcp.host": hostname() };
+  return { "swarm-mcp.owner": config.instanceId, "swarm-mcp.pid": String(process.pid), "swarm-mcp.host": hostname(config.env) };
 }
 
 export function createSpawn(deps: SpawnDeps) {

@@ -1,12 +1,21 @@
 // Nothing leaks: the compiled binary's containers go away on SIGTERM, SIGINT and stdin EOF; a
 // SIGKILLed instance's leftovers are reaped by the next start; containers it did not start
-// (another live instance's, anyone else's) are never touched.
+// (another live instance's, another host's, anyone else's) are never touched. Every server here runs
+// under its own SWARM_HOST_ID, so the reapers of other servers on the same engine leave it alone.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { binarySkip, startBinary, type BinaryServer } from "../helpers/binary.ts";
-import { agentImage, BASE_IMAGE, docker, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { createCore } from "../../src/core/core.ts";
+import { binarySkip, startBinary as startAny, type BinaryServer } from "../helpers/binary.ts";
+import { agentImage, BASE_IMAGE, docker, dockerSkip, ownedContainers, uniqueName } from "../helpers/docker-env.ts";
 
-const skip = binarySkip || (await dockerSkip());
+const engineSkip = await dockerSkip();
+const skip = binarySkip || engineSkip;
+const HOST = uniqueName("swarm-test-host");
+const startBinary = (env: Record<string, string>) => startAny({ SWARM_HOST_ID: HOST, ...env });
 const sleeper = { agent: "command", command: ["sleep", "300"], network: false, wait_s: 0 };
 
 async function until(what: string, check: () => Promise<boolean>, ms = 10000): Promise<number> {
@@ -77,5 +86,30 @@ describe("container lifecycle of the server", { skip }, () => {
     await next.close();
     await until("all removed", async () => (await ownedContainers({ "swarm-mcp.run": aliveRun })).length === 0);
     await dead.close().catch(() => {});
+  });
+});
+
+describe("reaper on a shared engine", { skip: engineSkip }, () => {
+  it("removes a dead instance's container on this host and leaves another host's alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "swarm-reap-"));
+    const other = uniqueName("swarm-test-otherhost");
+    const leftover = (host: string) =>
+      docker("run", "-d", "--label", "swarm-test=1", "--label", "swarm-mcp.owner=0123456789ab", "--label", `swarm-mcp.host=${host}`,
+        "--label", "swarm-mcp.pid=2147483646", BASE_IMAGE, "sleep", "120");
+    const ids: string[] = [];
+    const handle = await createCore(loadConfig({ HOME: dir, SWARM_DATA_DIR: join(dir, "data"), SWARM_HOST_ID: HOST, DOCKER_HOST: process.env.DOCKER_HOST }, "test"), { ensureImage: async () => {} });
+    try {
+      const here = await leftover(HOST);
+      ids.push(here);
+      const elsewhere = await leftover(other);
+      ids.push(elsewhere);
+      assert.equal(await handle.reap(), 1);
+      assert.deepEqual(await ownedContainers({ "swarm-mcp.host": HOST }), [], "this host's dead leftover is removed");
+      assert.deepEqual(await ownedContainers({ "swarm-mcp.host": other }), [elsewhere.slice(0, 12)], "another host's container is untouched");
+    } finally {
+      await handle.shutdown("test done");
+      await docker("rm", "-f", ...ids).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

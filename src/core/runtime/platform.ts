@@ -17,7 +17,10 @@ export function callerIds(): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-export function hostname(): string {
+/** The host label the reaper keys on; SWARM_HOST_ID overrides it (servers sharing one engine from
+ * different machines or test runs that must stay out of each other's reapers). */
+export function hostname(env: Record<string, string | undefined> = {}): string {
+  if (env.SWARM_HOST_ID) return env.SWARM_HOST_ID;
   try {
     return osHostname();
   } catch {
