@@ -32,9 +32,9 @@ describe("reaper", () => {
       { id: "no-pid-elsewhere", labels: labels("dddddddddddd", "host-other", "") },
     ];
     const runtime = {
-      listOwned: async () => containers,
-      remove: async (id: string) => void removed.push(id),
-      removeByLabels: async () => 0,
+      listOwned: () => Promise.resolve(containers),
+      remove: (id: string) => Promise.resolve(void removed.push(id)),
+      removeByLabels: () => Promise.resolve(0),
     } as unknown as ContainerRuntime;
     const handle = await createCore(config, { runtime, ensureImage: async () => {} });
     try {
