@@ -1,0 +1,23 @@
+// Saved sandbox specs may hold secrets in env_vars: the file is 0600 and its directory 0700.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createSandboxes } from "../../src/core/sandbox.ts";
+
+describe("saved sandbox specs", () => {
+  it("are written 0600 in a 0700 directory, whatever the umask lets through", async () => {
+    const home = await mkdtemp(join(tmpdir(), "home-"));
+    const umask = process.umask(0o022); // the usual umask: a missing mode would give 0644/0755
+    try {
+      const path = await createSandboxes({ home }).save("deploy", { env_vars: { API_TOKEN: "s3cret" } });
+      assert.equal((await stat(path)).mode & 0o777, 0o600, "spec file mode");
+      assert.equal((await stat(dirname(path))).mode & 0o777, 0o700, "sandboxes dir mode");
+      assert.match(await readFile(path, "utf8"), /API_TOKEN/);
+    } finally {
+      process.umask(umask);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
