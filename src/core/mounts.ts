@@ -1,13 +1,22 @@
 // Checks on the host paths a sandbox asks to mount, done before anything is created: ~ expanded,
-// absolute, existing, resolved through symlinks, never the Docker socket, `/` or the data dir unless
-// the operator allows it, and container paths that do not hide what swarm-mcp mounts.
+// absolute, existing, resolved through symlinks, then judged by the policy below on the realpath;
+// and container paths that do not hide what swarm-mcp mounts.
+//
+// Policy: a project tree may be mounted; refused (each with its own reason) are `/`, the system
+// trees, anything that contains a system tree, HOME, the data dir or the engine socket, HOME itself
+// and its dot-entries (where credentials live), any socket or device file, and the data dir.
+// SWARM_ALLOW_MOUNTS (realpath-resolved) opens an entry and everything below it.
+import type { Stats } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, normalize, sep } from "node:path";
+import { isAbsolute, join, normalize, relative, sep } from "node:path";
 import { fail } from "./errors.ts";
+import { parseDockerHost } from "./runtime/docker-api.ts";
 import type { Mount } from "./types.ts";
 
 /** Container paths the core itself mounts; a caller mount there would hide them. */
 export const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm", "/run/swarm-io"];
+
+const SYSTEM_TREES = ["/proc", "/sys", "/dev", "/etc", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/var", "/run", "/root"];
 
 export function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
@@ -17,37 +26,85 @@ export interface MountPolicy {
   home?: string;
   dataDir: string;
   allow: string[]; // operator-allowed host paths (SWARM_ALLOW_MOUNTS)
+  /** The Docker engine's unix socket: engineSocket(DOCKER_HOST). */
+  engineSocket?: string;
+}
+
+/** The unix socket path DOCKER_HOST names (default /var/run/docker.sock); undefined for tcp://. */
+export function engineSocket(dockerHost: string | undefined): string | undefined {
+  try {
+    return parseDockerHost(dockerHost).modem.socketPath as string | undefined;
+  } catch {
+    return undefined; // an unusable DOCKER_HOST: the runtime says so when it is used
+  }
+}
+
+const show = (s: string) => JSON.stringify(s.length > 200 ? s.slice(0, 200) + "…" : s);
+const resolved = (p: string) => realpath(p).catch(() => normalize(p));
+
+async function resolvePolicy(p: MountPolicy) {
+  const home = p.home ? await resolved(p.home) : undefined;
+  // /root is the operator's home here, judged by the home rules, not a system tree.
+  const trees = SYSTEM_TREES.filter((t) => !(t === "/root" && home !== undefined && within(home, t)));
+  return {
+    home,
+    // A home inside a system tree (/var/lib/ci) is still the operator's: its projects may be mounted.
+    homeExempt: home !== undefined && home !== "/" && !trees.includes(home),
+    dataDir: await resolved(p.dataDir),
+    socket: p.engineSocket ? await resolved(p.engineSocket) : undefined,
+    system: [...new Set([...trees, ...(await Promise.all(trees.map(resolved)))])],
+    allow: await Promise.all(p.allow.map(resolved)),
+  };
+}
+
+/** Why `real` may not be mounted, or null. */
+function refusal(real: string, st: Stats, r: Awaited<ReturnType<typeof resolvePolicy>>): string | null {
+  if (real === "/") return "it is the host root: the agent would reach every file on the host";
+  if (st.isSocket()) {
+    return real === r.socket
+      ? "it is the Docker engine socket: with the Docker socket an agent controls every container and the host"
+      : "it is a Unix socket: an agent could drive the host service behind it (the Docker engine socket is one)";
+  }
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "it is a device file: an agent could read or write the host device";
+  if (within(real, r.dataDir)) return "it is inside the swarm-mcp data directory, where refs, stamps and their signing key live";
+  const inHome = r.home !== undefined && within(real, r.home);
+  if (inHome && real === r.home) return "it is the operator's home directory, with every credential in it";
+  const top = inHome ? relative(r.home!, real).split(sep)[0]! : "";
+  if (top.startsWith(".")) return `it is the home directory's "${top}", where credentials and settings live`;
+  const tree = r.system.find((t) => within(real, t));
+  if (tree && !(inHome && r.homeExempt)) return `it is in the system directory ${tree}`;
+  const inner: [string | undefined, string][] = [[r.socket, "the Docker engine socket"], [r.dataDir, "the swarm-mcp data directory"], [r.home, "the home directory"], ...r.system.map((t): [string, string] => [t, "the system directory"])];
+  const hit = inner.find(([p]) => p !== undefined && within(p, real));
+  return hit ? `it contains ${hit[1]} ${hit[0]}` : null;
 }
 
 export async function checkMounts(mounts: Mount[], policy: MountPolicy): Promise<{ host: string; container: string; readonly: boolean }[]> {
   const out = [];
-  const dataDir = await realpath(policy.dataDir).catch(() => policy.dataDir);
+  const judge = mounts.length ? await resolvePolicy(policy) : null;
   for (const [i, m] of mounts.entries()) {
     let host = m.host_path;
     if (host === "~" || host.startsWith("~/")) {
-      if (!policy.home) fail("INVALID_INPUT", `Cannot mount "${host}": HOME is not set, so "~" cannot be expanded; give an absolute path`);
+      if (!policy.home) fail("INVALID_INPUT", `Cannot mount ${show(host)}: HOME is not set, so "~" cannot be expanded; give an absolute path`);
       host = join(policy.home, host.slice(1));
     }
-    if (!isAbsolute(host)) fail("INVALID_INPUT", `Cannot mount "${m.host_path}" (mounts[${i}]): host_path must be absolute or start with ~/`);
-    const real = await realpath(host).catch(() => null);
-    if (real === null) fail("INVALID_INPUT", `Cannot mount "${m.host_path}" (mounts[${i}]): no such file or directory on the host; create it first or fix the path`);
-    const allowed = policy.allow.some((a) => normalize(a) === real);
-    const isSocket = (await stat(real)).isSocket() || real.endsWith("/docker.sock");
-    if (!allowed && (real === "/" || isSocket)) {
-      fail("FORBIDDEN", `Cannot mount "${m.host_path}": mounting ${real === "/" ? "the host root" : "the Docker socket"} gives the agent the whole host; the operator can allow it with SWARM_ALLOW_MOUNTS=${real}`);
-    }
-    if (!allowed && (within(real, dataDir) || within(dataDir, real))) {
-      fail("FORBIDDEN", `Cannot mount "${m.host_path}": it overlaps the swarm-mcp data directory, where refs and stamps live; mount a project directory instead`);
+    if (!isAbsolute(host)) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): host_path must be absolute or start with ~/`);
+    const real = await realpath(host).catch((e: { code?: string }) => e.code ?? "EINVAL");
+    const st = isAbsolute(real) ? await stat(real).catch(() => null) : null;
+    if (!st) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): no such file or directory on the host (${isAbsolute(real) ? "ENOENT" : real}); create it first or fix the path`);
+    const why = judge!.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge!);
+    if (why) {
+      const via = real === host ? "" : ` (resolves to ${show(real)})`;
+      fail("FORBIDDEN", `Cannot mount ${show(m.host_path)}${via}: ${why}; mount a project directory instead, or the operator can allow it with SWARM_ALLOW_MOUNTS=${real}`);
     }
     let container = m.container_path;
     if (container === "~" || container.startsWith("~/")) container = "/home/agent" + container.slice(1);
     if (!isAbsolute(container) || normalize(container) !== container.replace(/\/+$/, "") || container.split("/").includes("..") || container === "/") {
-      fail("INVALID_INPUT", `Cannot mount at container path "${m.container_path}" (mounts[${i}]): give a normalised absolute path other than /`);
+      fail("INVALID_INPUT", `Cannot mount at container path ${show(m.container_path)} (mounts[${i}]): give a normalised absolute path other than /`);
     }
     if (RESERVED_CONTAINER_PATHS.some((r) => within(container, r) || within(r, container))) {
-      fail("INVALID_INPUT", `Cannot mount at "${container}" (mounts[${i}]): ${RESERVED_CONTAINER_PATHS.join(", ")} are used by swarm-mcp; pick another container path`);
+      fail("INVALID_INPUT", `Cannot mount at ${show(container)} (mounts[${i}]): ${RESERVED_CONTAINER_PATHS.join(", ")} are used by swarm-mcp; pick another container path`);
     }
-    if (container.includes(":") || real.includes(":")) fail("INVALID_INPUT", `Cannot mount "${m.host_path}" at "${container}": paths with ":" are not supported`);
+    if (container.includes(":") || real.includes(":")) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} at ${show(container)}: paths with ":" are not supported`);
     out.push({ host: real, container, readonly: m.readonly ?? true });
   }
   return out;

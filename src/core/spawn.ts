@@ -4,7 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError } from "./errors.ts";
 import { checkEnvNames, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./container-policy.ts";
-import { checkMounts } from "./mounts.ts";
+import { checkMounts, engineSocket } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
 
@@ -33,7 +33,7 @@ export function createSpawn(deps: SpawnDeps) {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
     // Everything the caller could get wrong is checked before the agent dir exists.
-    const binds = await checkMounts(spec.mounts, { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts });
+    const binds = await checkMounts(spec.mounts, { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts, engineSocket: engineSocket(config.env.DOCKER_HOST) });
     const network = dockerNetwork(spec.network, config.env.SWARM_ALLOW_HOST_NETWORK === "1");
     const memory = memoryBytes(spec.memory);
     const cpus = nanoCpus(spec.cpus);
