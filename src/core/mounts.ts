@@ -90,7 +90,7 @@ export async function checkMounts(mounts: Mount[], policy: MountPolicy): Promise
     if (!isAbsolute(host)) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): host_path must be absolute or start with ~/`);
     const real = await realpath(host).catch((e: { code?: string }) => e.code ?? "EINVAL");
     const st = isAbsolute(real) ? await stat(real).catch(() => null) : null;
-    if (!st) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): no such file or directory on the host (${isAbsolute(real) ? "ENOENT" : real}); create it first or fix the path`);
+    if (!st) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): it does not exist on the host or cannot be resolved (${isAbsolute(real) ? "ENOENT" : real}); create it first or fix the path`);
     const why = judge!.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge!);
     if (why) {
       const via = real === host ? "" : ` (resolves to ${show(real)})`;
