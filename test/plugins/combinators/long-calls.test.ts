@@ -74,6 +74,26 @@ describe("long combinator calls", () => {
     }
   });
 
+  it("progress strictly increases over six staggered agents, heartbeats included", async () => {
+    const h = await createHarness();
+    try {
+      const seen: Progress[] = [];
+      // Five quick agents, then one that runs ~6.5 s: heartbeats at 3 s and 6 s both see 5 done.
+      const sleeps = [100, 150, 200, 250, 300, 6500];
+      const r = await h.call("par", { tasks: sleeps.map((ms, i) => ({ prompt: `t${i} [[fake sleep=${ms}]]` })), max_concurrency: 2 }, { onprogress: (p) => seen.push(p) });
+      assert.equal(r.data.succeeded, 6, r.text);
+      const trace = seen.map((p) => `${p.progress} ${p.message}`).join(" | ");
+      assert.ok(seen.length >= 3, `expected >= 3 notifications: ${trace}`);
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.progress > seen[i - 1]!.progress, `not strictly increasing: ${trace}`);
+      assert.ok(seen.every((p) => p.total === 6 && p.progress <= 6), trace);
+      const done = seen.map((p) => Number(/^(\d+)\/6 agents done/.exec(p.message ?? "")?.[1]));
+      assert.deepEqual(done, seen.map((p) => Math.floor(p.progress)), `progress and message disagree: ${trace}`);
+      assert.equal(done.filter((d) => d === 5).length >= 2, true, `expected repeated heartbeats at 5/6: ${trace}`);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("status, runs and wait still report a finished run after a restart on the same data dir", async () => {
     const first = await createHarness();
     const r = await first.call("par", { tasks: [{ prompt: "a [[fake cost=0.5]]" }, { prompt: 'b [[fake fail="x"]]' }] });
