@@ -1,0 +1,67 @@
+// On the real engine: a `command` agent asked to mount /var/run (the Docker socket's directory),
+// directly or through a planted symlink, gets FORBIDDEN and no container is ever created; the same
+// call with a project directory does start one, so the refusal is what stopped it.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { createCore, type CoreHandle } from "../../src/core/core.ts";
+import { isToolError } from "../../src/core/errors.ts";
+import { configureLog, logger } from "../../src/core/log.ts";
+import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
+import type { ContainerRuntime } from "../../src/core/types.ts";
+import { builtins } from "../../src/plugins/_registry.ts";
+import { agentImage, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
+
+const skip = await dockerSkip();
+
+describe("mount escape on the real engine", { skip }, () => {
+  let dir: string;
+  let handle: CoreHandle;
+  let runs = 0;
+  const call = (mountPath: string) =>
+    handle.registry.invoke("run", {
+      agent: "command", command: ["sh", "-c", "ls /mnt/host"], prompt: "list", network: false, timeout: 60, wait_s: 120,
+      mounts: [{ host_path: mountPath, container_path: "/mnt/host" }],
+    }, { signal: AbortSignal.timeout(120_000) });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarm-mount-escape-"));
+    await mkdir(join(dir, "project"));
+    await writeFile(join(dir, "project", "marker.txt"), "x");
+    await symlink("/var/run", join(dir, "project-link"));
+    configureLog("error", undefined);
+    const real = createDockerRuntime({ host: process.env.DOCKER_HOST, log: logger("docker") });
+    // The real runtime, counting the containers it is asked to run.
+    const counting: ContainerRuntime = Object.assign(Object.create(real), { run: (o: Parameters<ContainerRuntime["run"]>[0], s: AbortSignal) => (runs++, real.run(o, s)) });
+    const env = { HOME: join(dir, "home"), PATH: process.env.PATH ?? "/usr/bin:/bin", SWARM_DATA_DIR: join(dir, "data"), SWARM_IMAGE: await agentImage(), DOCKER_HOST: process.env.DOCKER_HOST ?? "" };
+    handle = await createCore(loadConfig(env, "test"), { runtime: counting, ensureImage: async () => {} });
+    await handle.load({ plugins: ["builtin:command", "builtin:combinators", "builtin:observe"], base: process.cwd(), source: "test" }, builtins);
+  });
+  after(async () => {
+    await handle?.shutdown("test done");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const path of ["/var/run", "project-link"]) {
+    it(`${path} is FORBIDDEN before any container exists`, async () => {
+      const before = runs;
+      const err = await call(path.startsWith("/") ? path : join(dir, path)).then((r) => r, (e) => e);
+      assert.ok(isToolError(err), `the agent ran: ${JSON.stringify(err).slice(0, 300)}`);
+      assert.equal(err.code, "FORBIDDEN", err.message);
+      assert.match(err.message, /system directory \/run/);
+      assert.equal(runs, before, "no container was started");
+      assert.deepEqual(await ownedContainers({ "swarm-mcp.owner": handle.core.config.instanceId }), []);
+    });
+  }
+
+  it("a project directory mounts and the agent sees it (the control)", async () => {
+    const before = runs;
+    const ref = await call(join(dir, "project")) as { status: string; ref: string };
+    assert.equal(ref.status, "ok", JSON.stringify(ref));
+    assert.equal(runs, before + 1);
+    assert.match(await handle.core.refs.readText(ref.ref), /marker\.txt/);
+  });
+});
