@@ -2,10 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createPools, poolCapacityFromEnv } from "../../src/core/pools.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { within } from "../helpers/wait.ts";
 
 const pools = (max = 2, capacity: Record<string, number> = {}, queueTimeoutS = 60) =>
   createPools({ maxConcurrent: max, queueTimeoutS, capacity: (n) => capacity[n] ?? 1 });
 const tick = () => new Promise((r) => setTimeout(r, 5));
+/** A slot that must be handed over now: a lost wake-up fails in 2 s instead of hanging the suite. */
+const handed = <T>(p: Promise<T>, what = "a queued acquire") => within(p, 2000, `${what} was never granted`);
 
 describe("pools", () => {
   it("limits the global pool and hands slots over in FIFO order", async () => {
@@ -19,9 +22,9 @@ describe("pools", () => {
     assert.deepEqual(p.state("global"), { name: "global", limit: 2, running: 2, waiting: 2 });
     a.release();
     a.release(); // releasing twice gives back one slot only
-    (await c).release();
+    (await handed(c)).release();
     b.release();
-    (await d).release();
+    (await handed(d)).release();
     assert.deepEqual(order, ["c", "d"]);
     assert.equal(p.state("global").running, 0);
   });
@@ -37,7 +40,7 @@ describe("pools", () => {
     const other = await p.acquire([], { timeoutMs: 50 });
     other.release();
     gpu.release();
-    (await queued).release();
+    (await handed(queued, "the queued GPU acquire")).release();
     assert.equal(p.state("global").running, 0);
   });
 
@@ -48,7 +51,7 @@ describe("pools", () => {
       await tick();
       s.release();
     })());
-    await Promise.all(runs);
+    await within(Promise.all(runs), 10000, "20 acquires over two pools (deadlock?)");
     assert.equal(p.state("db").running + p.state("gpu").running + p.state("global").running, 0);
   });
 
@@ -59,7 +62,7 @@ describe("pools", () => {
     const waiting = p.acquire(["db"], { signal: ctl.signal });
     await tick();
     ctl.abort(new DOMException("stop", "AbortError"));
-    await assert.rejects(waiting, (e: Error) => e.name === "AbortError");
+    await assert.rejects(handed(waiting, "the aborted acquire settling"), (e: Error) => e.name === "AbortError");
     assert.equal(p.state("db").running, 0, "db released after abort");
     assert.equal(p.state("global").waiting, 0);
     held.release();
@@ -69,7 +72,7 @@ describe("pools", () => {
   it("a queue timeout names the pool and its state", async () => {
     const p = pools(5, { api: 1 });
     const held = await p.acquire(["api"]);
-    await assert.rejects(p.acquire(["api"], { timeoutMs: 30 }), (e) => {
+    await assert.rejects(within(p.acquire(["api"], { timeoutMs: 30 }), 2000, "the 30 ms queue timeout"), (e) => {
       assert.ok(isToolError(e) && e.code === "QUEUE_TIMEOUT");
       assert.match((e as Error).message, /resource "api" \(capacity 1\).*1 running, 0 waiting/);
       return true;

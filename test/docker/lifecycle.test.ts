@@ -2,40 +2,37 @@
 // SIGKILLed instance's leftovers are reaped by the next start; containers it did not start
 // (another live instance's, another host's, anyone else's) are never touched. Every server here runs
 // under its own SWARM_HOST_ID, so the reapers of other servers on the same engine leave it alone.
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createCore } from "../../src/core/core.ts";
-import { binarySkip, startBinary as startAny, type BinaryServer } from "../helpers/binary.ts";
+import { binarySkip, startBinary, TEST_HOST_ID as HOST, type BinaryServer } from "../helpers/binary.ts";
 import { agentImage, BASE_IMAGE, docker, dockerSkip, ownedContainers, uniqueName } from "../helpers/docker-env.ts";
+import { until } from "../helpers/wait.ts";
 
 const engineSkip = await dockerSkip();
 const skip = binarySkip || engineSkip;
-const HOST = uniqueName("swarm-test-host");
-const startBinary = (env: Record<string, string>) => startAny({ SWARM_HOST_ID: HOST, ...env });
 const sleeper = { agent: "command", command: ["sleep", "300"], network: false, wait_s: 0 };
-
-async function until(what: string, check: () => Promise<boolean>, ms = 10000): Promise<number> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) assert.fail(`${what} not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - t0;
-}
 
 /** Start a sleeping agent and wait until its container runs; returns the run id. */
 async function sleeping(server: BinaryServer): Promise<string> {
   const started = await server.call("run", { ...sleeper, prompt: "sleep" });
   assert.equal(started.status, "running");
-  await until("container start", async () => (await ownedContainers({ "swarm-mcp.run": started.run_id })).length === 1, 30000);
+  // Found by this process's host label too: the server honours SWARM_HOST_ID.
+  await until("container start", async () => (await ownedContainers({ "swarm-mcp.run": started.run_id, "swarm-mcp.host": HOST })).length === 1, 30000);
   return started.run_id;
 }
 
 describe("container lifecycle of the server", { skip }, () => {
+  let foreign = "";
+  after(async () => {
+    // On failure too: whatever this process's servers (and the foreign stand-in) left behind.
+    const left = [...await ownedContainers({ "swarm-mcp.host": HOST }), ...(foreign ? [foreign] : [])];
+    if (left.length) await docker("rm", "-f", ...left).catch(() => {});
+  });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`${signal} stops the server's containers`, async () => {
       await agentImage();
@@ -69,7 +66,7 @@ describe("container lifecycle of the server", { skip }, () => {
   });
 
   it("the next start reaps a killed instance's containers and touches nothing else", async () => {
-    const foreign = await docker("run", "-d", "--rm", "--label", "swarm-test=1", BASE_IMAGE, "sleep", "120");
+    foreign = await docker("run", "-d", "--rm", "--label", "swarm-test=1", BASE_IMAGE, "sleep", "120");
     const alive = await startBinary({});
     const aliveRun = await sleeping(alive);
     const dead = await startBinary({});

@@ -17,6 +17,7 @@ import { readManifest } from "../../src/core/loader.ts";
 import { connect } from "../../src/core/server.ts";
 import { loadConfig } from "../../src/config.ts";
 import { builtins } from "../../src/plugins/_registry.ts";
+import { until, within } from "../helpers/wait.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const binary = join(root, "dist", "swarm-mcp");
@@ -47,8 +48,9 @@ const setups: Record<string, Setup> = {
     return { client, close: () => client.close() };
   },
   async "binary over HTTP"() {
-    const child = spawn(binary, ["--http", "--port", "0", "--manifest", manifest], { env: await env(), stdio: ["ignore", "ignore", "pipe"] });
-    const port = await new Promise<number>((resolve, reject) => {
+    const token = "e2e-token-0123456789abcdef"; // given explicitly, so the test does not depend on how a default token is made
+    const child = spawn(binary, ["--http", "--port", "0", "--token", token, "--manifest", manifest], { env: await env(), stdio: ["ignore", "ignore", "pipe"] });
+    const port = await within(new Promise<number>((resolve, reject) => {
       let err = "";
       child.stderr!.on("data", (d) => {
         err += d;
@@ -56,9 +58,9 @@ const setups: Record<string, Setup> = {
         if (m) resolve(Number(m[1]));
       });
       child.on("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
-    });
+    }), 30000, "the HTTP server saying where it listens").catch((e) => (child.kill("SIGKILL"), Promise.reject(e)));
     const client = new Client({ name: "e2e", version: "0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
     return { client, close: async () => { await client.close(); child.kill("SIGTERM"); } };
   },
 };
@@ -68,7 +70,7 @@ for (const [name, setup] of Object.entries(setups)) {
   describe(`MCP ${name}`, { skip: needsBinary && !existsSync(binary) ? "dist/swarm-mcp is not built (npm run build)" : false }, () => {
     let s: Awaited<ReturnType<Setup>>;
     before(async () => void (s = await setup()));
-    after(async () => s?.close());
+    after(() => s?.close());
 
     it("lists the tools with described JSON Schemas", async () => {
       const { tools } = await s.client.listTools();
@@ -131,16 +133,15 @@ describe("binary stdout", { skip: existsSync(binary) ? false : "dist/swarm-mcp i
     send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
     send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "slow", arguments: { ms: 120 }, _meta: { progressToken: "p" } } });
     send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "run", arguments: {} } });
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (lines.some((l) => l.includes('"id":4')) && lines.some((l) => l.includes('"id":3'))) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 20);
-    });
+    const exited = new Promise((r) => child.on("exit", r));
+    try {
+      await until("answers to calls 3 and 4", () => lines.some((l) => l.includes('"id":4')) && lines.some((l) => l.includes('"id":3')), 30000, 20);
+    } catch (e) {
+      child.kill("SIGKILL");
+      throw e;
+    }
     child.stdin!.end();
-    const code = await new Promise((r) => child.on("exit", r));
+    const code = await within(exited, 10000, "the server exiting after stdin EOF");
     assert.equal(code, 0, "stdin EOF ends the server cleanly");
     assert.ok(lines.length >= 5);
     for (const l of lines) {
