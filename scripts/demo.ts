@@ -60,7 +60,7 @@ if (!real) {
   const answers = ["Structural types catch mistakes before the code runs.", "Each process gets its own filesystem, network and limits.", "One protocol lets any client use any tool server."];
   for (const [i, a] of answers.entries()) await model.script(`demo-${i}`, { turns: [{ text: a, usage: { input_tokens: 1200, output_tokens: 40 } }] });
   await model.script("demo-reduce", { turns: [{ text: `Three strengths, one theme: isolation and contracts.\n- ${answers.join("\n- ")}`, usage: { input_tokens: 2000, output_tokens: 60 } }] });
-  Object.assign(env, { ANTHROPIC_BASE_URL: model.baseUrl, ANTHROPIC_API_KEY: "sk-demo-scripted" });
+  Object.assign(env, { ANTHROPIC_BASE_URL: model.baseUrl, ANTHROPIC_API_KEY: "sk-demo-scripted", SWARM_ALLOW_NETWORKS: model.network });
   sandbox = { ...sandbox, model: "claude-haiku-4-5", network: model.network };
   mark = (name) => `[[script:${name}]] `;
 }

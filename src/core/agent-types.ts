@@ -123,6 +123,10 @@ export interface ContainerRunOptions {
   network: string; // "none", "bridge" or a network name
   memoryBytes?: number;
   nanoCpus?: number;
+  /** Most processes (and threads) the container may have: a fork bomb stops there. */
+  pidsLimit?: number;
+  /** Linux capabilities to drop (default ["ALL"]: agents need none). */
+  capDrop?: string[];
   gpu?: boolean;
   labels: Record<string, string>;
   /** A file whose bytes become the container's stdin, then EOF; without it stdin is empty. */
@@ -158,5 +162,9 @@ export interface ContainerRuntime {
   /** Containers with the owner label, for the start-up reaper. */
   listOwned(): Promise<{ id: string; labels: Record<string, string> }[]>;
   remove(id: string): Promise<void>;
+  /** A network's labels, or null when the engine has none of that name. */
+  networkLabels(name: string): Promise<Record<string, string> | null>;
+  /** Create a bridge network; one of that name created meanwhile by someone else is not an error. */
+  createNetwork(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<void>;
   endpoint: string;
 }

@@ -3,7 +3,7 @@
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError } from "./errors.ts";
-import { checkEnvNames, checkWorkdir, dockerNetwork, memoryBytes, nanoCpus } from "./container-policy.ts";
+import { agentUser, checkEnvNames, checkInputFiles, checkNetwork, checkWorkdir, chownTree, containerLimits, dockerNetwork, ensureAgentNetwork, AGENT_NETWORK, nanoCpus } from "./container-policy.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
@@ -28,21 +28,27 @@ export function ownerLabels(config: Config): Record<string, string> {
 
 export function createSpawn(deps: SpawnDeps) {
   const { config, refs } = deps;
+  let agentNet: Promise<void> | undefined; // created once per process, retried after a failure
+  const agentNetwork = (rt: ContainerRuntime) => (agentNet ??= ensureAgentNetwork(rt).catch((e) => ((agentNet = undefined), Promise.reject(e))));
 
   return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
     // Everything the caller could get wrong is checked before the agent dir exists.
     const binds = await checkMounts(spec.mounts, { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts, engineSocket: engineSocket(config.env.DOCKER_HOST) });
-    const network = dockerNetwork(spec.network, config.env.SWARM_ALLOW_HOST_NETWORK === "1");
-    const memory = memoryBytes(spec.memory);
+    const network = dockerNetwork(spec.network, config.env);
+    const limits = containerLimits(spec, config.env);
     const cpus = nanoCpus(spec.cpus);
     const workdir = checkWorkdir(spec.workdir);
     checkEnvNames(spec.env_vars);
+    checkInputFiles(spec.input_files, workdir);
+    const caller = callerIds();
+    const user = agentUser(caller, config.env);
     const image = spec.image ?? config.image;
     if (spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")) && (spec.claude_md || Object.keys(spec.input_files).length)) {
       fail("INVALID_INPUT", `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`);
     }
+    await checkNetwork(network, config.env, async (name) => (await deps.runtime()).networkLabels(name));
 
     const paths = await refs.create(opts.run_id, opts.agent_id);
     await writeFile(paths.prompt, prompt, { mode: 0o600 });
@@ -70,14 +76,23 @@ export function createSpawn(deps: SpawnDeps) {
     try {
       if (abort.signal.aborted) return await failed("cancelled", "Cancelled before the agent started");
       const runtime = await deps.runtime();
+      if (network === AGENT_NETWORK) await agentNetwork(runtime);
       await deps.ensureImage(image, log);
       const job = { run_id: opts.run_id, agent_id: opts.agent_id, prompt, spec, paths, budget_cap: opts.budget_cap };
       const plan = await driver.prepare(job);
       // The container reads its stdin from a file: prompt.txt when that is what the driver sends.
       const stdinFile = plan.stdin === undefined ? undefined : plan.stdin === prompt ? paths.prompt : paths.stdin;
       if (stdinFile === paths.stdin) await writeFile(paths.stdin, plan.stdin!, { mode: 0o600 });
-      const { uid, gid } = callerIds();
       const workspaceShadowed = binds.some((b) => b.container === workdir);
+      // A root server runs its agents as another uid: the agent's own files become that uid's
+      // now, and whatever it owns afterwards (there and on read-write mounts) goes to the caller.
+      const own = [paths.home, paths.out, ...(workspaceShadowed ? [] : [paths.workspace]), paths.stream, paths.stderr, ...(stdinFile ? [stdinFile] : [])];
+      const handOver = user.uid !== caller.uid;
+      if (handOver) {
+        await Promise.all([paths.stream, paths.stderr].map((f) => writeFile(f, "", { mode: 0o600 })));
+        await chownTree(own, user);
+      }
+      const rwBinds = [...binds, ...(plan.binds ?? []).map((b) => ({ host: b.host_path, readonly: b.readonly ?? true }))].filter((b) => !b.readonly).map((b) => b.host);
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,
@@ -85,11 +100,11 @@ export function createSpawn(deps: SpawnDeps) {
         env: {
           HOME: HOME_IN_CONTAINER,
           CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          ...(uid === 0 ? { IS_SANDBOX: "1" } : {}),
+          ...(user.uid === 0 ? { IS_SANDBOX: "1" } : {}), // claude refuses bypassPermissions as root without it
           ...plan.env,
           ...spec.env_vars,
         },
-        user: `${uid}:${gid}`,
+        user: `${user.uid}:${user.gid}`,
         workdir,
         binds: [
           { host: paths.home, container: HOME_IN_CONTAINER, readonly: false },
@@ -99,7 +114,9 @@ export function createSpawn(deps: SpawnDeps) {
           ...(plan.binds ?? []).map((b) => ({ host: b.host_path, container: b.container_path, readonly: b.readonly ?? true })),
         ],
         network,
-        memoryBytes: memory,
+        memoryBytes: limits.memoryBytes,
+        pidsLimit: limits.pidsLimit,
+        capDrop: ["ALL"],
         nanoCpus: cpus,
         gpu: spec.gpu,
         labels: { ...ownerLabels(config), "swarm-mcp.run": opts.run_id, "swarm-mcp.agent": opts.agent_id },
@@ -108,7 +125,9 @@ export function createSpawn(deps: SpawnDeps) {
         stderrFile: paths.stderr,
         timeoutMs: spec.timeout * 1000,
         name: `swarm-${opts.run_id}-${opts.agent_id}`,
-      }, abort.signal);
+      }, abort.signal).finally(async () => {
+        if (handOver && !(await chownTree([...own, ...rwBinds], caller, user.uid))) log.warn(`agent ${opts.run_id}/${opts.agent_id}: over 100000 files, some stay owned by uid ${user.uid}`);
+      });
       const outcome = await driver.parse(job, exit);
       const ref = await refs.finish(opts.run_id, opts.agent_id, { ...base, ...outcome, duration_seconds: exit.durationMs / 1000 || elapsed(), container_id: exit.containerId });
       log.info(`agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${ref.cost_usd != null ? ` $${ref.cost_usd}` : ""}`);

@@ -91,11 +91,15 @@ describe("mount and limit checks", () => {
   });
 
   it("networks, memory sizes", () => {
-    assert.equal(dockerNetwork(true, false), "bridge");
-    assert.equal(dockerNetwork(false, false), "none");
-    assert.equal(dockerNetwork("my-net", false), "my-net");
-    assert.throws(() => dockerNetwork("host", false), isCode("FORBIDDEN"));
-    assert.throws(() => dockerNetwork("bad name;", false), isCode("INVALID_INPUT"));
+    assert.equal(dockerNetwork(true, {}), "swarm-mcp-agents");
+    assert.equal(dockerNetwork(false, {}), "none");
+    assert.equal(dockerNetwork("my-net", {}), "my-net");
+    assert.equal(dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: "1" }), "host");
+    // Only the documented "1" allows the host network (issue 18 item 2).
+    for (const value of [undefined, "0", "false", "no", "", "true", "yes", " 1"]) {
+      assert.throws(() => dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: value }), isCode("FORBIDDEN"), `SWARM_ALLOW_HOST_NETWORK=${value}`);
+    }
+    assert.throws(() => dockerNetwork("bad name;", {}), isCode("INVALID_INPUT"));
     assert.equal(memoryBytes("2g"), 2 * 1024 ** 3);
     assert.equal(memoryBytes("512m"), 512 * 1024 ** 2);
     assert.throws(() => memoryBytes("lots"), isCode("INVALID_INPUT"));

@@ -55,6 +55,10 @@ function fakeRuntime() {
       return [];
     },
     async remove() {},
+    async networkLabels() {
+      return null;
+    },
+    async createNetwork() {},
   };
   return { rt, images, builds, failNextBuild: () => (failNext = true), hold: (p: Promise<void>) => (gate = p) };
 }

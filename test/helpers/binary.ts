@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ROOT, uniqueName } from "./docker-env.ts";
+import { ROOT, TEST_NETWORKS, uniqueName } from "./docker-env.ts";
 
 export const BINARY = join(ROOT, "dist", "swarm-mcp");
 export const binarySkip = existsSync(BINARY) ? false : "dist/swarm-mcp is not built (npm run build)";
@@ -25,7 +25,7 @@ export async function startBinary(env: Record<string, string>, args: string[] = 
   const dataDir = env.SWARM_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "swarm-e2e-")));
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ANTHROPIC_") && !k.startsWith("CLAUDE_")) base[k] = v;
-  const transport = new StdioClientTransport({ command: BINARY, args, env: { ...base, SWARM_DATA_DIR: dataDir, SWARM_LOG_LEVEL: "info", SWARM_HOST_ID: TEST_HOST_ID, ...env }, stderr: process.env.SWARM_TEST_VERBOSE ? "inherit" : "ignore" });
+  const transport = new StdioClientTransport({ command: BINARY, args, env: { ...base, SWARM_DATA_DIR: dataDir, SWARM_LOG_LEVEL: "info", SWARM_HOST_ID: TEST_HOST_ID, SWARM_ALLOW_NETWORKS: TEST_NETWORKS, ...env }, stderr: process.env.SWARM_TEST_VERBOSE ? "inherit" : "ignore" });
   const client = new Client({ name: "swarm-e2e", version: "0" });
   await client.connect(transport);
   return {

@@ -52,6 +52,9 @@ export function agentImage(): Promise<string> {
   return building;
 }
 
+/** The networks tests create (startModelEnv): a server must be told it may use them. */
+export const TEST_NETWORKS = "swarm-test-*";
+
 export interface ModelEnv {
   network: string;
   baseUrl: string;

@@ -226,6 +226,18 @@ export class FakeRuntime implements ContainerRuntime {
     this.kills.get(id)?.();
     return Promise.resolve();
   }
+
+  /** Networks the fake engine has, by name, with their labels; createNetwork adds to it. */
+  readonly networks = new Map<string, Record<string, string>>();
+
+  networkLabels(name: string): Promise<Record<string, string> | null> {
+    return Promise.resolve(this.networks.get(name) ?? null);
+  }
+
+  createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.networks.has(name)) this.networks.set(name, labels);
+    return Promise.resolve();
+  }
 }
 
 export function createFakeRuntime(options?: FakeRuntimeOptions): FakeRuntime {

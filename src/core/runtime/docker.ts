@@ -7,6 +7,7 @@ import { apiMessage, createDockerApi, type DockerApi, status } from "./docker-ap
 import { buildImage } from "./build.ts";
 import { type Capture, fileCapture } from "./capture.ts";
 import { streamCapture } from "./capture-stream.ts";
+import { dockerNetworks } from "./networks.ts";
 
 export { parseDockerHost } from "./docker-api.ts";
 
@@ -65,6 +66,7 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
       return (await list({ label: ["swarm-mcp.owner"] })).map((c) => ({ id: c.Id, labels: c.Labels ?? {} }));
     },
     remove,
+    ...dockerNetworks(api),
   };
 }
 
@@ -150,6 +152,8 @@ function containerConfig(o: ContainerRunOptions, capture: Capture): Record<strin
       SecurityOpt: ["no-new-privileges"],
       Binds: [...binds, ...capture.binds],
       NetworkMode: o.network,
+      CapDrop: o.capDrop ?? ["ALL"],
+      ...(o.pidsLimit ? { PidsLimit: o.pidsLimit } : {}),
       ...(o.memoryBytes ? { Memory: o.memoryBytes } : {}),
       ...(o.nanoCpus ? { NanoCpus: o.nanoCpus } : {}),
       ...(o.gpu ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] } : {}),

@@ -86,7 +86,7 @@ describe("par", () => {
     assert.equal(model("agent-2"), "opus"); // the task's own sandbox beats the call's defaults
     assert.equal(byAgent("agent-2").opts.network, "none");
     assert.equal(byAgent("agent-2").opts.timeoutMs, 77_000);
-    assert.equal(byAgent("agent-0").opts.network, "bridge");
+    assert.equal(byAgent("agent-0").opts.network, "swarm-mcp-agents");
   });
 
   it("par() reports an agent past its timeout as a timeout ref, and runs command agents too", async () => {
