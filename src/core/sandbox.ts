@@ -115,7 +115,7 @@ function mounts(x: unknown): Mount[] {
 const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:/@[\]+-]{0,199}$/;
 // `claude --tools` takes built-in tool names ("Bash,Edit,Read") and splits on commas and spaces,
 // so "Read --allowedTools Write" would enable Write: names only, or mcp__<server>__<tool>.
-const TOOL = /^(?:[A-Za-z][A-Za-z0-9_]{0,63}|mcp__[A-Za-z0-9_-]{1,128})$/;
+const TOOL = /^(?:(?!mcp__)[A-Za-z][A-Za-z0-9_]{0,63}|mcp__[A-Za-z0-9-][A-Za-z0-9_-]{0,127})$/;
 const GRAMMAR: Record<string, [RegExp, string]> = {
   model: [MODEL, 'a model name like "sonnet" or "claude-sonnet-4-5"'],
   effort: [/^[a-z]{0,16}$/, 'an effort like "low", "medium" or "high"'],
@@ -124,6 +124,7 @@ const GRAMMAR: Record<string, [RegExp, string]> = {
   tools: [TOOL, 'tool names like "Read" or "mcp__server__tool" (letters, digits, "_")'],
   mcps: [/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "MCP server names from ~/.claude.json"],
   resources: [/^[A-Za-z0-9_.-]{1,64}$/, 'pool names of letters, digits, "_", "." or "-"'],
+  memory: [/^\d+(?:\.\d+)?[kmgt]?b?$/i, 'a size like "512m" or "2g"'],
 };
 const NUMERIC = /^\+?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 /** Number fields: the reference sent them as strings ("1.5"); either way they are applied. */

@@ -68,23 +68,25 @@ describe("sandbox resolution", () => {
 describe("mount and limit checks", () => {
   it("expands ~, resolves symlinks and keeps readonly by default", async () => {
     const h = await home();
-    const out = await checkMounts([{ host_path: "~/.claude", container_path: "/cfg" }], { home: h, dataDir: "/nonexistent-data", allow: [] });
-    assert.deepEqual(out, [{ host: join(h, ".claude"), container: "/cfg", readonly: true }]);
+    await mkdir(join(h, "project"));
+    const out = await checkMounts([{ host_path: "~/project", container_path: "/cfg" }], { home: h, dataDir: "/nonexistent-data", allow: [] });
+    assert.deepEqual(out, [{ host: join(h, "project"), container: "/cfg", readonly: true }]);
   });
 
   it("refuses relative, missing, root, docker socket, data-dir and reserved paths", async () => {
     const h = await home();
     const data = await mkdtemp(join(tmpdir(), "data-"));
     const policy = { home: h, dataDir: data, allow: [] };
+    const project = await mkdtemp(join(tmpdir(), "project-")); // not the home dir, which is refused itself
     await assert.rejects(checkMounts([{ host_path: "rel/path", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
     await assert.rejects(checkMounts([{ host_path: "/no/such/dir", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
     await assert.rejects(checkMounts([{ host_path: "/", container_path: "/x" }], policy), isCode("FORBIDDEN"));
     await assert.rejects(checkMounts([{ host_path: data, container_path: "/x" }], policy), isCode("FORBIDDEN"));
-    await assert.rejects(checkMounts([{ host_path: h, container_path: "/output" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: project, container_path: "/output" }], policy), isCode("INVALID_INPUT"));
     // Where the container writes its stdout and stderr: a mount there would hide them.
-    await assert.rejects(checkMounts([{ host_path: h, container_path: "/run/swarm-io" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: h, container_path: "/run" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: h, container_path: "/a/../etc" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: project, container_path: "/run/swarm-io" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: project, container_path: "/run" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(checkMounts([{ host_path: project, container_path: "/a/../etc" }], policy), isCode("INVALID_INPUT"));
     const sock = "/var/run/docker.sock";
     await assert.rejects(checkMounts([{ host_path: sock, container_path: "/s" }], policy), (e) => isCode("FORBIDDEN")(e) || isCode("INVALID_INPUT")(e));
     assert.equal((await checkMounts([{ host_path: "/", container_path: "/host" }], { ...policy, allow: ["/"] }))[0]!.host, "/");
