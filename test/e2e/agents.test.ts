@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, stat } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binarySkip, startBinary, type BinaryServer } from "../helpers/binary.ts";
@@ -32,6 +32,7 @@ describe("real claude agents in containers", { skip }, () => {
 
   it("a Write into a mounted directory lands on the host, owned by the caller, traced", async () => {
     const host = await mkdtemp(join(tmpdir(), "swarm-mount-"));
+    await chmod(host, 0o777); // a root server's agents run as SWARM_AGENT_UID: the mount must be writable by it
     await model.script("write", { turns: [
       { text: "Writing.", tool_use: { name: "Write", input: { file_path: "/work/out/hello.txt", content: "hello from the agent\n" } } },
       { text: "I wrote hello.txt." },
