@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DOCKERFILE, HOOKS } from "./_assets.ts";
 import { ToolError } from "./errors.ts";
+import { checkImageRef } from "./image-ref.ts";
 import { tar, type TarEntry } from "./runtime/tar.ts";
 import type { ContainerRuntime, Logger } from "./types.ts";
 
@@ -42,7 +43,7 @@ export async function agentContext(opts: AgentImageOptions): Promise<{ files: Ta
     { name: "hooks/" }, // always present: COPY hooks/ fails on a missing directory
     ...Object.entries(HOOKS).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, f]) => ({ name: `hooks/${name}`, data: f.text, mode: f.mode })),
   ];
-  const buildArgs: Record<string, string> = opts.baseImage ? { BASE_IMAGE: opts.baseImage } : {};
+  const buildArgs: Record<string, string> = opts.baseImage ? { BASE_IMAGE: checkImageRef(opts.baseImage, "base image") } : {};
   const h = createHash("sha256");
   const assets = createHash("sha256");
   for (const f of files) {

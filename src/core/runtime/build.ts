@@ -2,9 +2,11 @@
 // becomes one IMAGE_UNAVAILABLE error that carries the last lines of output.
 import type { Readable } from "node:stream";
 import { ToolError } from "../errors.ts";
+import { checkImageRef } from "../image-ref.ts";
 import { apiMessage, type DockerApi, status } from "./docker-api.ts";
 
 export async function buildImage(api: DockerApi, context: Uint8Array, tag: string, buildArgs: Record<string, string>, onLine: (line: string) => void): Promise<void> {
+  checkImageRef(tag, "image tag");
   const tail: string[] = [];
   let error: string | undefined;
   const note = (line: string) => {
@@ -19,7 +21,7 @@ export async function buildImage(api: DockerApi, context: Uint8Array, tag: strin
   };
   let res: Readable;
   try {
-    res = await api.stream({ method: "POST", path: "/build", query: { t: tag, buildargs: JSON.stringify(buildArgs), rm: 1, forcerm: 1 }, file: context, ok: [200] });
+    res = await api.stream({ method: "POST", path: "/build", query: { t: tag, buildargs: JSON.stringify(buildArgs), rm: 1, forcerm: 1 }, file: context, ok: [200], timeoutMs: 0 }); // a build takes minutes
   } catch (e) {
     if (status(e) === undefined) throw e;
     return fail(apiMessage(e));
@@ -38,13 +40,17 @@ export async function buildImage(api: DockerApi, context: Uint8Array, tag: strin
     if (msg.error || msg.errorDetail) error = msg.errorDetail?.message || msg.error;
   };
   res.setEncoding("utf8");
-  for await (const chunk of res) {
-    buf += chunk as string;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      handle(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
+  try {
+    for await (const chunk of res) {
+      buf += chunk as string;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        handle(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
     }
+  } catch (e) {
+    throw api.unavailable(e); // the connection dropped mid-build
   }
   handle(buf);
   if (error) fail(error);

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Duplex, Readable } from "node:stream";
 import type { ContainerRunOptions, Logger } from "../types.ts";
 import type { Capture } from "./capture.ts";
-import type { DockerApi } from "./docker-api.ts";
+import { containerPath, type DockerApi } from "./docker-api.ts";
 import { pumpDemuxed } from "./demux.ts";
 
 /** `onBroken` is called when an output file fails (disk full): the container should be stopped. */
@@ -22,7 +22,7 @@ export async function streamCapture(api: DockerApi, log: Logger, o: ContainerRun
     config: { AttachStdin: stdin, OpenStdin: stdin, StdinOnce: stdin, AttachStdout: true, AttachStderr: true },
     binds: [],
     async beforeStart(id) {
-      sock = await api.hijack({ method: "POST", path: `/containers/${id}/attach`, query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 }, ok: [101, 200] });
+      sock = await api.hijack({ method: "POST", path: containerPath(id, "/attach"), query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 }, ok: [101, 200] });
       pumping = pumpDemuxed(sock as Readable, out, err);
       pumping.catch(onBroken); // a failed write stops reading; the container must not block on a full pipe
       if (input !== undefined) {

@@ -12,7 +12,7 @@ import { access, appendFile, open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { ToolError } from "../errors.ts";
 import type { ContainerRunOptions } from "../types.ts";
-import type { DockerApi } from "./docker-api.ts";
+import { containerPath, type DockerApi, imagePath } from "./docker-api.ts";
 
 /** Where the files appear inside the container; user mounts may not cover it (mounts.ts). */
 export const IO_DIR = "/run/swarm-io";
@@ -73,7 +73,7 @@ async function commandLine(api: DockerApi, o: ContainerRunOptions): Promise<stri
   if (o.entrypoint) return [...o.entrypoint, ...o.cmd];
   let config: { Entrypoint?: string[] | null; Cmd?: string[] | null } = {};
   try {
-    const img = await api.call<{ Config?: typeof config | null }>({ method: "GET", path: `/images/${encodeURI(o.image)}/json`, ok: [200] });
+    const img = await api.call<{ Config?: typeof config | null }>({ method: "GET", path: imagePath(o.image, "/json"), ok: [200] });
     config = img.Config ?? {};
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === undefined) throw e;
@@ -86,7 +86,7 @@ async function commandLine(api: DockerApi, o: ContainerRunOptions): Promise<stri
 
 /** The last lines the container wrote to its own stdout/stderr (the engine's log). */
 async function containerLog(api: DockerApi, id: string): Promise<string> {
-  const res: Readable = await api.stream({ method: "GET", path: `/containers/${id}/logs`, query: { stdout: 1, stderr: 1, tail: 50 }, ok: [200] });
+  const res: Readable = await api.stream({ method: "GET", path: containerPath(id, "/logs"), query: { stdout: 1, stderr: 1, tail: 50 }, ok: [200] });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res) {

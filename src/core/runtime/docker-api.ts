@@ -1,36 +1,48 @@
-// The HTTP side of the Docker runtime: endpoint parsing, a lazily loaded docker-modem, API version
-// negotiation and the translation of transport failures into DOCKER_UNAVAILABLE. docker-modem is
-// imported on first use so a server that never starts a container never pays for loading it.
+// The HTTP side of the Docker runtime: endpoint parsing, requests over node:http, API version
+// negotiation, and the translation of transport failures into DOCKER_UNAVAILABLE. Requests are
+// made here rather than through docker-modem: it followed redirects from the engine (a redirect to
+// a cleaned path threw "Invalid URL" outside any promise and killed the server) and had no
+// per-call deadline, so an engine that stopped answering wedged whatever waited on it.
+import { type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
 import type { Duplex, Readable } from "node:stream";
-import { ToolError } from "../errors.ts";
+import { isToolError, ToolError } from "../errors.ts";
+import { checkImageRef } from "../image-ref.ts";
 
 /** The API version this code was tested against; used whenever the engine supports it. */
 const PREFERRED = "1.41";
+/** How long a plain call (not /wait, not a stream's body) may take; SWARM_DOCKER_TIMEOUT seconds. */
+export const CALL_TIMEOUT_MS = seconds(process.env.SWARM_DOCKER_TIMEOUT, 30) * 1000;
+/** A kill or a removal that cannot reach the engine gives up after this. */
+export const GIVE_UP_MS = Math.min(5000, CALL_TIMEOUT_MS);
+/** How long a running agent outlives an unreachable engine before its ref fails; SWARM_DOCKER_LOST_TIMEOUT seconds. */
+export const ENGINE_LOST_MS = seconds(process.env.SWARM_DOCKER_LOST_TIMEOUT, 30) * 1000;
+/** Bodies the server reads whole (JSON answers, error sentences) are cut off beyond this. */
+const BODY_MAX = 64 << 20;
 
 export interface Endpoint {
   /** As shown to users: "unix:///var/run/docker.sock" or "tcp://host:port". */
   endpoint: string;
-  modem: Record<string, unknown>;
+  /** Where node:http connects (the name is from the docker-modem days; mounts.ts reads socketPath). */
+  modem: { socketPath?: string; host?: string; port?: number };
 }
 
-/** DOCKER_HOST → docker-modem options. Every option is explicit so docker-modem's own env reading never wins. */
+/** DOCKER_HOST → where to connect. */
 export function parseDockerHost(host: string | undefined): Endpoint {
   const h = (host ?? "").trim();
-  const blank = { host: undefined, port: undefined, protocol: "http", version: undefined, timeout: undefined, ca: undefined, cert: undefined, key: undefined };
   if (h === "" || h.startsWith("unix://") || h.startsWith("/")) {
     const path = h === "" ? "/var/run/docker.sock" : h.startsWith("/") ? h : h.slice("unix://".length) || "/var/run/docker.sock";
-    return { endpoint: `unix://${path}`, modem: { ...blank, socketPath: path } };
+    return { endpoint: `unix://${path}`, modem: { socketPath: path } };
   }
   const m = /^(?:tcp|http):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(h);
   if (!m) {
     throw new ToolError("DOCKER_UNAVAILABLE", `Cannot reach the Docker engine at ${h}: only unix:///path and tcp://host:port endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`);
   }
-  return { endpoint: `tcp://${m[1]}:${m[2]}`, modem: { ...blank, socketPath: undefined, host: m[1]!.replace(/^\[|\]$/g, ""), port: m[2] } };
+  return { endpoint: `tcp://${m[1]}:${m[2]}`, modem: { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) } };
 }
 
 export interface Request {
   method: "GET" | "POST" | "DELETE";
-  /** Path without the version prefix, e.g. "/containers/create". */
+  /** Path without the version prefix, e.g. "/containers/create"; names in it go through containerPath/imagePath. */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -40,6 +52,8 @@ export interface Request {
   stream?: boolean;
   hijack?: boolean;
   signal?: AbortSignal;
+  /** Give up after this long without the answer (for a stream: its headers); 0: never (the /wait long poll). */
+  timeoutMs?: number;
 }
 
 export interface ApiError extends Error {
@@ -54,64 +68,87 @@ export interface DockerApi {
   hijack(req: Request): Promise<Duplex>;
   /** Negotiate the API version (GET /version); throws DOCKER_UNAVAILABLE. */
   version(): Promise<string>;
+  /** A transport failure (a dropped connection, a timeout) as DOCKER_UNAVAILABLE. */
+  unavailable(e: unknown): ToolError;
 }
 
-type Dial = (opts: Record<string, unknown>, cb: (err: ApiError | null, data: unknown) => void) => void;
+/** "/containers/<id><rest>", the id encoded: ids come from the engine or from callers. */
+export const containerPath = (id: string, rest = "") => `/containers/${encodeURIComponent(id)}${rest}`;
+/** "/images/<name><rest>" for a checked image reference, each "/"-separated segment encoded. */
+export const imagePath = (name: string, rest = "") => `/images/${checkImageRef(name).split("/").map(encodeURIComponent).join("/")}${rest}`;
 
-export function createDockerApi(host: string | undefined): DockerApi {
+export function createDockerApi(host: string | undefined, opts: { timeoutMs?: number } = {}): DockerApi {
   const ep = parseDockerHost(host);
-  let dialer: Promise<Dial> | undefined;
+  const callTimeout = opts.timeoutMs ?? CALL_TIMEOUT_MS;
   let negotiated: Promise<string> | undefined;
 
-  const getDial = (): Promise<Dial> =>
-    (dialer ??= import("docker-modem").then((mod) => {
-      const Modem = ((mod as { default?: unknown }).default ?? mod) as new (o: unknown) => { dial: Dial };
-      const modem = new Modem(ep.modem);
-      return modem.dial.bind(modem) as Dial;
-    }));
-
   const unavailable = (e: unknown): ToolError => {
-    const err = e as { code?: string; name?: string; message?: string };
+    if (isToolError(e)) return e;
+    const err = e as { code?: string; message?: string };
     const reason = err.code === "ENOENT" ? "no such socket"
       : err.code === "ECONNREFUSED" ? "connection refused"
       : err.code === "EACCES" || err.code === "EPERM" ? "permission denied on the socket (join the docker group or fix its permissions)"
-      : err.code === "ABORT_ERR" || err.code === "ETIMEDOUT" || err.name === "AbortError" || err.name === "TimeoutError" ? "no answer within 5 s"
+      : err.code === "ECONNRESET" || err.message === "aborted" || err.message === "socket hang up" ? "the connection was dropped"
       : (err.message ?? String(e));
     return new ToolError("DOCKER_UNAVAILABLE", `Cannot reach the Docker engine at ${ep.endpoint}: ${reason}; is dockerd running? Start it or set DOCKER_HOST`);
   };
 
-  const raw = async (req: Request, prefix: string): Promise<unknown> => {
-    const dial = await getDial();
+  const raw = (req: Request, prefix: string): Promise<unknown> => new Promise((resolve, reject) => {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const q = qs.toString();
-    // docker-modem quirks: with a "?" in the path it appends the querystring of `options` when that
-    // has keys (so `_query: {}` appends nothing), and otherwise chops the path's last character
-    // (so a trailing "&" is added for it to chop). Without the "&", "stderr=1" became "stderr=".
-    const path = `${prefix}${req.path}${q ? `?${q}${req.body === undefined ? "&" : ""}` : ""}`;
-    const statusCodes: Record<number, boolean> = {};
-    for (const c of req.ok) statusCodes[c] = true;
-    const opts: Record<string, unknown> = { path, method: req.method, statusCodes, isStream: !!(req.stream || req.hijack), hijack: !!req.hijack };
-    if (req.body !== undefined) opts.options = { _query: {}, _body: req.body };
-    if (req.file) {
-      opts.file = Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength);
-      opts.headers = { "Content-Type": "application/x-tar" };
-    }
-    if (req.signal) opts.abortSignal = req.signal;
-    return await new Promise((resolve, reject) => {
-      dial(opts, (err, data) => {
-        if (!err) return resolve(data);
-        // An HTTP status means the engine answered; anything else is a transport failure.
-        reject(err.statusCode === undefined ? unavailable(err) : err);
-      });
+    const body = req.file ? Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength)
+      : req.body !== undefined ? Buffer.from(JSON.stringify(req.body)) : undefined;
+    const headers: Record<string, string | number> = {};
+    if (body) Object.assign(headers, { "Content-Type": req.file ? "application/x-tar" : "application/json", "Content-Length": body.length });
+    if (req.hijack) Object.assign(headers, { Connection: "Upgrade", Upgrade: "tcp" });
+    const streaming = !!(req.stream || req.hijack);
+    const r: ClientRequest = httpRequest({ ...ep.modem, path: `${prefix}${req.path}${q ? `?${q}` : ""}`, method: req.method, headers, signal: req.signal });
+    let settled = false;
+    const timeout = req.timeoutMs ?? callTimeout;
+    const timer = timeout > 0 ? setTimeout(() => r.destroy(Object.assign(new Error(`no answer within ${Math.round(timeout / 100) / 10} s`), { code: "ETIMEDOUT" })), timeout) : undefined;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f();
+    };
+    // A caller's abort is its own error; anything else without an HTTP status is the transport.
+    const failed = (e: unknown) => settle(() => reject(req.signal?.aborted ? req.signal.reason : unavailable(e)));
+    r.on("error", failed);
+    if (ep.modem.host) r.on("socket", (s) => s.setKeepAlive(true, 10_000)); // a silent peer on TCP is noticed
+    r.on("upgrade", (_res, sock, head) => settle(() => {
+      if (head.length) sock.unshift(head);
+      resolve(sock);
+    }));
+    r.on("response", (res: IncomingMessage) => {
+      const code = res.statusCode ?? 0;
+      if (req.ok.includes(code) && streaming) return settle(() => resolve(res));
+      if (code >= 300 && code < 400 && !req.ok.includes(code)) {
+        res.destroy();
+        const to = JSON.stringify(String(res.headers.location ?? "").slice(0, 100));
+        return settle(() => reject(new ToolError("DOCKER_UNAVAILABLE", `Cannot use the Docker engine at ${ep.endpoint}: it answered ${req.method} ${req.path.slice(0, 100)} with a redirect (HTTP ${code} to ${to}), which is never followed; check that DOCKER_HOST names a Docker engine`)));
+      }
+      readBody(res, req.ok.includes(code) ? BODY_MAX : 65536).then((text) => settle(() => {
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = text;
+        }
+        if (req.ok.includes(code)) return resolve(json);
+        const message = (json as { message?: unknown } | undefined)?.message;
+        reject(Object.assign(new Error(`(HTTP code ${code}) ${typeof message === "string" ? message : text}`), { statusCode: code, json }));
+      }), failed);
     });
-  };
+    r.end(body);
+  });
 
   const version = (): Promise<string> => {
     if (!negotiated) {
       const p = (async () => {
-        const v = (await raw({ method: "GET", path: "/version", ok: [200], signal: AbortSignal.timeout(5000) }, "")) as { ApiVersion?: string; MinAPIVersion?: string };
-        return pickVersion(v.ApiVersion, v.MinAPIVersion);
+        const v = (await raw({ method: "GET", path: "/version", ok: [200], timeoutMs: Math.min(5000, callTimeout) }, "")) as { ApiVersion?: string; MinAPIVersion?: string };
+        return pickVersion(v?.ApiVersion, v?.MinAPIVersion);
       })();
       // A failed negotiation is retried next time (dockerd may have been started since).
       p.catch(() => {
@@ -125,10 +162,27 @@ export function createDockerApi(host: string | undefined): DockerApi {
   return {
     endpoint: ep.endpoint,
     version,
+    unavailable,
     call: async <T>(req: Request) => (await raw(req, `/v${await version()}`)) as T,
     stream: async (req) => (await raw({ ...req, stream: true }, `/v${await version()}`)) as Readable,
     hijack: async (req) => (await raw({ ...req, hijack: true }, `/v${await version()}`)) as Duplex,
   };
+}
+
+/** A response body as text, at most `max` bytes of it (the rest is read and dropped). */
+async function readBody(res: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res) {
+    if (size < max) chunks.push((c as Buffer).subarray(0, max - size));
+    size += (c as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function seconds(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Use 1.41 when the engine supports it; otherwise the nearest version the engine accepts. */

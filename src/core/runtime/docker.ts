@@ -1,9 +1,11 @@
 // ContainerRuntime over docker-modem on the Docker socket (or DOCKER_HOST). One container per
 // run: create → start → wait → remove, with stdout/stderr landing in files (capture.ts says how)
 // and the container removed whatever happens.
+import { setTimeout as delay } from "node:timers/promises";
 import { ToolError } from "../errors.ts";
+import { checkImageRef } from "../image-ref.ts";
 import type { ContainerExit, ContainerRunOptions, ContainerRuntime, Logger } from "../types.ts";
-import { apiMessage, createDockerApi, type DockerApi, status } from "./docker-api.ts";
+import { apiMessage, containerPath, createDockerApi, type DockerApi, ENGINE_LOST_MS, GIVE_UP_MS, imagePath, status } from "./docker-api.ts";
 import { buildImage } from "./build.ts";
 import { type Capture, fileCapture } from "./capture.ts";
 import { streamCapture } from "./capture-stream.ts";
@@ -18,14 +20,18 @@ export interface DockerRuntime extends ContainerRuntime {
   removeImage(tag: string): Promise<void>;
 }
 
-export function createDockerRuntime(opts: { host?: string; log: Logger }): DockerRuntime {
-  const api = createDockerApi(opts.host);
+/** `lostAfterMs`: how long a running agent outlives an unreachable engine (tests shorten it). */
+export function createDockerRuntime(opts: { host?: string; log: Logger; lostAfterMs?: number; timeoutMs?: number }): DockerRuntime {
+  const api = createDockerApi(opts.host, { timeoutMs: opts.timeoutMs });
   const { log } = opts;
   const streamOnly = new Set<string>(); // image + user pairs where the output wrapper cannot run
+  // Containers that could not be removed because the engine was gone; retried at the next run.
+  const orphans = new Set<string>();
+  const life: Life = { api, log, streamOnly, orphans, lostAfterMs: opts.lostAfterMs ?? ENGINE_LOST_MS };
 
   const imageLabels = async (tag: string): Promise<Record<string, string> | null> => {
     try {
-      const img = await api.call<{ Config?: { Labels?: Record<string, string> | null } }>({ method: "GET", path: `/images/${encodeURI(tag)}/json`, ok: [200] });
+      const img = await api.call<{ Config?: { Labels?: Record<string, string> | null } }>({ method: "GET", path: imagePath(tag, "/json"), ok: [200] });
       return img.Config?.Labels ?? {};
     } catch (e) {
       if (status(e) === 404) return null;
@@ -35,7 +41,7 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
 
   const remove = async (id: string): Promise<void> => {
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new ToolError("INVALID_INPUT", `Cannot remove container "${id}": not a container id or name`);
-    await api.call({ method: "DELETE", path: `/containers/${id}`, query: { force: 1, v: 1 }, ok: [204, 404, 409] });
+    await api.call({ method: "DELETE", path: containerPath(id), query: { force: 1, v: 1 }, ok: [204, 404, 409], timeoutMs: GIVE_UP_MS });
   };
 
   const list = (filters: Record<string, string[]>) =>
@@ -46,13 +52,13 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
     async ping() {
       await api.version();
     },
-    run: (o, signal) => runContainer(api, log, o, signal, streamOnly),
+    run: (o, signal) => runContainer(life, o, signal),
     async imageExists(tag) {
       return (await imageLabels(tag)) !== null;
     },
     imageLabels,
     async removeImage(tag) {
-      await api.call({ method: "DELETE", path: `/images/${encodeURI(tag)}`, query: { force: 1 }, ok: [200, 404, 409] });
+      await api.call({ method: "DELETE", path: imagePath(tag), query: { force: 1 }, ok: [200, 404, 409] });
     },
     buildImage: (context, tag, buildArgs, onLine) => buildImage(api, context, tag, buildArgs, onLine),
     async removeByLabels(labels) {
@@ -70,25 +76,39 @@ export function createDockerRuntime(opts: { host?: string; log: Logger }): Docke
   };
 }
 
-/** Run in "files" mode unless told otherwise; fall back to "stream" (once per image and user) when the wrapper cannot run. */
-async function runContainer(api: DockerApi, log: Logger, o: ContainerRunOptions, signal: AbortSignal, streamOnly: Set<string>): Promise<ContainerExit> {
-  const key = `${o.image}\0${o.user ?? ""}`;
-  if ((o.capture ?? "files") === "stream" || streamOnly.has(key)) return (await runOnce(api, log, o, signal, "stream")) as ContainerExit;
-  const t0 = performance.now();
-  const first = await runOnce(api, log, o, signal, "files");
-  if (first !== "wrapper-failed") return first;
-  streamOnly.add(key);
-  log.info(`image ${o.image}${o.user ? ` as user ${o.user}` : ""}: the output wrapper cannot run there (no /bin/sh, or the user may not open its files); streaming output through the engine instead`);
-  const left = o.timeoutMs > 0 ? Math.max(1, o.timeoutMs - (performance.now() - t0)) : o.timeoutMs;
-  return (await runOnce(api, log, { ...o, timeoutMs: left }, signal, "stream")) as ContainerExit;
+interface Life {
+  api: DockerApi;
+  log: Logger;
+  streamOnly: Set<string>;
+  orphans: Set<string>;
+  lostAfterMs: number;
 }
 
-async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, signal: AbortSignal, mode: "files" | "stream"): Promise<ContainerExit | "wrapper-failed"> {
+/** Run in "files" mode unless told otherwise; fall back to "stream" (once per image and user) when the wrapper cannot run. */
+async function runContainer(life: Life, o: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit> {
+  checkImageRef(o.image); // here, so that no caller can put an unchecked name into the create body
+  const key = `${o.image}\0${o.user ?? ""}`;
+  if ((o.capture ?? "files") === "stream" || life.streamOnly.has(key)) return (await runOnce(life, o, signal, "stream")) as ContainerExit;
+  const t0 = performance.now();
+  const first = await runOnce(life, o, signal, "files");
+  if (first !== "wrapper-failed") return first;
+  life.streamOnly.add(key);
+  life.log.info(`image ${o.image}${o.user ? ` as user ${o.user}` : ""}: the output wrapper cannot run there (no /bin/sh, or the user may not open its files); streaming output through the engine instead`);
+  const left = o.timeoutMs > 0 ? Math.max(1, o.timeoutMs - (performance.now() - t0)) : o.timeoutMs;
+  return (await runOnce(life, { ...o, timeoutMs: left }, signal, "stream")) as ContainerExit;
+}
+
+async function runOnce(life: Life, o: ContainerRunOptions, signal: AbortSignal, mode: "files" | "stream"): Promise<ContainerExit | "wrapper-failed"> {
+  const { api, log } = life;
   const t0 = performance.now();
   const done = (exitCode: number, containerId: string, timedOut: boolean, cancelled: boolean): ContainerExit =>
     ({ exitCode, timedOut, cancelled, containerId, durationMs: Math.round(performance.now() - t0) });
   if (signal.aborted) return done(-1, "", false, true);
   await api.version(); // fail with DOCKER_UNAVAILABLE before any file is touched
+  for (const old of life.orphans) {
+    life.orphans.delete(old);
+    void removeQuietly(life, old);
+  }
 
   let id = "";
   let timedOut = false;
@@ -96,10 +116,14 @@ async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, sign
   let started = false;
   let broken = false; // writing the output failed
   let killing = false;
+  const unreachable = new AbortController(); // a kill could not reach the engine: stop waiting
   const kill = () => {
     if (!id || !started || killing) return; // not running yet: the checks around start handle it
     killing = true;
-    api.call({ method: "POST", path: `/containers/${id}/kill`, ok: [204, 404, 409] }).catch((e) => log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`));
+    api.call({ method: "POST", path: containerPath(id, "/kill"), ok: [204, 404, 409], timeoutMs: GIVE_UP_MS }).catch((e) => {
+      log.warn(`kill ${id.slice(0, 12)} failed: ${apiMessage(e)}`);
+      if (status(e) === undefined) unreachable.abort();
+    });
   };
   const capture = mode === "files" ? await fileCapture(api, o) : await streamCapture(api, log, o, () => ((broken = true), kill()));
   const onAbort = () => ((cancelled = true), kill());
@@ -114,7 +138,7 @@ async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, sign
     await start(api, id, o);
     started = true;
     if (cancelled || timedOut || broken) kill(); // it happened while start was in flight
-    const exitCode = await waitExit(api, id);
+    const exitCode = await waitExit(life, id, unreachable.signal);
     const settled = await capture.afterExit(id, exitCode, cancelled || timedOut);
     if (settled === "wrapper-failed" && !cancelled && !timedOut) return settled;
     return done(exitCode, id, timedOut, cancelled);
@@ -122,7 +146,7 @@ async function runOnce(api: DockerApi, log: Logger, o: ContainerRunOptions, sign
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
     await capture.close();
-    if (id) await removeQuietly(api, id, log);
+    if (id) await removeQuietly(life, id);
   }
 }
 
@@ -178,7 +202,7 @@ async function create(api: DockerApi, o: ContainerRunOptions, config: Record<str
 
 async function start(api: DockerApi, id: string, o: ContainerRunOptions): Promise<void> {
   try {
-    await api.call({ method: "POST", path: `/containers/${id}/start`, ok: [204, 304] });
+    await api.call({ method: "POST", path: containerPath(id, "/start"), ok: [204, 304] });
   } catch (e) {
     const code = status(e);
     if (code === undefined) throw e;
@@ -194,29 +218,41 @@ async function start(api: DockerApi, id: string, o: ContainerRunOptions): Promis
 const noNetwork = (o: ContainerRunOptions, msg: string) =>
   new ToolError("INVALID_INPUT", `Cannot start a container on network "${o.network}": ${msg}; create it (docker network create ${o.network}) or use network true/false`);
 
-/** POST /wait is a long poll; if the connection breaks (not the engine), ask the container's state. */
-async function waitExit(api: DockerApi, id: string): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
+/** POST /wait is a long poll. When its connection breaks, ask the container's state (with backoff)
+ * until it has exited or /wait holds again; give up when the engine stays unreachable for
+ * lostAfterMs, or at once when a kill could not reach it (cancel and deadlines must not hang). */
+async function waitExit(life: Life, id: string, unreachable: AbortSignal): Promise<number> {
+  const { api } = life;
+  let lostSince = 0;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2000)) {
     try {
-      const r = await api.call<{ StatusCode: number }>({ method: "POST", path: `/containers/${id}/wait`, ok: [200] });
+      const r = await api.call<{ StatusCode: number }>({ method: "POST", path: containerPath(id, "/wait"), ok: [200], timeoutMs: 0, signal: unreachable });
       return r.StatusCode;
     } catch (e) {
       if (status(e) === 404) return -1;
-      const st = await api.call<{ State: { Running: boolean; ExitCode: number } }>({ method: "GET", path: `/containers/${id}/json`, ok: [200] }).catch(() => null);
-      if (st && !st.State.Running) return st.State.ExitCode;
-      if (attempt >= 5 && !st) throw e;
-      await sleep(200);
+      if (status(e) !== undefined) throw e;
     }
+    const st = await api.call<{ State: { Running: boolean; ExitCode: number } }>({ method: "GET", path: containerPath(id, "/json"), ok: [200], timeoutMs: GIVE_UP_MS })
+      .catch((e) => (status(e) === 404 ? { State: { Running: false, ExitCode: -1 } } : null));
+    if (st && !st.State.Running) return st.State.ExitCode;
+    // A kill failed: stop waiting; the forced removal that follows stops the container if it can.
+    if (st && unreachable.aborted) return -1;
+    lostSince = st ? 0 : lostSince || Date.now();
+    if (lostSince && (unreachable.aborted || Date.now() - lostSince >= life.lostAfterMs)) {
+      throw new ToolError("DOCKER_UNAVAILABLE", `Cannot follow container ${id.slice(0, 12)}: lost the Docker engine at ${api.endpoint} while the agent ran; its container will be removed when the engine is back; check dockerd, then run the agent again`);
+    }
+    await delay(pause, undefined, { signal: unreachable }).catch(() => {});
   }
 }
 
-async function removeQuietly(api: DockerApi, id: string, log: Logger): Promise<void> {
+/** Remove within a few seconds or leave it to the next run (orphans) or the start-up reaper. */
+async function removeQuietly(life: Life, id: string): Promise<void> {
   try {
-    await api.call({ method: "DELETE", path: `/containers/${id}`, query: { force: 1, v: 1 }, ok: [204, 404] });
+    await life.api.call({ method: "DELETE", path: containerPath(id), query: { force: 1, v: 1 }, ok: [204, 404], timeoutMs: GIVE_UP_MS });
   } catch (e) {
-    // 409 "removal already in progress" is fine; anything else is left for the start-up reaper.
-    if (status(e) !== 409) log.warn(`cannot remove container ${id.slice(0, 12)}: ${apiMessage(e)}`);
+    // 409 "removal already in progress" is fine.
+    if (status(e) === 409) return;
+    life.log.warn(`cannot remove container ${id.slice(0, 12)}: ${apiMessage(e)}`);
+    if (status(e) === undefined) life.orphans.add(id);
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
