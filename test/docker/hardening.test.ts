@@ -10,12 +10,14 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createCore, type CoreHandle } from "../../src/core/core.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { configureLog } from "../../src/core/log.ts";
 import type { Ref } from "../../src/core/types.ts";
 import { builtins } from "../../src/plugins/_registry.ts";
 import { agentImage, docker, dockerSkip, ownedContainers, ROOT, uniqueName } from "../helpers/docker-env.ts";
 import { until } from "../helpers/wait.ts";
 
 const skip = await dockerSkip();
+configureLog(process.env.SWARM_LOG_LEVEL ?? "error", undefined);
 const BUN = join(ROOT, "node_modules", "bun", "bin", "bun.exe");
 const root = process.getuid?.() === 0;
 

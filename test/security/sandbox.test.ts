@@ -138,7 +138,7 @@ describe("hostile network: host and foreign networks", () => {
       assert.throws(() => dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: value }), isRefusal(["FORBIDDEN"], "SWARM_ALLOW_HOST_NETWORK"));
     });
   }
-  const labels = async (name: string) => (name === "ours" ? { "swarm-mcp.network": "1" } : name === "missing" ? null : { "com.example.project": "other" });
+  const labels = (name: string) => Promise.resolve<Record<string, string> | null>(name === "ours" ? { "swarm-mcp.network": "1" } : name === "missing" ? null : { "com.example.project": "other" });
   for (const [name, allow] of [["other-project", undefined], ["other-project", "other"], ["other-project", "other-project-*"], ["bridge", ""], ["default", "x*,y"]] as const) {
     it(`hostile network: ${name} with SWARM_ALLOW_NETWORKS=${JSON.stringify(allow)}`, async () => {
       await assert.rejects(checkNetwork(name, { SWARM_ALLOW_NETWORKS: allow }, labels), isRefusal(["FORBIDDEN"], "SWARM_ALLOW_NETWORKS"));
