@@ -4,6 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError } from "./errors.ts";
 import { agentUser, checkEnvNames, checkInputFiles, checkNetwork, checkWorkdir, chownTree, containerLimits, dockerNetwork, ensureAgentNetwork, AGENT_NETWORK, nanoCpus } from "./container-policy.ts";
+import { checkImageRef } from "./image-ref.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
@@ -44,7 +45,7 @@ export function createSpawn(deps: SpawnDeps) {
     checkInputFiles(spec.input_files, workdir);
     const caller = callerIds();
     const user = agentUser(caller, config.env);
-    const image = spec.image ?? config.image;
+    const image = spec.image === undefined ? config.image : checkImageRef(spec.image);
     if (spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")) && (spec.claude_md || Object.keys(spec.input_files).length)) {
       fail("INVALID_INPUT", `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`);
     }

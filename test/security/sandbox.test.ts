@@ -234,6 +234,8 @@ describe("spawn boundary: what the runtime is handed", () => {
     ["an environment variable name with =", { env_vars: { "A=B": "x" } }, /environment variable/],
     ["an environment variable name with a space", { env_vars: { "A B": "x" } }, /environment variable/],
     ["an absolute input file outside the workdir", { input_files: { "/etc/cron.d/x": "x" } }, /input file/],
+    ["an image reference that is a flag", { image: "--privileged" }, /image/],
+    ["an image reference with a query", { image: "alpine?fromImage=evil" }, /image/],
   ];
   for (const [what, fields, message] of direct) {
     it(`hostile spawn: ${what} is refused before the agent dir or a container exists`, async () => {
