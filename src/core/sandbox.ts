@@ -6,6 +6,7 @@ import { readdir, readFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
 import { checkEnvNames, checkWorkdir, memoryBytes, NETWORK_NAME } from "./container-policy.ts";
+import { checkImageRef } from "./image-ref.ts";
 import { logger } from "./log.ts";
 import type { Json, Mount, SandboxRegistry, SandboxSpec } from "./types.ts";
 
@@ -120,7 +121,6 @@ const GRAMMAR: Record<string, [RegExp, string]> = {
   model: [MODEL, 'a model name like "sonnet" or "claude-sonnet-4-5"'],
   effort: [/^[a-z]{0,16}$/, 'an effort like "low", "medium" or "high"'],
   agent: [/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a driver name like "claude" or "command"'],
-  image: [/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/, 'an image reference like "debian:bookworm-slim"'],
   tools: [TOOL, 'tool names like "Read" or "mcp__server__tool" (letters, digits, "_")'],
   mcps: [/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "MCP server names from ~/.claude.json"],
   resources: [/^[A-Za-z0-9_.-]{1,64}$/, 'pool names of letters, digits, "_", "." or "-"'],
@@ -211,7 +211,8 @@ export function normalizeLayer(raw: Record<string, unknown>, strict = true): Par
         if (str(k, x).length > MAX_ARG) fail("TOO_LARGE", `Cannot use sandbox field "system_prompt": ${(x as string).length} characters is over the ${MAX_ARG} limit of one argument; put long instructions in claude_md`);
         out[k] = x;
         break;
-      case "model": case "claude_md": case "effort": case "input_type": case "output_type": case "agent": case "image":
+      case "image": out[k] = checkImageRef(str(k, x), k); break;
+      case "model": case "claude_md": case "effort": case "input_type": case "output_type": case "agent":
         out[k] = str(k, x); break;
       default:
         if (strict) fail("INVALID_INPUT", `Cannot use sandbox field ${JSON.stringify(k.slice(0, 60))}: there is no such field; valid fields: ${SPEC_KEYS.join(", ")}`);
