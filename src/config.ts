@@ -5,24 +5,37 @@ import { StartupError } from "./core/loader.ts";
 import type { Config } from "./core/types.ts";
 
 export type Command =
-  | { kind: "serve"; http?: { host: string; port: number; token?: string }; manifest?: string }
+  | { kind: "serve"; http?: HttpCommand; manifest?: string }
   | { kind: "build-image"; base?: string; caCert?: string; tag?: string }
   | { kind: "doctor" }
   | { kind: "version" }
   | { kind: "help" };
 
+export interface HttpCommand {
+  host: string;
+  port: number;
+  token?: string;
+  noAuth: boolean;
+  sessionIdleS: number;
+  maxSessions: number;
+}
+
 export const HELP = `swarm-mcp — an MCP server that runs coding agents in Docker containers and composes them
 
 Usage:
   swarm-mcp [--manifest FILE]                        serve MCP over stdio (what mcpServers configs run)
-  swarm-mcp --http [--host H] [--port P] [--token T]  serve Streamable HTTP at http://H:P/mcp
+  swarm-mcp --http [--host H] [--port P] [--token T | --no-auth]
+                                                     serve Streamable HTTP at http://H:P/mcp; a bearer token
+                                                     is always required (generated into <data>/http-token
+                                                     when not given); --no-auth on loopback only
   swarm-mcp build-image [--base IMAGE] [--ca-cert FILE] [--tag NAME]
                                                      build the agent image (done automatically on first use)
   swarm-mcp doctor                                   check the engine, image, credentials and data dir
   swarm-mcp --version | --help
 
 Environment: SWARM_DATA_DIR, SWARM_MAX_CONCURRENT (10), SWARM_QUEUE_TIMEOUT (3600 s),
-SWARM_RESOURCE_<name> (1), SWARM_IMAGE, SWARM_MANIFEST, SWARM_HTTP_TOKEN, SWARM_ALLOW_MOUNTS,
+SWARM_RESOURCE_<name> (1), SWARM_IMAGE, SWARM_MANIFEST, SWARM_HTTP_TOKEN, SWARM_HTTP_SESSION_IDLE
+(1800 s), SWARM_HTTP_MAX_SESSIONS (256), SWARM_ALLOW_MOUNTS,
 SWARM_ALLOW_HOST_NETWORK, SWARM_PROJECT_DIR, SWARM_LOG_LEVEL, SWARM_LOG_FORMAT, DOCKER_HOST,
 ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_OAUTH_TOKEN. See README.md.`;
 
@@ -62,7 +75,10 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const portText = opt("--port") ?? "8765";
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`Cannot use --port "${portText}": give a number from 0 to 65535`);
-  return done({ kind: "serve", manifest, http: { host, port, token: opt("--token") ?? env.SWARM_HTTP_TOKEN } });
+  const token = opt("--token") ?? (env.SWARM_HTTP_TOKEN || undefined);
+  const sessionIdleS = intEnv(env, "SWARM_HTTP_SESSION_IDLE", 1800);
+  const http = { host, port, token, noAuth: flag("--no-auth"), sessionIdleS, maxSessions: intEnv(env, "SWARM_HTTP_MAX_SESSIONS", 256) };
+  return done({ kind: "serve", manifest, http });
 }
 
 function intEnv(env: Record<string, string | undefined>, name: string, def: number): number {
@@ -73,8 +89,10 @@ function intEnv(env: Record<string, string | undefined>, name: string, def: numb
   return n;
 }
 
+/** Never a shared place like /tmp: another user could prepare the dir (and its stamp key) there first. */
 export function defaultDataDir(env: Record<string, string | undefined>): string {
-  const state = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, ".local", "state") : "/tmp");
+  const state = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, ".local", "state") : undefined);
+  if (!state) throw new StartupError("Cannot choose a data directory: none of SWARM_DATA_DIR, XDG_STATE_HOME or HOME is set; set SWARM_DATA_DIR (or HOME) to a directory only you can write");
   return join(state, "swarm-mcp");
 }
 

@@ -2,11 +2,14 @@
 import pkg from "../package.json" with { type: "json" };
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { HELP, loadConfig, parseArgs } from "./config.ts";
+import { HELP, type HttpCommand, loadConfig, parseArgs } from "./config.ts";
 import { createCore } from "./core/core.ts";
 import { readManifest, StartupError, type Manifest } from "./core/loader.ts";
 import { configureLog, logger } from "./core/log.ts";
-import { serveHttp, serveStdio } from "./core/server.ts";
+import { serveHttp } from "./core/http.ts";
+import { httpToken } from "./core/http-token.ts";
+import { serveStdio } from "./core/server.ts";
+import type { ToolRegistry } from "./core/registry.ts";
 import { builtins, defaultPlugins } from "./plugins/_registry.ts";
 import { runBuildImage, runDoctor } from "./cli.ts";
 
@@ -15,11 +18,31 @@ const env = process.env as Record<string, string | undefined>;
 configureLog(env.SWARM_LOG_LEVEL, env.SWARM_LOG_FORMAT);
 
 /** --manifest / SWARM_MANIFEST, else swarm-mcp.json beside the binary, else every built-in. */
-async function manifestFor(path: string | undefined): Promise<Manifest> {
+function manifestFor(path: string | undefined): Promise<Manifest> {
   if (path) return readManifest(path);
   const beside = join(dirname(process.execPath), "swarm-mcp.json");
   if (!process.execPath.includes("node_modules") && existsSync(beside)) return readManifest(beside);
-  return { plugins: defaultPlugins.map((n) => `builtin:${n}`), base: process.cwd(), source: "(built-in)" };
+  return Promise.resolve({ plugins: defaultPlugins.map((n) => `builtin:${n}`), base: process.cwd(), source: "(built-in)" });
+}
+
+// One bad call must never end the process (and every run with it): a throw from a timer callback
+// or a rejection nobody handles is logged with an incident id, and the server keeps serving.
+let incidents = 0;
+const survive = (kind: string) => (e: unknown) => {
+  log.error(`${kind} (incident ${process.pid.toString(16)}-p${++incidents}), still serving: ${(e as Error)?.stack ?? String(e)}`);
+};
+process.on("uncaughtException", survive("uncaught exception"));
+process.on("unhandledRejection", survive("unhandled rejection"));
+
+/** --http: without --token/SWARM_HTTP_TOKEN (and without --no-auth) the token comes from
+ * <data>/http-token, and the ready client entry is printed to stderr. */
+async function startHttp(registry: ToolRegistry, info: { name: string; version: string }, http: HttpCommand, dataDir: string): Promise<void> {
+  const stored = http.token === undefined && !http.noAuth ? await httpToken(dataDir) : undefined;
+  const token = http.token ?? stored?.token;
+  const server = await serveHttp(registry, info, { ...http, token, tokenFile: stored?.file });
+  if (!stored) return;
+  const entry = { mcpServers: { swarm: { type: "http", url: server.url, headers: { Authorization: `Bearer ${token}` } } } };
+  process.stderr.write(`swarm-mcp: bearer token in ${stored.file}; client config:\n${JSON.stringify(entry)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -43,7 +66,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   if (cmd.http) {
-    await serveHttp(handle.registry, info, cmd.http);
+    await startHttp(handle.registry, info, cmd.http, config.dataDir);
   } else {
     await serveStdio(handle.registry, info, () => stop("stdin closed"));
   }

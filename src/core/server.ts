@@ -1,17 +1,17 @@
-// The ONLY file that imports the MCP SDK. Publishes the tool table (valibot → JSON Schema), maps
-// results and errors, turns MCP cancellation and transport close into AbortSignals, and serves
-// stdio or Streamable HTTP (hono + the SDK's web-standard transport, stateful sessions).
+// The MCP part of the server: publishes the tool table (valibot → JSON Schema), maps results and
+// errors, turns MCP cancellation and transport close into AbortSignals, and serves stdio. With
+// http.ts and stdio.ts, the only files that import the MCP SDK.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { Hono } from "hono";
 import { errorResult, type ToolResult } from "./errors.ts";
 import { logger } from "./log.ts";
 import type { ToolRegistry } from "./registry.ts";
-import { serveFetch } from "./runtime/platform.ts";
+import { LineTransport } from "./stdio.ts";
+
+/** The largest JSON-RPC message accepted, on stdio and over HTTP alike. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const log = logger("server");
 
@@ -66,10 +66,10 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
 }
 
 export async function serveStdio(registry: ToolRegistry, info: ServerInfo, onClose: () => void): Promise<void> {
-  const transport = new StdioServerTransport();
+  // The transport closes on stdin EOF: that is our cue to shut down.
+  const transport = new LineTransport(MAX_MESSAGE_BYTES);
   transport.onclose = onClose;
-  // The SDK transport does not notice stdin EOF by itself: closing it is our cue to shut down.
-  process.stdin.on("end", onClose);
+  transport.onerror = (e) => log.warn(`stdin: ${e.message}`);
   await createMcpServer(registry, info).connect(transport);
 }
 
@@ -77,64 +77,4 @@ export async function connect(registry: ToolRegistry, info: ServerInfo, transpor
   const mcp = createMcpServer(registry, info);
   await mcp.connect(transport);
   return mcp;
-}
-
-export interface HttpOptions {
-  host: string;
-  port: number;
-  token?: string;
-}
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: HttpOptions): Promise<{ port: number; close(): Promise<void> }> {
-  if (!LOOPBACK.has(opts.host) && !opts.token) {
-    throw new Error(`Cannot serve HTTP on "${opts.host}" without a token: set SWARM_HTTP_TOKEN or pass --token, or bind to 127.0.0.1`);
-  }
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const app = new Hono();
-  app.use("*", async (c, next) => {
-    const origin = c.req.header("origin");
-    const host = (c.req.header("host") ?? "").replace(/:\d+$/, "");
-    if (origin) {
-      let originHost = "";
-      try {
-        originHost = new URL(origin).hostname;
-      } catch { /* refused below */ }
-      if (!LOOPBACK.has(originHost) && originHost !== opts.host) return c.json({ error: "foreign Origin refused" }, 403);
-    }
-    if (host && !LOOPBACK.has(host) && host !== opts.host) return c.json({ error: "foreign Host refused" }, 403);
-    if (opts.token && c.req.header("authorization") !== `Bearer ${opts.token}`) {
-      return c.json({ error: "missing or wrong bearer token" }, 401, { "www-authenticate": "Bearer" });
-    }
-    await next();
-  });
-  app.all("/mcp", async (c) => {
-    const sid = c.req.header("mcp-session-id");
-    let t = sid ? sessions.get(sid) : undefined;
-    if (!t) {
-      if (sid) return c.json({ jsonrpc: "2.0", error: { code: -32001, message: "Unknown session: initialize again" }, id: null }, 404);
-      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, transport),
-        onsessionclosed: (id) => void sessions.delete(id),
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-      };
-      await createMcpServer(registry, info).connect(transport);
-      t = transport;
-    }
-    return t.handleRequest(c.req.raw);
-  });
-  app.get("/healthz", (c) => c.json({ ok: true, version: info.version }));
-  const server = await serveFetch(app.fetch, opts.host, opts.port);
-  log.info(`listening on http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${server.port}/mcp`);
-  return {
-    port: server.port,
-    async close() {
-      for (const t of sessions.values()) await t.close().catch(() => {});
-      await server.close();
-    },
-  };
 }

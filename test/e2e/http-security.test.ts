@@ -1,74 +1,212 @@
-// --http safety: loopback by default, a token required elsewhere, foreign Origin/Host refused,
-// idle SSE streams kept open.
+// --http safety: a bearer token always (or --no-auth on loopback only), foreign Host and Origin
+// refused, sessions that expire when idle and are capped, idle connections closed while idle SSE
+// streams stay open. Host headers go over a raw socket: fetch() would send its own.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import * as v from "valibot";
 import { ToolRegistry } from "../../src/core/registry.ts";
-import { serveHttp } from "../../src/core/server.ts";
+import { type HttpOptions, serveHttp } from "../../src/core/http.ts";
+import { post, rawHttp } from "../helpers/raw-http.ts";
+import { configureLog } from "../../src/core/log.ts";
+
+configureLog(process.env.SWARM_LOG_LEVEL ?? "warn", undefined);
 
 const info = { name: "swarm-mcp", version: "test" };
+const TOKEN = "s3cret-s3cret-s3cret";
 const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } } };
 const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const auth = { ...headers, authorization: `Bearer ${TOKEN}` };
 
+/** echo, and `hold`, which runs until the test calls release(). */
 function registry() {
   const r = new ToolRegistry();
-  r.add("t", { name: "echo", description: "echo for tests", input: v.object({}), run: async () => "hi" });
-  return r;
+  const held: (() => void)[] = [];
+  r.add("t", { name: "echo", description: "echo for tests", input: v.object({}), run: () => Promise.resolve("hi") });
+  r.add("t", { name: "hold", description: "runs until released", input: v.object({}), run: (_a, ctx) => {
+    ctx.progress(1, undefined, "started"); // the first chunk of the call's SSE stream, when asked for
+    return new Promise<string>((res) => held.push(() => res("released")));
+  } });
+  return Object.assign(r, { held: () => held.length, release: () => held.splice(0).forEach((f) => f()) });
+}
+
+async function start(opts: Partial<HttpOptions> = {}) {
+  const reg = registry();
+  const server = await serveHttp(reg, info, { host: "127.0.0.1", port: 0, token: TOKEN, ...opts });
+  return { server, reg, url: `http://127.0.0.1:${server.port}/mcp` };
+}
+
+// Bun sends an SSE response's headers with its first chunk, so a call that is still running has
+// not answered yet: tests watch the tool itself (reg.held()) rather than await these fetches.
+
+/** Initialize a session; returns its id. */
+async function open(url: string, h: Record<string, string> = auth): Promise<string> {
+  const res = await fetch(url, { method: "POST", headers: h, body: JSON.stringify(init) });
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.body?.cancel();
+  const sid = res.headers.get("mcp-session-id")!;
+  await fetch(url, { method: "POST", headers: { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  return sid;
+}
+
+const call = (url: string, sid: string, id: number, name: string) =>
+  fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }) });
+
+async function until(what: string, check: () => boolean, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) assert.fail(`${what} not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - t0;
 }
 
 describe("HTTP transport security", () => {
-  let server: Awaited<ReturnType<typeof serveHttp>>;
-  let url: string;
-  before(async () => {
-    server = await serveHttp(registry(), info, { host: "127.0.0.1", port: 0, token: "s3cret" });
-    url = `http://127.0.0.1:${server.port}/mcp`;
-  });
-  after(() => server.close());
+  let s: Awaited<ReturnType<typeof start>>;
+  before(async () => void (s = await start({ tokenFile: "/data/http-token" })));
+  after(() => s.server.close());
 
-  it("refuses to bind beyond loopback without a token", async () => {
-    await assert.rejects(serveHttp(registry(), info, { host: "0.0.0.0", port: 0 }), /without a token/);
-  });
-
-  it("requires the bearer token when one is set", async () => {
-    const no = await fetch(url, { method: "POST", headers, body: JSON.stringify(init) });
-    assert.equal(no.status, 401);
-    const wrong = await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer nope" }, body: JSON.stringify(init) });
-    assert.equal(wrong.status, 401);
-    const ok = await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer s3cret" }, body: JSON.stringify(init) });
-    assert.equal(ok.status, 200);
-    assert.ok(ok.headers.get("mcp-session-id"));
-    await ok.body?.cancel();
+  it("always needs a token, and --no-auth only on loopback", async () => {
+    await assert.rejects(serveHttp(registry(), info, { host: "127.0.0.1", port: 0 }), /Cannot serve HTTP without a token/);
+    await assert.rejects(serveHttp(registry(), info, { host: "0.0.0.0", port: 0 }), /Cannot serve HTTP without a token/);
+    await assert.rejects(serveHttp(registry(), info, { host: "0.0.0.0", port: 0, noAuth: true }), /Cannot serve HTTP on "0\.0\.0\.0" with --no-auth/);
+    await assert.rejects(serveHttp(registry(), info, { host: "127.0.0.1", port: 0, token: "short" }), /16 to 1024 printable ASCII/);
   });
 
-  it("refuses foreign Origin and Host headers (DNS rebinding)", async () => {
-    const auth = { ...headers, authorization: "Bearer s3cret" };
-    const origin = await fetch(url, { method: "POST", headers: { ...auth, origin: "https://evil.example" }, body: JSON.stringify(init) });
-    assert.equal(origin.status, 403);
-    const local = await fetch(url, { method: "POST", headers: { ...auth, origin: "http://localhost:3000" }, body: JSON.stringify(init) });
-    assert.equal(local.status, 200);
-    await local.body?.cancel();
+  it("answers 401 with WWW-Authenticate and where the token is, never the token", async () => {
+    for (const authorization of [undefined, "Bearer nope-nope-nope-nope", `Basic ${TOKEN}`]) {
+      const res = await fetch(s.url, { method: "POST", headers: { ...headers, ...(authorization ? { authorization } : {}) }, body: JSON.stringify(init) });
+      assert.equal(res.status, 401, String(authorization));
+      assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="swarm-mcp"');
+      const body = await res.text();
+      assert.match(JSON.parse(body).error.message, /bearer token is required.*\/data\/http-token/);
+      assert.ok(!body.includes(TOKEN));
+    }
+    assert.ok(await open(s.url));
   });
 
-  it("keeps an idle SSE stream open past Bun's default 10 s idle timeout", { timeout: 30000 }, async () => {
-    const auth = { ...headers, authorization: "Bearer s3cret" };
-    const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify(init) });
-    const sid = res.headers.get("mcp-session-id")!;
-    await res.body?.cancel();
-    await fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
-    const sse = await fetch(url, { method: "GET", headers: { accept: "text/event-stream", authorization: "Bearer s3cret", "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" } });
-    assert.equal(sse.status, 200);
-    const reader = sse.body!.getReader();
-    // Read until the stream ends; chunks (a priming event) may arrive meanwhile.
-    const closed = (async () => {
-      try {
-        while (!(await reader.read()).done);
-        return "closed";
-      } catch {
-        return "errored";
+  it("refuses a foreign Host header (DNS rebinding) and takes loopback names on any port", async () => {
+    const body = JSON.stringify(init);
+    const status = async (host: string) => (await rawHttp(s.server.port, post([`host: ${host}`, `authorization: Bearer ${TOKEN}`], body))).status;
+    for (const host of ["evil.example", `evil.example:${s.server.port}`, "127.0.0.1.evil.example", "localhost:1@evil", "", "[::2]", "::1", "localhost.", "127.0.0.2"]) {
+      assert.equal(await status(host), 403, `Host: ${host}`);
+    }
+    for (const host of [`127.0.0.1:${s.server.port}`, "localhost", "LOCALHOST:9", `[::1]:${s.server.port}`]) assert.equal(await status(host), 200, `Host: ${host}`);
+  });
+
+  it("refuses a foreign Origin; a loopback origin on any port is local", async () => {
+    for (const origin of ["https://evil.example", "null", "file://", "http://localhost.evil", "http://127.0.0.1.evil.example", "http://localhost/path", "chrome-extension://abc"]) {
+      const res = await fetch(s.url, { method: "POST", headers: { ...auth, origin }, body: JSON.stringify(init) });
+      assert.equal(res.status, 403, `Origin: ${origin}`);
+    }
+    for (const origin of ["http://localhost:3000", "https://127.0.0.1:1", "http://[::1]:8080"]) {
+      const res = await fetch(s.url, { method: "POST", headers: { ...auth, origin }, body: JSON.stringify(init) });
+      assert.equal(res.status, 200, `Origin: ${origin}`);
+      await res.body?.cancel();
+    }
+  });
+
+  it("--no-auth on loopback serves without a token", async () => {
+    const open = await start({ token: undefined, noAuth: true });
+    try {
+      const res = await fetch(open.url, { method: "POST", headers, body: JSON.stringify(init) });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      await open.server.close();
+    }
+  });
+});
+
+describe("HTTP sessions and connections", () => {
+  it("an idle session expires; one with a call in flight does not", async () => {
+    const { server, reg, url } = await start({ sessionIdleS: 1 });
+    try {
+      const busy = await open(url);
+      const idle = await open(url);
+      const held = call(url, busy, 5, "hold");
+      await until("the call to start", () => reg.held() === 1, 5000);
+      await until("the idle session to expire", () => server.sessionCount() === 1, 5000);
+      const gone = await call(url, idle, 6, "echo");
+      assert.equal(gone.status, 404);
+      assert.match((await gone.json()).error.message, /Unknown session/);
+      await new Promise((r) => setTimeout(r, 1500)); // past the idle time, with `hold` still running
+      assert.equal(server.sessionCount(), 1, "the session with a call in flight is kept");
+      reg.release();
+      assert.match(await (await held).text(), /released/);
+      await until("the now idle session to expire", () => server.sessionCount() === 0, 5000);
+    } finally {
+      reg.release();
+      await server.close();
+    }
+  });
+
+  it("600 sessions with a cap of 20 leave 20 open: the least recently used idle one makes room", { timeout: 120_000 }, async () => {
+    const { server, url } = await start({ maxSessions: 20 });
+    try {
+      const first = await open(url);
+      const ids: string[] = [first];
+      for (let i = 1; i < 600; i += 20) {
+        ids.push(...(await Promise.all(Array.from({ length: Math.min(20, 600 - i) }, () => open(url)))));
+        assert.ok(server.sessionCount() <= 20, `${server.sessionCount()} sessions open after ${ids.length}`);
       }
-    })();
-    const outcome = await Promise.race([closed, new Promise((r) => setTimeout(() => r("open"), 12000))]);
-    assert.equal(outcome, "open");
-    await reader.cancel();
+      assert.equal(ids.length, 600);
+      assert.equal(server.sessionCount(), 20);
+      assert.equal((await call(url, first, 2, "echo")).status, 404, "the oldest session was closed");
+      assert.equal((await call(url, ids.at(-1)!, 2, "echo")).status, 200, "the newest session works");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("when every session has a call in flight, a new one gets 503 with a JSON-RPC error", async () => {
+    const { server, reg, url } = await start({ maxSessions: 2 });
+    try {
+      const sids = [await open(url), await open(url)];
+      const held = sids.map((sid, i) => call(url, sid, 10 + i, "hold"));
+      await until("both calls to start", () => reg.held() === 2, 5000);
+      const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify(init) });
+      assert.equal(res.status, 503);
+      assert.match((await res.json()).error.message, /all 2 sessions have calls in flight.*SWARM_HTTP_MAX_SESSIONS/);
+      reg.release();
+      for (const r of held) assert.match(await (await r).text(), /released/);
+      assert.ok(await open(url), "a session opens once the calls are done");
+    } finally {
+      reg.release();
+      await server.close();
+    }
+  });
+
+  it("closes an idle connection after connectionIdleS but keeps an idle SSE stream open", { timeout: 20_000 }, async () => {
+    // Bun checks idle timeouts every 4 s or so: with 1 s, a stalled connection goes within ~4-5 s.
+    const { server, reg, url } = await start({ connectionIdleS: 1 });
+    const sockets: Socket[] = [];
+    const watch = (request: string) => {
+      const w = { data: "", closedAfter: -1, t0: Date.now() };
+      const sock = connect(server.port, "127.0.0.1", () => sock.write(request));
+      sock.on("data", (d) => (w.data += d));
+      sock.on("close", () => (w.closedAfter = Date.now() - w.t0));
+      sockets.push(sock);
+      return w;
+    };
+    try {
+      const sid = await open(url);
+      const headers = [`host: 127.0.0.1`, `authorization: Bearer ${TOKEN}`, `mcp-session-id: ${sid}`, "mcp-protocol-version: 2025-11-25"];
+      // Half a body, then silence.
+      const stalled = watch(post(headers, "{".padEnd(100)).slice(0, -99));
+      // A tool call that sent one progress event and then runs silently: its SSE stream is idle.
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "hold", arguments: {}, _meta: { progressToken: 1 } } });
+      const sse = watch(post(headers, body));
+      await until("the call's first SSE event", () => sse.data.includes("notifications/progress"), 5000);
+      await new Promise((r) => setTimeout(r, 6500));
+      assert.ok(stalled.closedAfter >= 0, "the stalled connection was closed by the idle timeout within 6.5 s");
+      assert.equal(sse.closedAfter, -1, `the silent SSE stream outlived the connection idle timeout (closed after ${sse.closedAfter} ms)`);
+      reg.release();
+      await until("the call's answer", () => sse.data.includes("released"), 5000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      reg.release();
+      await server.close();
+    }
   });
 });

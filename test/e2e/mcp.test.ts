@@ -48,19 +48,23 @@ const setups: Record<string, Setup> = {
     return { client, close: () => client.close() };
   },
   async "binary over HTTP"() {
-    const token = "e2e-token-0123456789abcdef"; // given explicitly, so the test does not depend on how a default token is made
-    const child = spawn(binary, ["--http", "--port", "0", "--token", token, "--manifest", manifest], { env: await env(), stdio: ["ignore", "ignore", "pipe"] });
-    const port = await within(new Promise<number>((resolve, reject) => {
+    // No --token: the binary makes one in the data dir and prints the client entry on stderr.
+    const child = spawn(binary, ["--http", "--port", "0", "--manifest", manifest], { env: await env(), stdio: ["ignore", "ignore", "pipe"] });
+    const entry = await new Promise<{ url: string; headers: Record<string, string> }>((resolve, reject) => {
       let err = "";
+      const timer = setTimeout(() => reject(new Error(`no mcpServers entry on stderr within 20 s: ${err}`)), 20_000);
       child.stderr!.on("data", (d) => {
         err += d;
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(err);
-        if (m) resolve(Number(m[1]));
+        const m = /^(\{"mcpServers".*\})$/m.exec(err);
+        if (m) resolve((clearTimeout(timer), JSON.parse(m[1]!).mcpServers.swarm));
       });
       child.on("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
-    }), 30000, "the HTTP server saying where it listens").catch((e) => (child.kill("SIGKILL"), Promise.reject(e)));
+    });
+    assert.match(entry.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const refused = await fetch(entry.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    assert.equal(refused.status, 401, "no token, no entry");
     const client = new Client({ name: "e2e", version: "0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers: entry.headers } }));
     return { client, close: async () => { await client.close(); child.kill("SIGTERM"); } };
   },
 };
