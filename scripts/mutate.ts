@@ -88,8 +88,9 @@ try {
 
   // The unmutated tests must pass, or a "caught" would mean nothing.
   const testArgs = (m: Mutant) => [...(m.filter ? ["-t", m.filter] : []), ...m.tests];
-  const baselines = new Map(mutants.map((m) => [JSON.stringify(testArgs(m)), testArgs(m)]));
-  const needsBinary = mutants.some((m) => m.build);
+  const isStale = (m: Mutant) => stale.some((s) => s.startsWith(`${m.id}:`));
+  const baselines = new Map(mutants.filter((m) => !isStale(m)).map((m) => [JSON.stringify(testArgs(m)), testArgs(m)]));
+  const needsBinary = mutants.some((m) => m.build && !isStale(m));
   if (needsBinary && (await run(BUN, ["scripts/build.ts"], dir, 300_000)).code !== 0) throw new Error("Cannot build the binary in the copy");
   const broken: string[] = [];
   for (const args of baselines.values()) {
@@ -100,7 +101,7 @@ try {
 
   const rows: { m: Mutant; result: string; s: number }[] = [];
   for (const m of mutants) {
-    if (stale.some((s) => s.startsWith(`${m.id}:`))) {
+    if (isStale(m)) {
       rows.push({ m, result: "STALE", s: 0 });
       continue;
     }
