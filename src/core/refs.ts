@@ -9,6 +9,8 @@ import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 export const RUN_ID = /^[0-9a-f]{12}$/;
 export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_REF_INPUT = 4096;
+/** Dollars on the wire: float sums like 0.1 + 0.2 are cut to a micro-dollar, well below any price step. */
+export const roundUsd = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Validate an agent id chosen by a tool (not by a caller): a programming error otherwise. */
 export function checkAgentId(id: string): string {
@@ -184,13 +186,13 @@ export async function createRefStore(root: string): Promise<RefStore> {
       }
       const rec: RefRecord = {
         ref: `${runId}/${agentId}`, run_id: runId, agent_id: agentId, status: o.status, exit_code: o.exit_code,
-        error: o.error, cost_usd: o.cost_usd ?? null, duration_seconds: Math.round(o.duration_seconds * 100) / 100,
+        error: o.error, cost_usd: o.cost_usd == null ? null : roundUsd(o.cost_usd), duration_seconds: Math.round(o.duration_seconds * 100) / 100,
         model: o.model ?? null, session_id: o.session_id ?? null, num_turns: o.num_turns ?? null, size,
         content_hash: hash, parents: o.parents ?? [], created_at: new Date().toISOString(), text_file: textFile,
         container_id: o.container_id ?? null, usage: o.usage, structured_output: o.structured_output,
         stamps: {},
       };
-      if (o.cost_usd != null) rec.stamps = { cost: { usd: o.cost_usd } };
+      if (rec.cost_usd !== null) rec.stamps = { cost: { usd: rec.cost_usd } };
       await save(rec);
       return wire(rec);
     },

@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail, isToolError } from "./errors.ts";
-import { RUN_ID } from "./refs.ts";
+import { roundUsd, RUN_ID } from "./refs.ts";
 import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
@@ -74,15 +74,13 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
     if (info.status === "running") {
       return {
         status: "running", run_id: info.run_id, done: info.done, total: info.total, failed: info.failed,
-        cost_usd: round(info.cost_usd), refs_so_far: info.refs,
+        cost_usd: info.cost_usd, refs_so_far: info.refs,
         message: `Still running (${summary(info)}). Call wait with run_id "${info.run_id}" to get the result; do not start the work again.`,
       };
     }
     if (info.error) fail(info.error.code, info.error.message, { run_id: info.run_id });
     return info.result;
   }
-
-  const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
   return {
     async start(tool, ctx, opts, work) {
@@ -103,7 +101,7 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
         add(ref: Ref) {
           info.done++;
           if (ref.status !== "ok") info.failed++;
-          info.cost_usd += ref.cost_usd ?? 0;
+          info.cost_usd = roundUsd(info.cost_usd + (ref.cost_usd ?? 0));
           info.refs.push(ref.ref);
           save();
         },
