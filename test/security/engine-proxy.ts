@@ -126,3 +126,21 @@ export async function startSource(env: Record<string, string>): Promise<SourceSe
     close: () => client.close(),
   };
 }
+
+/** Poll `check` every 100 ms until it holds; the ms it took, or a failure naming `what` after `ms`. */
+export async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+/** How a promise settles within `ms` ms: its value or error, or "pending". */
+export function settled<T>(p: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; pending?: true; ms: number }> {
+  const t0 = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<{ pending: true; ms: number }>((r) => (timer = setTimeout(() => r({ pending: true, ms }), ms)));
+  return Promise.race([p.then((value) => ({ value, ms: Date.now() - t0 }), (error) => ({ error, ms: Date.now() - t0 })), late]).finally(() => clearTimeout(timer));
+}
