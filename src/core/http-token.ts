@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { StartupError } from "./loader.ts";
 import { callerIds } from "./runtime/platform.ts";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -25,7 +26,7 @@ export async function httpToken(dataDir: string): Promise<{ token: string; file:
   } catch (e) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
-    throw e;
+    throw new StartupError(`Cannot write the HTTP token file "${file}": ${(e as NodeJS.ErrnoException).code ?? e}; remove what is there, or give --token`);
   }
   return { token, file };
 }

@@ -45,7 +45,7 @@ interface Session {
 
 const LOCAL_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
-const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
+const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i;
 const TOKEN_SHAPE = /^[\x21-\x7e]{16,1024}$/;
 
 const bracketed = (host: string) => (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host).toLowerCase();
@@ -56,7 +56,7 @@ const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { 
  * so SSH tunnels and proxies on other local ports work. `anyName` when bound to a wildcard address. */
 function allowedHost(value: string, bound: string, anyName: boolean): boolean {
   const m = HOST_HEADER.exec(value);
-  if (!m) return false;
+  if (!m || Number(m[2] ?? 0) > 65535) return false;
   const name = m[1]!.toLowerCase();
   return anyName || LOCAL_NAMES.has(name) || name === bound;
 }
