@@ -110,6 +110,9 @@ export interface AgentDriver {
   prepare(job: AgentJob): Promise<DriverPlan>;
   /** Read what the container produced and report the outcome. */
   parse(job: AgentJob, exit: ContainerExit): Promise<AgentOutcome>;
+  /** Remove secrets staged in the agent dir once its container is gone: called when the agent ends
+   * (any outcome) and, at start-up, for agents of runs that ended with a dead server. */
+  cleanup?(paths: AgentPaths): Promise<void>;
 }
 
 export interface ContainerRunOptions {

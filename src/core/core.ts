@@ -1,18 +1,22 @@
 // Builds the Core object handed to plugins, loads the manifest's plugins into the tool table, and
 // owns shutdown (stop every container this instance started) and the start-up reaper.
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import * as v from "valibot";
 import { fail, isToolError } from "./errors.ts";
 import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
 import { createPools, poolCapacityFromEnv } from "./pools.ts";
-import { createRefStore } from "./refs.ts";
+import { AGENT_ID, agentPaths, createRefStore } from "./refs.ts";
 import { ToolRegistry } from "./registry.ts";
 import { createRuns } from "./runs.ts";
 import { createSandboxes, sandboxFields } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
 import { hostname, pidAlive } from "./runtime/platform.ts";
 import type { AgentDriver, Config, ContainerRuntime, Core, Logger, Plugin, PluginFactory } from "./types.ts";
+
+const MAX_SWEPT = 20_000;
 
 export interface CoreOptions {
   /** Inject a runtime (tests use a fake); default: Docker through docker-modem, created lazily. */
@@ -26,7 +30,8 @@ export interface CoreHandle {
   registry: ToolRegistry;
   plugins: Plugin[];
   load(manifest: Manifest, builtins: Record<string, PluginFactory>): Promise<void>;
-  /** Remove containers left behind by dead earlier instances on this host; returns how many. */
+  /** Finish runs dead earlier instances left "running", let drivers remove secrets from agents that
+   * ended, and remove containers left behind by dead earlier instances on this host; returns how many. */
   reap(): Promise<number>;
   shutdown(reason: string): Promise<void>;
 }
@@ -35,7 +40,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   const log = logger("core");
   const refs = await createRefStore(config.dataDir);
   const pools = createPools({ maxConcurrent: config.maxConcurrent, queueTimeoutS: config.queueTimeoutS, capacity: poolCapacityFromEnv(config.env) });
-  const runs = createRuns(refs, logger("runs"));
+  const runs = createRuns(refs, logger("runs"), { instance: config.instanceId, pid: process.pid, host: hostname(config.env) });
   const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry();
@@ -73,6 +78,20 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     logger,
   };
 
+  /** Bounded: at most MAX_SWEPT agent dirs a start; only real directories are entered, never links. */
+  async function sweepAgents(): Promise<void> {
+    const cleaners = [...drivers.values()].filter((d) => d.cleanup);
+    let budget = MAX_SWEPT;
+    for (const id of await runs.sweep()) {
+      if (!cleaners.length || budget <= 0) return;
+      for (const name of await readdir(refs.runDir(id)).catch(() => [] as string[])) {
+        const dir = join(refs.runDir(id), name);
+        if (--budget < 0 || !AGENT_ID.test(name) || !(await lstat(dir).catch(() => null))?.isDirectory()) continue;
+        for (const d of cleaners) await d.cleanup!(agentPaths(dir)).catch((e) => log.warn(`cannot clean ${id}/${name}: ${(e as Error)?.message ?? e}`));
+      }
+    }
+  }
+
   return {
     core,
     registry,
@@ -92,6 +111,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       }
     },
     async reap() {
+      await sweepAgents().catch((e) => log.warn(`cannot sweep the data dir: ${(e as Error)?.message ?? e}`));
       const rt = await runtime();
       const here = hostname(config.env);
       let n = 0;

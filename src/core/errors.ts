@@ -1,5 +1,6 @@
 // ToolError and the one mapping of errors to MCP tool results. Errors are recognised by a brand,
 // not by instanceof alone: plugin files are separate modules and may hold another copy.
+import { statfs } from "node:fs/promises";
 import type { ErrorCode, Json } from "./types.ts";
 
 const BRAND = Symbol.for("swarm-mcp.ToolError");
@@ -24,6 +25,27 @@ export function fail(code: ErrorCode, message: string, data?: Record<string, Jso
 export function isAbortError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
   return name === "AbortError" || name === "TimeoutError";
+}
+
+const STORAGE_REASONS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+};
+
+/** Run a write into the data dir: a full disk, a spent quota or a read-only file system become a
+ * sentence naming the directory and its free space (a raw ENOSPC would read as a server bug). */
+export async function writingData<T>(what: string, dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    const errno = (e as { code?: unknown } | null)?.code;
+    if (typeof errno !== "string" || !Object.hasOwn(STORAGE_REASONS, errno)) throw e;
+    const reason = STORAGE_REASONS[errno];
+    const fs = await statfs(dir).catch(() => null);
+    const freeKb = fs ? Math.floor((Number(fs.bavail) * Number(fs.bsize)) / 1024) : -1;
+    fail("CONFLICT", `Cannot write ${what} in the data directory ${dir}: ${reason} (${freeKb < 0 ? "free space unknown" : `${freeKb} KB free`}); free space or set SWARM_DATA_DIR`, { errno, data_dir: dir, free_kb: freeKb });
+  }
 }
 
 export interface ToolResult {

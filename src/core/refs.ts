@@ -3,7 +3,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fail } from "./errors.ts";
+import { fail, writingData } from "./errors.ts";
 import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 
 export const RUN_ID = /^[0-9a-f]{12}$/;
@@ -160,13 +160,14 @@ export async function createRefStore(root: string): Promise<RefStore> {
     paths,
     async create(runId, agentId) {
       const p = paths(runId, agentId);
-      await mkdir(runDir(runId), { recursive: true, mode: 0o700 });
-      try {
-        await mkdir(p.dir, { mode: 0o700 });
-      } catch {
-        fail("CONFLICT", `Cannot create agent "${runId}/${agentId}": it exists already; use a new agent id`);
-      }
-      for (const d of [p.home, p.workspace, p.out]) await mkdir(d, { mode: 0o700 });
+      await writingData(`the directory of agent "${runId}/${agentId}"`, root, async () => {
+        await mkdir(runDir(runId), { recursive: true, mode: 0o700 });
+        await mkdir(p.dir, { mode: 0o700 }).catch((e) => {
+          if ((e as { code?: string }).code !== "EEXIST") throw e;
+          fail("CONFLICT", `Cannot create agent "${runId}/${agentId}": it exists already; use a new agent id`);
+        });
+        for (const d of [p.home, p.workspace, p.out]) await mkdir(d, { mode: 0o700 });
+      });
       return p;
     },
     async finish(runId, agentId, o) {
@@ -174,7 +175,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
       let textFile: string | null = o.text_file ?? null;
       if (o.text !== undefined && textFile === null) {
         textFile = "text.md";
-        await writeFile(join(p.dir, textFile), o.text, { mode: 0o600 });
+        await writingData(`the output of agent "${runId}/${agentId}"`, root, () => writeFile(join(p.dir, textFile!), o.text!, { mode: 0o600 }));
       }
       if (textFile !== null && !AGENT_ID.test(textFile)) throw new RangeError(`Invalid text file "${textFile}"`);
       let hash: string | null = null;
@@ -193,7 +194,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
         stamps: {},
       };
       if (rec.cost_usd !== null) rec.stamps = { cost: { usd: rec.cost_usd } };
-      await save(rec);
+      await writingData(`the result of agent "${runId}/${agentId}"`, root, () => save(rec));
       return wire(rec);
     },
     get,

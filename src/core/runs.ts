@@ -1,14 +1,25 @@
 // Runs: long work under a run id. A call waits at most wait_s, sending progress meanwhile; if the
 // work is not done it returns {status:"running", run_id, …} and the work goes on, to be finished
 // with wait/status/cancel. Each run keeps a run.json in its directory, so it outlives the process.
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+// Several servers may share one data dir (two Claude Code windows): a run belongs to the instance
+// named in its record; the others report it as running and cancel it by leaving a `cancel` file
+// in its directory, which the owner looks for every second.
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fail, isToolError } from "./errors.ts";
+import { fail, isToolError, writingData } from "./errors.ts";
 import { roundUsd, RUN_ID } from "./refs.ts";
+import { ownerState, readRecord, type RunOwner, type RunRecord, writeRecord } from "./run-record.ts";
 import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
 const MAX_WAIT_S = 3600;
+const CANCEL_POLL_MS = 1000;
+const FOREIGN_POLL_MS = 500;
+const FOREIGN_CANCEL_MS = 10_000;
+/** Run directories looked at by runs and by the start-up sweep, newest first. */
+const MAX_SCAN = 2000;
+const ORPHANED = "The server stopped before this run finished; its finished refs are kept";
 
 interface Live {
   info: RunInfo;
@@ -20,31 +31,88 @@ function summary(i: RunInfo): string {
   return `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}, $${i.cost_usd.toFixed(2)}`;
 }
 
-export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reason: string): Promise<void> } {
+export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
   const live = new Map<string, Live>();
-  const file = (runId: string) => join(refs.runDir(runId), "run.json");
+  const persist = (info: RunInfo) => writeRecord(refs.runDir(info.run_id), { ...info, owner: me }, refs.root);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  async function persist(info: RunInfo): Promise<void> {
-    const tmp = file(info.run_id) + ".tmp";
-    await writeFile(tmp, JSON.stringify(info, null, 2), { mode: 0o600 });
-    await rename(tmp, file(info.run_id));
+  function checkId(runId: unknown): string {
+    if (typeof runId !== "string" || !RUN_ID.test(runId)) {
+      const shown = typeof runId === "string" ? JSON.stringify(runId.slice(0, 40)) : `(a ${runId === null ? "null" : typeof runId})`;
+      fail("INVALID_INPUT", `Cannot find run ${shown}: a run id is 12 lowercase hex characters, as returned in "run_id"`);
+    }
+    return runId;
   }
 
-  async function load(runId: string): Promise<RunInfo> {
-    if (typeof runId !== "string" || !RUN_ID.test(runId)) {
-      fail("INVALID_INPUT", `Cannot find run ${JSON.stringify(String(runId).slice(0, 40))}: a run id is 12 lowercase hex characters, as returned in "run_id"`);
+  /** The record as the tools report it; an orphan of a dead server is finished on disk on the way. */
+  async function load(runId: unknown): Promise<RunRecord> {
+    const id = checkId(runId);
+    const l = live.get(id);
+    if (l) return { ...l.info, owner: me };
+    const rec = await readRecord(refs.runDir(id), id);
+    if (rec.status === "running" && ownerState(rec, me) === "dead") {
+      // Its containers were reaped at start-up; written back so that wait and status end everywhere.
+      Object.assign(rec, { status: "failed", finished_at: new Date().toISOString(), error: { code: "CANCELLED", message: ORPHANED } });
+      await writeRecord(refs.runDir(id), rec, refs.root).catch((e) => log.warn(`cannot finish orphaned run ${id}: ${(e as Error).message}`));
     }
-    const l = live.get(runId);
-    if (l) return l.info;
-    const raw = await readFile(file(runId), "utf8").catch(() => null);
-    if (raw === null) fail("NOT_FOUND", `Cannot find run "${runId}": no run record under that id; call runs to list recent runs`);
-    const info = JSON.parse(raw) as RunInfo;
-    if (info.status === "running") {
-      // The process that ran it is gone (its containers were reaped at start-up).
-      info.status = "failed";
-      info.error = { code: "CANCELLED", message: "The server stopped before this run finished; its finished refs are kept" };
+    return rec;
+  }
+
+  /** Run ids of the newest run directories (bounded: a data dir may hold years of runs). */
+  async function runIds(): Promise<string[]> {
+    const names = (await readdir(refs.root).catch(() => [] as string[])).filter((n) => RUN_ID.test(n));
+    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await lstat(join(refs.root, n)).catch(() => null))?.mtimeMs ?? 0 })));
+    return dated.sort((a, b) => b.t - a.t).slice(0, MAX_SCAN).map((d) => d.n);
+  }
+
+  /** Follow a run another live server owns by re-reading its record, until it ends or the deadline. */
+  async function followForeign(rec: RunRecord, deadline: number, ctx?: ToolContext): Promise<RunRecord> {
+    let last = 0;
+    while (rec.status === "running" && Date.now() < deadline && !ctx?.signal.aborted) {
+      if (ctx && Date.now() - last >= PROGRESS_EVERY_MS) {
+        last = Date.now();
+        ctx.progress(rec.done, rec.total, `${summary(rec)} (run by server pid ${rec.owner?.pid} on ${rec.owner?.host})`);
+      }
+      await sleep(Math.min(FOREIGN_POLL_MS, Math.max(deadline - Date.now(), 0)));
+      rec = await load(rec.run_id);
     }
-    return info;
+    return rec;
+  }
+
+  // The owner's side of a cancel from another server: one lstat per live run per second.
+  let watcher: ReturnType<typeof setInterval> | undefined;
+  function watchCancels(): void {
+    watcher ??= setInterval(() => {
+      if (live.size === 0) {
+        clearInterval(watcher);
+        watcher = undefined;
+        return;
+      }
+      for (const [id, l] of live) {
+        lstat(join(refs.runDir(id), "cancel")).then(() => {
+          if (!l.controller.signal.aborted) log.info(`run ${id}: cancelled by another swarm-mcp instance`);
+          l.controller.abort(new DOMException(`Run "${id}" was cancelled`, "AbortError"));
+        }, () => {});
+      }
+    }, CANCEL_POLL_MS);
+    (watcher as { unref?: () => void }).unref?.();
+  }
+
+  async function requestCancel(rec: RunRecord): Promise<RunRecord> {
+    const file = join(refs.runDir(rec.run_id), "cancel");
+    await writingData(`a cancel request for run "${rec.run_id}"`, refs.root, async () => {
+      const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600).catch((e) => {
+        if ((e as { code?: string }).code === "EEXIST") return null; // asked already
+        throw e;
+      });
+      await fh?.writeFile(JSON.stringify({ by: me, at: new Date().toISOString() }));
+      await fh?.close();
+    });
+    const after = await followForeign(rec, Date.now() + FOREIGN_CANCEL_MS);
+    if (after.status === "running") {
+      fail("CONFLICT", `Cannot cancel run "${rec.run_id}": its server (pid ${after.owner?.pid} on ${after.owner?.host}) did not stop it within ${FOREIGN_CANCEL_MS / 1000} s; call status later or stop that server`);
+    }
+    return after;
   }
 
   /** Wait for a run in the foreground, with progress, until it settles or waitS passes. */
@@ -87,14 +155,20 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
       // A call cancelled before it started starts nothing (and leaves no run behind).
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const run_id = opts.run_id ?? refs.newRunId();
-      await mkdir(refs.runDir(run_id), { recursive: true, mode: 0o700 });
+      await writingData(`the directory of run "${run_id}"`, refs.root, () => mkdir(refs.runDir(run_id), { recursive: true, mode: 0o700 }));
       const info: RunInfo = {
         run_id, tool, status: "running", started_at: new Date().toISOString(),
         done: 0, total: opts.total, failed: 0, cost_usd: 0, refs: [], error: null,
       };
+      // Awaited before any work: a data dir that cannot take the record fails the call, cleanly.
+      await persist(info);
       const controller = new AbortController();
-      let dirty: Promise<void> = persist(info);
-      const save = () => (dirty = dirty.then(() => persist(info)).catch((e) => log.warn(`cannot save run ${run_id}: ${e}`)));
+      let dirty = Promise.resolve(true);
+      const save = () =>
+        (dirty = dirty.then(() => persist(info)).then(() => true, (e) => {
+          log.warn(`cannot save run ${run_id}: ${(e as Error)?.message ?? e}`);
+          return false;
+        }));
       const handle: RunHandle = {
         run_id,
         signal: controller.signal,
@@ -124,41 +198,53 @@ export function createRuns(refs: RefStore, log: Logger): Runs & { abortAll(reaso
           if (!isToolError(e) && !controller.signal.aborted) log.error(`run ${run_id} (${tool}) crashed: ${(e as Error)?.stack ?? e}`);
         }
         info.finished_at = new Date().toISOString();
-        await save();
-        live.delete(run_id);
+        // A final record the disk did not take stays in memory, so this server still reports the end.
+        if (await save()) live.delete(run_id);
       })();
       const l: Live = { info, controller, settled };
       live.set(run_id, l);
+      watchCancels();
       return foreground(l, opts.wait_s, ctx);
     },
 
     async wait(runId, waitS, ctx) {
-      const l = live.get(runId);
+      const l = live.get(checkId(runId));
       if (l) return foreground(l, waitS, ctx);
-      return outcome(await load(runId));
+      const rec = await load(runId);
+      return outcome(await followForeign(rec, Date.now() + Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000, ctx));
     },
 
     status: (runId) => load(runId),
 
     async cancel(runId) {
-      const l = live.get(runId);
+      const l = live.get(checkId(runId));
       if (!l) {
-        const info = await load(runId);
-        return info; // already finished: nothing to stop
+        const rec = await load(runId);
+        // Running here means another live server owns it; finished means nothing to stop.
+        return rec.status === "running" ? requestCancel(rec) : rec;
       }
       l.controller.abort(new DOMException(`Run "${runId}" was cancelled`, "AbortError"));
       await l.settled;
-      return l.info;
+      return { ...l.info, owner: me };
     },
 
     async list(limit = 20) {
-      const names = (await readdir(refs.root).catch(() => [] as string[])).filter((n) => RUN_ID.test(n));
       const infos: RunInfo[] = [];
-      for (const n of names) {
+      for (const n of await runIds()) {
         const info = await load(n).catch(() => null);
         if (info) infos.push(info);
       }
-      return infos.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit);
+      return infos.sort((a, b) => String(b.started_at).localeCompare(String(a.started_at))).slice(0, limit);
+    },
+
+    /** At start-up: finish orphaned runs on disk; returns the runs whose agents no longer run. */
+    async sweep() {
+      const ended: string[] = [];
+      for (const n of await runIds()) {
+        const rec = await load(n).catch(() => null);
+        if (rec && rec.status !== "running") ended.push(n);
+      }
+      return ended;
     },
 
     async abortAll(reason) {

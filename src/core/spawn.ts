@@ -2,7 +2,7 @@
 // Bad input throws before anything is created. Once the agent dir exists, every outcome (queue
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
-import { fail, isToolError, ToolError } from "./errors.ts";
+import { fail, isToolError, ToolError, writingData } from "./errors.ts";
 import { agentUser, checkEnvNames, checkInputFiles, checkNetwork, checkWorkdir, chownTree, containerLimits, dockerNetwork, ensureAgentNetwork, AGENT_NETWORK, nanoCpus } from "./container-policy.ts";
 import { checkImageRef } from "./image-ref.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";
@@ -52,7 +52,7 @@ export function createSpawn(deps: SpawnDeps) {
     await checkNetwork(network, config.env, async (name) => (await deps.runtime()).networkLabels(name));
 
     const paths = await refs.create(opts.run_id, opts.agent_id);
-    await writeFile(paths.prompt, prompt, { mode: 0o600 });
+    await writingData("the prompt", config.dataDir, () => writeFile(paths.prompt, prompt, { mode: 0o600 }));
     const started = Date.now();
     const elapsed = () => (Date.now() - started) / 1000;
     const base = { duration_seconds: 0, parents: opts.parents ?? [], model: spec.agent === "claude" ? spec.model : null };
@@ -80,10 +80,10 @@ export function createSpawn(deps: SpawnDeps) {
       if (network === AGENT_NETWORK) await agentNetwork(runtime);
       await deps.ensureImage(image, log);
       const job = { run_id: opts.run_id, agent_id: opts.agent_id, prompt, spec, paths, budget_cap: opts.budget_cap };
-      const plan = await driver.prepare(job);
+      const plan = await writingData(`the files of agent "${opts.agent_id}"`, config.dataDir, () => driver.prepare(job));
       // The container reads its stdin from a file: prompt.txt when that is what the driver sends.
       const stdinFile = plan.stdin === undefined ? undefined : plan.stdin === prompt ? paths.prompt : paths.stdin;
-      if (stdinFile === paths.stdin) await writeFile(paths.stdin, plan.stdin!, { mode: 0o600 });
+      if (stdinFile === paths.stdin) await writingData("the agent's stdin", config.dataDir, () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }));
       const workspaceShadowed = binds.some((b) => b.container === workdir);
       // A root server runs its agents as another uid: the agent's own files become that uid's
       // now, and whatever it owns afterwards (there and on read-write mounts) goes to the caller.
@@ -147,6 +147,8 @@ export function createSpawn(deps: SpawnDeps) {
       }
       return ref;
     } finally {
+      // The container is gone (run removes it): secrets the driver staged go too, whatever the outcome.
+      await driver.cleanup?.(paths).catch((e) => log.warn(`cannot clean agent ${opts.run_id}/${opts.agent_id}: ${(e as Error)?.message ?? e}`));
       opts.signal.removeEventListener("abort", onAbort);
       deps.live.delete(abort);
       slot.release();

@@ -4,7 +4,7 @@
 import type { AgentDriver, AgentJob, AgentOutcome, ContainerExit, Core, DriverPlan, Plugin, PluginFactory, SandboxSpec } from "../../core/types.ts";
 import { exitError, writeWorkspaceFiles } from "../command/files.ts";
 import { readStream, resultError } from "./parse.ts";
-import { stageHome } from "./stage.ts";
+import { removeCredentials, stageHome } from "./stage.ts";
 
 /** `--effort` values the CLI accepts; it ignores any other with only a warning on stderr. */
 export const EFFORTS = ["low", "medium", "high", "xhigh", "max"];
@@ -59,6 +59,8 @@ export function claudeDriver(core: Core): AgentDriver {
       const env = await stageHome(core, job);
       return { entrypoint: ["claude"], cmd, env, stdin: job.prompt };
     },
+
+    cleanup: (paths) => removeCredentials(paths.home),
 
     async parse(job: AgentJob, exit: ContainerExit): Promise<AgentOutcome> {
       const s = await readStream(job.paths.stream);

@@ -1,7 +1,8 @@
 // Staging the agent's HOME for the Claude Code CLI: .claude.json (onboarding done, chosen MCP
 // servers), settings.json (the artifacts hook), and credentials. Secrets travel as environment
-// variables or 0600 files, never on argv (the reference copied credentials 0644).
-import { readFile, mkdir } from "node:fs/promises";
+// variables or 0600 files, never on argv (the reference copied credentials 0644). A host OAuth login
+// is copied without its refresh token and removed again when the agent ends.
+import { lstat, mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentJob, Core, Json } from "../../core/types.ts";
 import { writeNoFollow } from "../command/files.ts";
@@ -38,6 +39,27 @@ async function readJsonObject(file: string): Promise<Obj | null> {
   } catch {
     return null;
   }
+}
+
+/** The host's OAuth credentials reduced to what the CLI needs to call the API: the access token and
+ * its metadata, never the refresh token (a copy that leaks cannot mint new tokens). Null when the
+ * file holds no OAuth access token. */
+export function accessOnlyCredentials(host: Obj): string | null {
+  const oauth = host.claudeAiOauth;
+  if (!oauth || typeof oauth !== "object" || Array.isArray(oauth) || typeof oauth.accessToken !== "string") return null;
+  const { refreshToken: _refresh, ...access } = oauth;
+  return JSON.stringify({ claudeAiOauth: access });
+}
+
+/** Remove the staged credentials once the container is gone. The agent owned its HOME and may have
+ * replaced a directory with a link: only real directories are entered, and unlink never follows
+ * the last component. */
+export async function removeCredentials(home: string): Promise<void> {
+  const claudeDir = join(home, ".claude");
+  for (const dir of [home, claudeDir]) if (!(await lstat(dir).catch(() => null))?.isDirectory()) return;
+  await unlink(join(claudeDir, ".credentials.json")).catch((e) => {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  });
 }
 
 /** The `mcpServers` entries named in spec.mcps, from the host's user-scope configuration. */
@@ -78,15 +100,16 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
   const claudeJson: Obj = { hasCompletedOnboarding: true };
   if (!CREDENTIAL_ENV.some((n) => env[n])) {
     const where = hostClaudePaths(env);
-    const credentials = where ? await readFile(where.credentials, "utf8").catch(() => null) : null;
+    const host = where ? await readJsonObject(where.credentials) : null;
+    const credentials = host ? accessOnlyCredentials(host) : null;
     if (credentials !== null) {
       await writeNoFollow(join(claudeDir, ".credentials.json"), credentials, 0o600);
       // The account record goes with OAuth credentials, as on the host.
-      const host = await readJsonObject(where!.claudeJson);
-      if (host?.oauthAccount) claudeJson.oauthAccount = host.oauthAccount;
+      const account = await readJsonObject(where!.claudeJson);
+      if (account?.oauthAccount) claudeJson.oauthAccount = account.oauthAccount;
     } else {
       core.logger("claude-code").warn(
-        `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no ${where?.credentials ?? "~/.claude/.credentials.json"}; the CLI will report "Not logged in"`,
+        `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no OAuth access token in ${where?.credentials ?? "~/.claude/.credentials.json"}; the CLI will report "Not logged in"`,
       );
     }
   }
