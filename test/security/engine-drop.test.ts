@@ -161,18 +161,20 @@ describe("the server when the engine connection drops", { skip }, () => {
     assert.ok(!r.error, String(r.error));
   });
 
-  it("engine fault drop: shutdown completes, and the next start reaps the leftover once the engine is back", async () => {
-    const s = await server();
-    const run = await sleeping(s);
-    proxy.cut();
-    const closed = await settled(s.close(), 15_000);
-    assert.ok(!closed.pending, "the server did not shut down within 15 s");
-    await until("the server process exits", () => Promise.resolve(!alive(s.pid)), 15_000);
-    assert.equal((await ofRun(run)).length, 1, "the container outlived the server (the engine was unreachable)");
-    proxy.resume();
-    await server();
-    await until("the next start reaps the leftover", async () => (await ofRun(run)).length === 0, 20_000);
-  });
+  for (const mode of ["drop", "hang"] as const) {
+    it(`engine fault ${mode}: the server is gone within 15 s of losing its client, and the next start reaps the leftover once the engine is back`, async () => {
+      const s = await server();
+      const run = await sleeping(s);
+      proxy.cut(mode);
+      const closed = await settled(s.close(), 15_000);
+      assert.ok(!closed.pending, "the client did not close within 15 s");
+      await until("the server process exits", () => Promise.resolve(!alive(s.pid)), 15_000);
+      assert.equal((await ofRun(run)).length, 1, "the container outlived the server (the engine was unreachable)");
+      proxy.resume();
+      await server();
+      await until("the next start reaps the leftover", async () => (await ofRun(run)).length === 0, 20_000);
+    });
+  }
 });
 
 function alive(pid: number): boolean {
