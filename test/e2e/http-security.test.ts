@@ -3,10 +3,15 @@
 // streams stay open. Host headers go over a raw socket: fetch() would send its own.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
 import { ToolRegistry } from "../../src/core/registry.ts";
 import { type HttpOptions, serveHttp } from "../../src/core/http.ts";
+import { BINARY, binarySkip } from "../helpers/binary.ts";
 import { post, rawHttp } from "../helpers/raw-http.ts";
 import { configureLog } from "../../src/core/log.ts";
 
@@ -208,5 +213,42 @@ describe("HTTP sessions and connections", () => {
       reg.release();
       await server.close();
     }
+  });
+});
+
+describe("--http start-up of the binary", { skip: binarySkip }, () => {
+  const run = async (args: string[], env: Record<string, string> = {}) => {
+    const dataDir = env.SWARM_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "swarm-http-")));
+    const child = spawn(BINARY, ["--http", "--port", "0", ...args], { env: { ...process.env, SWARM_DATA_DIR: dataDir, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr!.on("data", (d) => (err += d));
+    const code = await new Promise<number | string | null>((r) => {
+      const t = setTimeout(() => r("running"), 10_000);
+      child.on("exit", (c) => r((clearTimeout(t), c)));
+      child.stderr!.on("data", () => /"mcpServers"/.test(err) && r((clearTimeout(t), "running")));
+    });
+    child.kill("SIGKILL");
+    return { code, err, dataDir };
+  };
+
+  it("refuses --no-auth off loopback and a short token, with one sentence", async () => {
+    const open = await run(["--host", "0.0.0.0", "--no-auth"]);
+    assert.equal(open.code, 1);
+    assert.match(open.err, /^swarm-mcp: Cannot serve HTTP on "0\.0\.0\.0" with --no-auth/m);
+    const short = await run([], { SWARM_HTTP_TOKEN: "short" });
+    assert.equal(short.code, 1);
+    assert.match(short.err, /Cannot use the HTTP token from --token or SWARM_HTTP_TOKEN/);
+    assert.ok(!short.err.includes('"short"'), "the token is not echoed");
+  });
+
+  it("generates a token once into the data dir and prints the same client entry at every start", async () => {
+    const first = await run([]);
+    const entry = /^(\{"mcpServers".*\})$/m.exec(first.err);
+    assert.ok(entry, first.err);
+    const auth = JSON.parse(entry[1]!).mcpServers.swarm.headers.Authorization as string;
+    assert.match(auth, /^Bearer [A-Za-z0-9_-]{43}$/);
+    assert.equal((await readFile(join(first.dataDir, "http-token"), "utf8")).trim(), auth.slice(7));
+    const again = await run([], { SWARM_DATA_DIR: first.dataDir });
+    assert.ok(again.err.includes(auth), "the token file is reused");
   });
 });
