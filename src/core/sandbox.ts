@@ -2,7 +2,7 @@
 // (built-in defaults < named spec < inline spec < explicit arguments; an absent argument never
 // overrides). Values arrive in their natural JSON type or as the reference's strings.
 import * as v from "valibot";
-import { readdir, readFile, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
 import { checkEnvNames, checkWorkdir, memoryBytes, NETWORK_NAME } from "./container-policy.ts";
@@ -274,8 +274,12 @@ export function createSandboxes(opts: { home?: string; projectDir?: string }): S
       const dir = searchPaths("sandboxes")[0];
       if (!dir) fail("NOT_FOUND", "Cannot save a sandbox: no search path is configured (HOME is unset)");
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700); // mkdir's mode only applies to a dir it creates
       const path = join(dir, `${name}.json`);
-      await writeFile(path, JSON.stringify(clean, null, 2) + "\n", { mode: 0o600 });
+      // A new file renamed into place: an older 0644 copy, or a link planted at the name, is replaced, never written through.
+      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(tmp, JSON.stringify(clean, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+      await rename(tmp, path);
       return path;
     },
     async resolve(sandbox, overrides = {}) {

@@ -1,7 +1,7 @@
 // Saved sandbox specs may hold secrets in env_vars: the file is 0600 and its directory 0700.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createSandboxes } from "../../src/core/sandbox.ts";
@@ -17,6 +17,27 @@ describe("saved sandbox specs", () => {
       assert.match(await readFile(path, "utf8"), /API_TOKEN/);
     } finally {
       process.umask(umask);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("a re-save replaces an older readable copy and a planted link, and tightens the directory", async () => {
+    const home = await mkdtemp(join(tmpdir(), "home-"));
+    try {
+      const dir = join(home, ".claude", "sandboxes");
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o755);
+      await writeFile(join(dir, "old.json"), "{}", { mode: 0o644 });
+      const target = join(home, "victim.txt");
+      await writeFile(target, "untouched");
+      await symlink(target, join(dir, "linked.json"));
+      const sandboxes = createSandboxes({ home });
+      const old = await sandboxes.save("old", { env_vars: { API_TOKEN: "s3cret" } });
+      assert.equal((await stat(old)).mode & 0o777, 0o600, "re-saved file mode");
+      assert.equal((await stat(dir)).mode & 0o777, 0o700, "existing dir tightened");
+      await sandboxes.save("linked", { model: "haiku" });
+      assert.equal(await readFile(target, "utf8"), "untouched", "the link's target was written through");
+    } finally {
       await rm(home, { recursive: true, force: true });
     }
   });
