@@ -1,8 +1,11 @@
 // RefStore: ref ids, the on-disk layout under the data dir, provenance, and server-held stamps.
 // Every path is derived from ids that passed validation; caller text is never joined into a path.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { StartupError } from "./loader.ts";
+import { callerIds } from "./runtime/platform.ts";
+import { openRegular, type Opened, readNoFollow } from "./safe-fs.ts";
 import { fail, writingData } from "./errors.ts";
 import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 
@@ -11,6 +14,11 @@ export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_REF_INPUT = 4096;
 /** Dollars on the wire: float sums like 0.1 + 0.2 are cut to a micro-dollar, well below any price step. */
 export const roundUsd = (x: number) => Math.round(x * 1e6) / 1e6;
+const MAX_RESULT_JSON = 4 << 20;
+const MAX_HASHED = 2 ** 30;
+
+/** A text file is a plain name in the agent dir (text.md, stream.jsonl, …), never a path. */
+const textFileName = (name: unknown) => typeof name === "string" && AGENT_ID.test(name) && name !== "." && name !== "..";
 
 /** Validate an agent id chosen by a tool (not by a caller): a programming error otherwise. */
 export function checkAgentId(id: string): string {
@@ -56,18 +64,20 @@ export function agentPaths(dir: string): AgentPaths {
   };
 }
 
-/** sha256 of a file's bytes, read through one reused buffer so a large output costs no memory. */
+/** sha256 of a file's bytes (the first MAX_HASHED of them), read through one reused buffer so a
+ * large output costs no memory; size is the whole file's. The file may be the agent's stdout: a link
+ * or FIFO in its place hashes as empty (size 0), and a sparse 64 GB one is not read to its end. */
 export async function hashFile(path: string): Promise<{ hash: string; size: number }> {
   const h = createHash("sha256");
   const buf = new Uint8Array(1 << 20);
-  const fh = await open(path, "r");
-  let size = 0;
+  const { fh, size } = await openRegular(path);
+  if (!fh) return { hash: "", size: 0 };
   try {
-    for (;;) {
+    for (let done = 0; done < MAX_HASHED;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
+      done += bytesRead;
     }
   } finally {
     await fh.close();
@@ -81,25 +91,45 @@ async function writeAtomic(path: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, path);
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
+}
+
+/** The data dir, .keys/ and the stamp key decide what guards trust: each must be ours and private,
+ * never a link, so a directory or key another user prepared (say in /tmp) is refused, not adopted. */
+async function checkPrivate(root: string, path: string, kind: "directory" | "file", opened?: Opened): Promise<void> {
+  const st = opened?.fh ? await opened.fh.stat() : await lstat(path);
+  const uid = callerIds().uid;
+  const why = opened?.skipped ? `it is ${opened.skipped}`
+    : st.isSymbolicLink() ? "it is a symbolic link"
+    : !(kind === "file" ? st.isFile() : st.isDirectory()) ? `it is not a ${kind}`
+    : st.uid !== uid ? `it is owned by uid ${st.uid}, not by this server's uid ${uid}`
+    : st.mode & 0o077 ? `its mode ${(st.mode & 0o777).toString(8)} lets other users in`
+    : kind === "file" && st.size !== 32 ? `it holds ${st.size} bytes, not a 32-byte key`
+    : null;
+  if (why) throw new StartupError(`Cannot use the data directory ${root}: ${path} ${why}; if it is yours run chmod 700 ${root} (and chmod 600 on .keys/stamps.key), or set SWARM_DATA_DIR to a new directory`);
 }
 
 /** Open (creating 0700) the data dir and its stamp key, kept outside every run dir. */
 export async function createRefStore(root: string): Promise<RefStore> {
   await mkdir(root, { recursive: true, mode: 0o700 });
-  await chmod(root, 0o700);
+  await checkPrivate(root, root, "directory");
   const keyDir = join(root, ".keys");
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
+  await checkPrivate(root, keyDir, "directory");
   const keyFile = join(keyDir, "stamps.key");
+  // O_EXCL: a link planted at the key's path is never written through; another instance's key is read.
+  await writeFile(keyFile, randomBytes(32), { mode: 0o600, flag: "wx" }).catch((e) => {
+    if ((e as { code?: string }).code !== "EEXIST") throw e;
+  });
+  const opened = await openRegular(keyFile);
   let key: Buffer;
   try {
-    key = await readFile(keyFile);
-  } catch {
-    key = randomBytes(32);
-    await writeFile(keyFile, key, { mode: 0o600, flag: "wx" }).catch(async () => {
-      key = await readFile(keyFile); // another instance made it first
-    });
+    await checkPrivate(root, keyFile, "file", opened);
+    key = Buffer.alloc(32);
+    await opened.fh!.read(key, 0, 32, 0);
+  } finally {
+    await opened.fh?.close();
   }
   const sign = (ref: string, stamps: Record<string, Json>) =>
     createHmac("sha256", key).update(ref + "\n" + JSON.stringify(stamps)).digest("hex");
@@ -113,13 +143,20 @@ export async function createRefStore(root: string): Promise<RefStore> {
 
   async function get(input: unknown): Promise<RefRecord> {
     const { run_id, agent_id } = parseRefId(input);
-    let raw: string;
-    try {
-      raw = await readFile(resultPath(run_id, agent_id), "utf8");
-    } catch {
-      fail("NOT_FOUND", `Cannot find ref "${run_id}/${agent_id}": no result is stored under that id; check the id, or call status/wait if its run is still going`);
+    const ref = `${run_id}/${agent_id}`;
+    const raw = await readNoFollow(resultPath(run_id, agent_id), MAX_RESULT_JSON);
+    if (raw.skipped === "missing") {
+      fail("NOT_FOUND", `Cannot find ref "${ref}": no result is stored under that id; check the id, or call status/wait if its run is still going`);
     }
-    return JSON.parse(raw) as RefRecord;
+    let rec: RefRecord | null = null;
+    try {
+      rec = raw.skipped || raw.truncated ? null : JSON.parse(raw.text);
+    } catch { /* reported below */ }
+    // Nothing in the file is trusted as a path or an identity: it must name the id it was loaded under.
+    const ok = rec !== null && typeof rec === "object" && rec.ref === ref && rec.run_id === run_id && rec.agent_id === agent_id &&
+      Array.isArray(rec.parents) && (rec.text_file === null || textFileName(rec.text_file));
+    if (!ok) fail("CONFLICT", `Cannot read ref "${ref}": its result.json is ${raw.skipped ?? "damaged or not written by swarm-mcp"}; run the agent again`);
+    return rec!;
   }
 
   function verifiedStamps(rec: RefRecord): Record<string, Json> {
@@ -150,7 +187,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     await writeAtomic(resultPath(rec.run_id, rec.agent_id), JSON.stringify(rec, null, 2));
   }
 
-  const textPath = (rec: RefRecord) => (rec.text_file ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file) : null);
+  const textPath = (rec: RefRecord) => (rec.text_file && textFileName(rec.text_file) ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file) : null);
 
   return {
     root,
@@ -203,11 +240,12 @@ export async function createRefStore(root: string): Promise<RefStore> {
     async readText(input, maxBytes = 64 * 1024 * 1024) {
       const rec = await get(input);
       const path = textPath(rec);
-      if (!path || !(await exists(path))) return "";
-      if (rec.size > maxBytes) {
-        fail("TOO_LARGE", `Cannot read ref "${rec.ref}" inline: its output is ${rec.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`);
+      if (!path) return "";
+      const r = await readNoFollow(path, maxBytes);
+      if (r.truncated) {
+        fail("TOO_LARGE", `Cannot read ref "${rec.ref}" inline: its output is ${r.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`);
       }
-      return readFile(path, "utf8");
+      return r.text;
     },
     async stamp(input, key, value) {
       const rec = await get(input);

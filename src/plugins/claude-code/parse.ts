@@ -3,8 +3,7 @@
 // is {type:"system",subtype:"init",model,session_id}; each assistant content block comes as its
 // own {type:"assistant"} line; the last line is {type:"result"}. An API error result has
 // subtype "success" with is_error true, so both fields must be checked.
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { linesNoFollow } from "../../core/safe-fs.ts";
 import type { Json } from "../../core/types.ts";
 
 export interface ResultLine {
@@ -34,6 +33,8 @@ export interface StreamSummary {
 
 /** Partial text is a fallback: keep enough to be useful without holding a runaway transcript. */
 const MAX_PARTIAL_CHARS = 1_000_000;
+/** A result line carries the whole output (readText's limit is 64 MB); the whole stream is capped too. */
+const STREAM_LIMITS = { maxBytes: 1 << 30, maxLine: 64 << 20 };
 
 type Line = {
   type?: string;
@@ -44,20 +45,14 @@ type Line = {
   message?: { content?: unknown };
 };
 
-/** Stream the file line by line: transcripts can be large (tool results carry whole files). */
-export async function readStream(file: string): Promise<StreamSummary> {
+/** Stream the file line by line: transcripts can be large (tool results carry whole files). The
+ * container wrote it: a link or FIFO in its place reads as empty, and reading stops at the limits. */
+export async function readStream(file: string, limits = STREAM_LIMITS): Promise<StreamSummary> {
   const summary: StreamSummary = { model: null, session_id: null, partial: "", result: null, lines: 0 };
-  let input: ReturnType<typeof createReadStream>;
-  try {
-    input = createReadStream(file, { encoding: "utf8" });
-    await new Promise<void>((resolve, reject) => input.once("open", () => resolve()).once("error", reject));
-  } catch {
-    return summary; // no stream file: the container never started or wrote nothing
-  }
-  const rl = createInterface({ input, crlfDelay: Infinity });
   const parts: string[] = [];
   let partialChars = 0;
-  for await (const raw of rl) {
+  for await (const text of linesNoFollow(file, limits, { bytes: 0, longLines: 0, truncated: false })) {
+    const raw = text.endsWith("\r") ? text.slice(0, -1) : text;
     summary.lines++;
     // Tool results (type "user") are the bulk of a transcript and never needed here.
     if (raw.startsWith('{"type":"user"')) continue;

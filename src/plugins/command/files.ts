@@ -1,9 +1,10 @@
 // Helpers both agent drivers share: writing caller-named files into the workspace without ever
-// leaving it, and the tail of stderr for error messages. node: built-ins only (plugins get
-// nothing else at run time).
+// leaving it, and the tail of stderr for error messages. node: built-ins and core/safe-fs.ts
+// (itself node: built-ins only) at run time.
 import { constants } from "node:fs";
-import { lstat, mkdir, open, stat } from "node:fs/promises";
+import { lstat, mkdir, open } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { readNoFollow } from "../../core/safe-fs.ts";
 import type { Core } from "../../core/types.ts";
 
 type Fail = Core["fail"];
@@ -78,21 +79,13 @@ export async function writeNoFollow(file: string, content: string, mode = 0o600)
   }
 }
 
-/** The last few non-empty lines of a (possibly huge) stderr file, read from its end only. */
+/** The last few non-empty lines of a (possibly huge) stderr file, read from its end only; the
+ * container wrote it, so a link or FIFO in its place is not read. */
 export async function stderrTail(file: string, maxLines = 5, maxChars = 600): Promise<string> {
-  const size = await stat(file).then((s) => s.size, () => 0);
-  if (size === 0) return "";
-  const want = Math.min(size, 8192);
-  const fh = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(want);
-    await fh.read(buf, 0, want, size - want);
-    const lines = buf.toString("utf8").split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
-    const tail = lines.slice(-maxLines).join("\n");
-    return tail.length > maxChars ? "…" + tail.slice(-maxChars) : tail;
-  } finally {
-    await fh.close();
-  }
+  const { text } = await readNoFollow(file, 8192, { fromEnd: true });
+  const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const tail = lines.slice(-maxLines).join("\n");
+  return tail.length > maxChars ? "…" + tail.slice(-maxChars) : tail;
 }
 
 /** "Exit code N: <stderr tail>" — the reference's convention, kept so callers can match on it. */

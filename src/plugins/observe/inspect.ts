@@ -1,21 +1,29 @@
 // inspect: a post-mortem report of one agent (inspect.md): metadata, the start of its output,
-// the tools it called (from stream.jsonl), its traced artifacts and its files.
-import { createReadStream } from "node:fs";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+// the tools it called (from stream.jsonl), its traced artifacts and its files. Everything here but
+// result.json was written by the agent: read without following links, each read bounded.
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { type LineStats, linesNoFollow, listNoFollow, readNoFollow } from "../../core/safe-fs.ts";
 import type { Core, Tool } from "../../core/types.ts";
 
-async function toolCalls(stream: string): Promise<string[]> {
+const MAX_STREAM = 256 << 20;
+
+async function toolCalls(stream: string): Promise<{ names: string[]; count: number; stats: LineStats }> {
   const names: string[] = [];
-  const lines = createInterface({ input: createReadStream(stream).on("error", () => {}) });
-  for await (const line of lines) {
+  let count = 0;
+  const stats: LineStats = { bytes: 0, longLines: 0, truncated: false };
+  for await (const line of linesNoFollow(stream, { maxBytes: MAX_STREAM, maxLine: 1 << 20 }, stats)) {
     if (!line.includes('"tool_use"')) continue;
     try {
-      for (const b of JSON.parse(line)?.message?.content ?? []) if (b?.type === "tool_use") names.push(String(b.name));
+      for (const b of JSON.parse(line)?.message?.content ?? []) if (b?.type === "tool_use" && count++ < 1000) names.push(String(b.name).slice(0, 200));
     } catch { /* not JSON: a command agent's plain output */ }
   }
-  return names;
+  return { names, count, stats };
+}
+
+/** What a bounded read left out, for the report: "", or " (…)". */
+function note(r: { skipped?: string; truncated: boolean }, what: string): string {
+  return r.skipped && r.skipped !== "missing" ? ` (skipped: ${what} is ${r.skipped})` : r.truncated ? ` (truncated: ${what} is over the limit)` : "";
 }
 
 export function inspect(core: Core): Tool {
@@ -29,26 +37,28 @@ export function inspect(core: Core): Tool {
       const rec = await core.refs.get(ref);
       const p = core.refs.paths(rec.run_id, rec.agent_id);
       const encrypted = "encryption" in (await core.refs.stamps(rec.ref));
-      const text = encrypted ? "(encrypted)" : await core.refs.readText(rec.ref, 1 << 30).then((t) => t.slice(0, 2000), () => "");
-      const calls = await toolCalls(p.stream);
-      const artifacts = await readFile(join(p.out, "artifacts.jsonl"), "utf8").catch(() => "");
-      const files = await readdir(p.workspace, { recursive: true }).catch(() => [] as string[]);
-      const stderr = (await readFile(p.stderr, "utf8").catch(() => "")).slice(-2000);
+      const textFile = core.refs.textPath(rec);
+      const text = encrypted ? "(encrypted)" : textFile ? (await readNoFollow(textFile, 8192)).text.slice(0, 2000) : "";
+      const { names: calls, count, stats } = await toolCalls(p.stream);
+      const artifacts = await readNoFollow(join(p.out, "artifacts.jsonl"), 64 * 1024);
+      const files = await listNoFollow(p.workspace, { maxEntries: 200, maxDepth: 8 });
+      const stderr = await readNoFollow(p.stderr, 2000, { fromEnd: true });
+      const streamNote = stats.skipped && stats.skipped !== "missing" ? ` (skipped: stream.jsonl is ${stats.skipped})` : stats.truncated ? ` (read the first ${MAX_STREAM >> 20} MB of stream.jsonl)` : "";
       const report = [
         `# Inspect ${rec.ref}`, "",
         `- status: ${rec.status} (exit ${rec.exit_code})`, `- error: ${rec.error ?? "none"}`,
         `- model: ${rec.model ?? "-"}  cost: ${rec.cost_usd ?? "-"}  turns: ${rec.num_turns ?? "-"}  duration: ${rec.duration_seconds}s`,
         `- session: ${rec.session_id ?? "-"}  parents: ${rec.parents.join(", ") || "none"}`, "",
         "## Output (first 2000 characters)", "", text || "(empty)", "",
-        `## Tool calls (${calls.length})`, "", calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)", "",
-        "## Artifacts", "", artifacts.trim().split("\n").filter(Boolean).slice(0, 50).join("\n") || "(none)", "",
-        "## Workspace files", "", files.slice(0, 200).join("\n") || "(none)", "",
-        "## stderr (last 2000 characters)", "", stderr || "(empty)", "",
+        `## Tool calls (${count})${streamNote}`, "", calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)", "",
+        `## Artifacts${note(artifacts, "artifacts.jsonl")}`, "", artifacts.text.trim().split("\n").filter(Boolean).slice(0, 50).join("\n") || "(none)", "",
+        `## Workspace files${files.skipped && files.skipped !== "missing" ? ` (skipped: the workspace is ${files.skipped})` : files.truncated ? " (truncated: first 200 entries, 8 levels)" : ""}`, "",
+        files.entries.join("\n") || "(none)", "",
+        `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`, "", stderr.text || "(empty)", "",
       ].join("\n");
       const file = join(p.dir, "inspect.md");
       await writeFile(file, report, { mode: 0o600 });
-      const streamSize = await stat(p.stream).then((s) => s.size, () => 0);
-      return { ref: rec.ref, file, tool_calls: calls.length, has_partial_output: rec.status !== "ok" && (streamSize > 0 || rec.size > 0) };
+      return { ref: rec.ref, file, tool_calls: count, has_partial_output: rec.status !== "ok" && (stats.bytes > 0 || rec.size > 0) };
     },
   };
 }

@@ -1,7 +1,10 @@
 // unwrap: put a ref's text in output.md (copied on disk, never through memory) and say where.
-import { copyFile, stat, writeFile } from "node:fs/promises";
+// The text file may hold what an agent wrote: it is copied only if it is a regular file, never a link.
 import { join } from "node:path";
+import { copyNoFollow } from "../../core/safe-fs.ts";
 import type { Core, Tool } from "../../core/types.ts";
+
+const MAX_UNWRAP = 4 * 2 ** 30;
 
 export function unwrap(core: Core): Tool {
   const { v } = core;
@@ -16,9 +19,10 @@ export function unwrap(core: Core): Tool {
       if (enc) core.fail("CONFLICT", `Cannot unwrap ref "${rec.ref}": its output is encrypted (key_id ${enc.key_id ?? "unknown"}); call decrypt with that key_id`);
       const file = join(core.refs.paths(rec.run_id, rec.agent_id).dir, "output.md");
       const src = core.refs.textPath(rec);
-      if (src && (await stat(src).then(() => true, () => false))) await copyFile(src, file);
-      else await writeFile(file, "", { mode: 0o600 });
-      return { ref: rec.ref, file, size: (await stat(file)).size, status: rec.status, error: rec.error };
+      const copied = await copyNoFollow(src, file, MAX_UNWRAP);
+      const skipped = copied.skipped && copied.skipped !== "missing" ? { skipped: `the text file is ${copied.skipped}` } : {};
+      const truncated = copied.truncated ? { truncated: `only the first ${MAX_UNWRAP >> 30} GB of the output were copied` } : {};
+      return { ref: rec.ref, file, size: copied.size, status: rec.status, error: rec.error, ...skipped, ...truncated };
     },
   };
 }
