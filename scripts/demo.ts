@@ -1,15 +1,16 @@
-// `npm run demo`: build the binary, make sure the Docker engine and the agent image are there, then
-// drive the binary over MCP like a client would: par of three agents, then reduce their refs.
+// `npm run demo`: make sure the Docker engine is there (installing and starting it where we may, as
+// .ci/run does), build the binary and the agent image, then drive the binary over MCP like a client
+// would: par of three agents, then reduce their refs.
 // Real credentials (ANTHROPIC_API_KEY / CLAUDE_CODE_OAUTH_TOKEN) are used when set; otherwise the
 // project's scripted model server runs in a container on an internal network, so the real claude
 // CLI runs in real containers without an account.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { AGENT_IMAGE, BASE_IMAGE, dockerAvailable, imageExists, ROOT, startModelEnv } from "../test/helpers/docker-env.ts";
+import { AGENT_IMAGE, BASE_IMAGE, imageExists, ROOT, startModelEnv } from "../test/helpers/docker-env.ts";
+import { ensureDocker, ensureImagesOffline } from "./ensure-docker.ts";
 
 const bun = join(ROOT, "node_modules", ".bin", "bun");
 const binary = join(ROOT, "dist", "swarm-mcp");
@@ -17,33 +18,19 @@ const say = (s: string) => process.stdout.write(s + "\n");
 const step = (s: string) => process.stderr.write(`\n== ${s}\n`);
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: ["ignore", 2, 2], cwd: ROOT }).status === 0;
 
+// The engine first: on a machine without one the user learns what to do before any build.
+step("checking the Docker engine");
+if (!(await ensureDocker("npm run demo"))) process.exit(1);
+
 step("building dist/swarm-mcp");
 if (!sh(bun, ["scripts/gen-registry.ts"]) || !sh(bun, ["scripts/build.ts"])) process.exit(1);
-
-step("checking the Docker engine");
-if (!(await dockerAvailable())) {
-  const dockerd = spawnSync("sh", ["-c", "command -v dockerd"]).status === 0;
-  if (!dockerd || process.getuid?.() !== 0) {
-    say("No Docker engine answers. Install Docker (Debian: apt-get install docker.io) and start it, then run npm run demo again.");
-    process.exit(1);
-  }
-  process.stderr.write("starting dockerd in the background (log: /tmp/dockerd.log)\n");
-  spawn("sh", ["-c", "nohup dockerd >/tmp/dockerd.log 2>&1 &"], { stdio: "ignore", detached: true }).unref();
-  for (let i = 0; i < 60 && spawnSync("docker", ["info"], { stdio: "ignore" }).status !== 0; i++) await new Promise((r) => setTimeout(r, 1000));
-}
 
 step(`making sure the agent image ${AGENT_IMAGE} exists`);
 if (!(await imageExists(AGENT_IMAGE))) {
   // A normal machine pulls the default base (debian:bookworm-slim); one without an image registry
   // (like CI here) builds a base with debootstrap and trusts the host's CA bundle inside it.
-  if (!(await imageExists(BASE_IMAGE)) && !sh(binary, ["build-image"])) {
-    process.stderr.write("pulling the base failed; building one with debootstrap instead\n");
-    if (!sh(join(ROOT, "scripts", "make-base-image.sh"), [BASE_IMAGE])) process.exit(1);
-  }
-  if (!(await imageExists(AGENT_IMAGE))) {
-    const ca = existsSync("/etc/ssl/certs/ca-certificates.crt") ? ["--ca-cert", "/etc/ssl/certs/ca-certificates.crt"] : [];
-    if (!sh(binary, ["build-image", "--base", BASE_IMAGE, ...ca])) process.exit(1);
-  }
+  const pulled = !(await imageExists(BASE_IMAGE)) && sh(binary, ["build-image"]);
+  if (!pulled && !ensureImagesOffline()) process.exit(1);
 }
 
 const real = Boolean(process.env.ANTHROPIC_API_KEY || process.env.CLAUDE_CODE_OAUTH_TOKEN);

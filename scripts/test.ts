@@ -1,8 +1,10 @@
 // `npm test`: regenerate, build the binary, run every test file under `bun test`, then the
 // runtime-portable ones under `deno test`, and end with one line: "N passed, N failed".
-// Docker tests run when an engine answers (CI starts one); otherwise they say why they skip.
+// First the set-up .ci/run and `npm run demo` share: an engine (installed and started where we may)
+// and the images, built without any image registry. Without an engine the Docker tests say why they skip.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { ensureDocker, ensureImagesOffline } from "./ensure-docker.ts";
 
 const root = join(import.meta.dirname, "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -34,6 +36,13 @@ for (const [cmd, args] of [[bin("bun"), ["scripts/gen-registry.ts"]], [bin("bun"
     process.stdout.write(`0 passed, 1 failed\n`);
     process.exit(1);
   }
+}
+
+// A suite that could not set Docker up counts one failure (the Docker tests then skip), unless the
+// user said SWARM_TEST_NO_DOCKER=1 on purpose.
+if (!process.env.SWARM_TEST_NO_DOCKER && !((await ensureDocker("npm test")) && ensureImagesOffline())) {
+  process.stderr.write("\nthe Docker set-up failed (above): the Docker tests will skip; SWARM_TEST_NO_DOCKER=1 runs without Docker on purpose\n");
+  failed++;
 }
 
 const targets = only.length ? only : ["test", "plugins"];

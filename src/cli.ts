@@ -7,6 +7,7 @@ import { isToolError } from "./core/errors.ts";
 import { buildAgentImage, imageUpToDate } from "./core/image.ts";
 import { logger } from "./core/log.ts";
 import { createDockerRuntime } from "./core/runtime/docker.ts";
+import { detectSystem, dockerHelp, readOsRelease, which } from "./install-help.ts";
 import type { Config } from "./core/types.ts";
 
 const say = (line: string) => process.stdout.write(line + "\n");
@@ -76,5 +77,6 @@ export async function runDoctor(config: Config): Promise<void> {
     checks.push({ name: "data dir", ok: false, detail: `${config.dataDir} is not writable: ${(e as Error).message}; set SWARM_DATA_DIR` });
   }
   for (const c of checks) say(`${c.ok === true ? "ok  " : c.ok === "warn" ? "warn" : "FAIL"}  ${c.name.padEnd(14)} ${c.detail}`);
+  if (!engine) say("\n" + dockerHelp(detectSystem(process.platform, await readOsRelease()), which("dockerd") ? "stopped" : "absent", "swarm-mcp doctor"));
   if (checks.some((c) => c.ok === false)) process.exit(1);
 }
