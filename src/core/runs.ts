@@ -132,6 +132,8 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
         clearTimeout(timer);
       }
       if (ctx.signal.aborted) await l.settled;
+      // The last word: a client showing a bar sees it reach the total before the result arrives.
+      else if (l.info.status !== "running") ctx.progress(l.info.done, l.info.total, summary(l.info));
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
     }
