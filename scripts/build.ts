@@ -6,11 +6,13 @@ import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const outfile = process.env.SWARM_BUILD_OUT ?? join(root, "dist", "swarm-mcp");
+// A Bun target such as bun-linux-arm64 cross-compiles (scripts/package.ts --build); default: this machine.
+const target = process.env.SWARM_BUILD_TARGET;
 mkdirSync(join(root, "dist"), { recursive: true });
 const started = performance.now();
 const result = await Bun.build({
   entrypoints: [join(root, "src", "main.ts")],
-  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false } as never,
+  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target ? { target } : {}) } as never,
   minify: true,
   bytecode: true,
   format: "esm",
