@@ -3,6 +3,7 @@
 // the id it was loaded under and a plain text file; no default ever lands in a shared /tmp.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +77,10 @@ describe("data dir ownership", () => {
     await writeFile(join(t, "elsewhere.key"), Buffer.alloc(32, 1), { mode: 0o600 });
     await symlink(join(t, "elsewhere.key"), join(linked, ".keys", "stamps.key"));
     await assert.rejects(createRefStore(linked), refusedStart(/stamps\.key it is a symbolic link/));
+    const fifo = await planted("key-fifo");
+    await rm(join(fifo, ".keys", "stamps.key"));
+    execFileSync("mkfifo", ["-m", "600", join(fifo, ".keys", "stamps.key")]);
+    await assert.rejects(createRefStore(fifo), refusedStart(/stamps\.key it is not a regular file/));
     const keys = await planted("keys-open");
     await chmod(join(keys, ".keys"), 0o755);
     await assert.rejects(createRefStore(keys), refusedStart(/\.keys its mode 755/));
