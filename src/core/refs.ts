@@ -14,6 +14,10 @@ export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_REF_INPUT = 4096;
 /** Dollars on the wire: float sums like 0.1 + 0.2 are cut to a micro-dollar, well below any price step. */
 export const roundUsd = (x: number) => Math.round(x * 1e6) / 1e6;
+/** No agent run costs this much: a larger figure is a lie (Infinity would also end as null in JSON). */
+const MAX_AGENT_USD = 1e6;
+/** An agent's reported cost as recorded: its transcript is agent-written, so a negative (budget-raising), non-finite or absurd figure is unknown. */
+const agentCost = (x: unknown) => (typeof x === "number" && x >= 0 && x <= MAX_AGENT_USD ? roundUsd(x) || 0 : null); // || 0: no -0
 const MAX_RESULT_JSON = 4 << 20;
 const MAX_HASHED = 2 ** 30;
 
@@ -224,7 +228,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
       }
       const rec: RefRecord = {
         ref: `${runId}/${agentId}`, run_id: runId, agent_id: agentId, status: o.status, exit_code: o.exit_code,
-        error: o.error, cost_usd: o.cost_usd == null ? null : roundUsd(o.cost_usd), duration_seconds: Math.round(o.duration_seconds * 100) / 100,
+        error: o.error, cost_usd: agentCost(o.cost_usd), duration_seconds: Math.round(o.duration_seconds * 100) / 100,
         model: o.model ?? null, session_id: o.session_id ?? null, num_turns: o.num_turns ?? null, size,
         content_hash: hash, parents: o.parents ?? [], created_at: new Date().toISOString(), text_file: textFile,
         container_id: o.container_id ?? null, usage: o.usage, structured_output: o.structured_output,
