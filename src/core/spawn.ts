@@ -36,7 +36,8 @@ export function createSpawn(deps: SpawnDeps) {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
     // Everything the caller could get wrong is checked before the agent dir exists.
-    const binds = await checkMounts(spec.mounts, { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts, engineSocket: engineSocket(config.env.DOCKER_HOST) });
+    const mountPolicy = { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts, engineSocket: engineSocket(config.env.DOCKER_HOST) };
+    let binds = await checkMounts(spec.mounts, mountPolicy);
     const network = dockerNetwork(spec.network, config.env);
     const limits = containerLimits(spec, config.env);
     const cpus = nanoCpus(spec.cpus);
@@ -76,6 +77,8 @@ export function createSpawn(deps: SpawnDeps) {
     deps.live.add(abort);
     try {
       if (abort.signal.aborted) return await failed("cancelled", "Cancelled before the agent started");
+      // Again after the wait for a slot: a path swapped for a link meanwhile is judged as it is now.
+      binds = await checkMounts(spec.mounts, mountPolicy);
       const runtime = await deps.runtime();
       if (network === AGENT_NETWORK) await agentNetwork(runtime);
       await deps.ensureImage(image, log);
