@@ -55,7 +55,7 @@ export async function readOsRelease(paths = ["/etc/os-release", "/usr/lib/os-rel
   return "";
 }
 
-const START = ["sudo systemctl enable --now docker       # without systemd: sudo dockerd >/var/log/dockerd.log 2>&1 &"];
+const START = ["sudo systemctl enable --now docker       # without systemd: sudo sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'"];
 const GROUP = ['sudo usermod -aG docker "$USER"            # then log in again, to use Docker without sudo'];
 const ROOTLESS = [
   "Or rootless Docker (no daemon running as root):",

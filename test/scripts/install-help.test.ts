@@ -42,7 +42,7 @@ describe("dockerHelp", () => {
       [
         "No Docker engine answers. To install one on Debian/Ubuntu:",
         "  sudo apt-get update && sudo apt-get install -y docker.io",
-        "  sudo systemctl enable --now docker       # without systemd: sudo dockerd >/var/log/dockerd.log 2>&1 &",
+        "  sudo systemctl enable --now docker       # without systemd: sudo sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'",
         '  sudo usermod -aG docker "$USER"            # then log in again, to use Docker without sudo',
         "Or rootless Docker (no daemon running as root):",
         "  curl -fsSL https://get.docker.com/rootless | sh",
