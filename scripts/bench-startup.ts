@@ -12,14 +12,34 @@ const root = join(import.meta.dirname, "..");
 const binary = join(root, "dist", "swarm-mcp");
 const runs = Number(process.argv[2] ?? 15);
 const dataDir = mkdtempSync(join(tmpdir(), "bench-"));
-const env = { ...process.env, SWARM_DATA_DIR: dataDir, SWARM_LOG_LEVEL: "warn", DOCKER_HOST: "unix:///nonexistent.sock" };
+const env = {
+  ...process.env,
+  SWARM_DATA_DIR: dataDir,
+  SWARM_LOG_LEVEL: "warn",
+  DOCKER_HOST: "unix:///nonexistent.sock",
+};
 
-const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "0" } } });
+const init = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "bench", version: "0" },
+  },
+});
 const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
 const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
 
 /** ms from spawn until a stdout line containing `until`; optionally RSS (MB) after `settleMs`. */
-function once(cmd: string, args: string[], input: string, until: string, rss = false): Promise<{ ms: number; rssMb?: number }> {
+function once(
+  cmd: string,
+  args: string[],
+  input: string,
+  until: string,
+  rss = false,
+): Promise<{ ms: number; rssMb?: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "ignore"] });
@@ -50,7 +70,12 @@ const baseline: number[] = [];
 const ours: number[] = [];
 const rss: number[] = [];
 for (let i = 0; i < runs + 2; i++) {
-  const b = await once(bun, ["-e", "process.stdin.once('data', d => process.stdout.write(d))"], list + "\n", '"id":2');
+  const b = await once(
+    bun,
+    ["-e", "process.stdin.once('data', d => process.stdout.write(d))"],
+    list + "\n",
+    '"id":2',
+  );
   const o = await once(binary, [], [init, initialized, list].join("\n") + "\n", '"id":2', true);
   if (i < 2) continue; // warm-up
   baseline.push(b.ms);
@@ -60,9 +85,15 @@ for (let i = 0; i < runs + 2; i++) {
 const m = median(ours);
 const base = median(baseline);
 const r = median(rss);
-process.stdout.write([
-  `startup (exec → tools/list reply), median of ${runs}:`,
-  `  baseline bun runtime echo: ${base.toFixed(1)} ms`,
-  `  swarm-mcp binary:          ${m.toFixed(1)} ms  (${(m / base).toFixed(2)}× baseline; target ≤ 80 ms: ${m <= 80 ? "met" : "MISSED"})`,
-  `idle RSS after tools/list:   ${r.toFixed(1)} MB  (target ≤ 70 MB: ${r <= 70 ? "met" : "MISSED"})`,
-].join("\n") + "\n");
+process.stdout.write(
+  [
+    `startup (exec → tools/list reply), median of ${runs}:`,
+    `  baseline bun runtime echo: ${base.toFixed(1)} ms`,
+    `  swarm-mcp binary:          ${m.toFixed(1)} ms  (${
+      (m / base).toFixed(2)
+    }× baseline; target ≤ 80 ms: ${m <= 80 ? "met" : "MISSED"})`,
+    `idle RSS after tools/list:   ${r.toFixed(1)} MB  (target ≤ 70 MB: ${
+      r <= 70 ? "met" : "MISSED"
+    })`,
+  ].join("\n") + "\n",
+);

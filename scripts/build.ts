@@ -12,7 +12,12 @@ mkdirSync(join(root, "dist"), { recursive: true });
 const started = performance.now();
 const result = await Bun.build({
   entrypoints: [join(root, "src", "main.ts")],
-  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, ...(target ? { target } : {}) } as never,
+  compile: {
+    outfile,
+    autoloadDotenv: false,
+    autoloadBunfig: false,
+    ...(target ? { target } : {}),
+  } as never,
   minify: true,
   bytecode: true,
   format: "esm",
@@ -23,7 +28,8 @@ const result = await Bun.build({
       b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "stub" }));
       b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
         loader: "js",
-        contents: "module.exports={Client:class{constructor(){throw new Error('the ssh:// Docker transport is not bundled; use unix:// or tcp:// in DOCKER_HOST')}}}",
+        contents:
+          "module.exports={Client:class{constructor(){throw new Error('the ssh:// Docker transport is not bundled; use unix:// or tcp:// in DOCKER_HOST')}}}",
       }));
     },
   }],

@@ -5,6 +5,9 @@ import { spawnSync } from "node:child_process";
 const exe = "node_modules/bun/bin/bun.exe";
 const ok = existsSync(exe) && statSync(exe).size > 1_000_000;
 if (!ok && existsSync("node_modules/bun/install.js")) {
-  const r = spawnSync(process.execPath, ["node_modules/bun/install.js"], { cwd: "node_modules/bun", stdio: ["ignore", 2, 2] });
+  const r = spawnSync(process.execPath, ["node_modules/bun/install.js"], {
+    cwd: "node_modules/bun",
+    stdio: ["ignore", 2, 2],
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

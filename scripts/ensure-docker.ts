@@ -17,7 +17,8 @@ const say = (s: string) => process.stderr.write(`[setup] ${s}\n`);
 const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
 /** Runs a step with its output on stderr (stdout stays clean for callers that read it). */
 const step = (cmd: string, args: string[], env?: Record<string, string>) =>
-  spawnSync(cmd, args, { stdio: ["ignore", 2, 2], cwd: ROOT, env: { ...process.env, ...env } }).status === 0;
+  spawnSync(cmd, args, { stdio: ["ignore", 2, 2], cwd: ROOT, env: { ...process.env, ...env } })
+    .status === 0;
 const isRoot = () => process.getuid?.() === 0;
 
 export const engineAnswers = () => ok("docker", ["info", "--format", "{{.ServerVersion}}"]);
@@ -27,7 +28,8 @@ export function aptInstall(packages: string[]): boolean {
   if (!isRoot() || !which("apt-get")) return false;
   say(`installing ${packages.join(" ")} with apt-get`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  return step("apt-get", ["update", "-qq"], env) && step("apt-get", ["install", "-y", "-qq", ...packages], env);
+  return step("apt-get", ["update", "-qq"], env) &&
+    step("apt-get", ["install", "-y", "-qq", ...packages], env);
 }
 
 async function startDockerd(dockerd: string): Promise<boolean> {
@@ -44,7 +46,11 @@ async function startDockerd(dockerd: string): Promise<boolean> {
   }
   if (engineAnswers()) return true;
   const tail = readFileSync(DOCKERD_LOG, "utf8").split("\n").slice(-15).join("\n");
-  say(`dockerd did not start ${exited ? "(it exited)" : `within ${START_TIMEOUT_S} s`}; the end of ${DOCKERD_LOG}:\n${tail}`);
+  say(
+    `dockerd did not start ${
+      exited ? "(it exited)" : `within ${START_TIMEOUT_S} s`
+    }; the end of ${DOCKERD_LOG}:\n${tail}`,
+  );
   return false;
 }
 
@@ -78,18 +84,32 @@ export function ensureImagesOffline(): boolean {
       if (!step(join(ROOT, "scripts", "make-base-image.sh"), [BASE_IMAGE])) return false;
     } else {
       say(`debootstrap is not available: pulling debian:bookworm-slim as ${BASE_IMAGE}`);
-      if (!step("docker", ["pull", "debian:bookworm-slim"]) || !step("docker", ["tag", "debian:bookworm-slim", BASE_IMAGE])) return false;
+      if (
+        !step("docker", ["pull", "debian:bookworm-slim"]) ||
+        !step("docker", ["tag", "debian:bookworm-slim", BASE_IMAGE])
+      ) return false;
     }
   }
   // build-image itself says "up to date" in a second, and rebuilds an image of an older Dockerfile.
   say(`making sure the agent image ${agent} is built from ${BASE_IMAGE}`);
   const ca = existsSync(CA_BUNDLE) ? ["--ca-cert", CA_BUNDLE] : [];
-  return step(join(ROOT, "node_modules", ".bin", "bun"), ["src/main.ts", "build-image", "--base", BASE_IMAGE, ...ca, "--tag", agent]);
+  return step(join(ROOT, "node_modules", ".bin", "bun"), [
+    "src/main.ts",
+    "build-image",
+    "--base",
+    BASE_IMAGE,
+    ...ca,
+    "--tag",
+    agent,
+  ]);
 }
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const rerun = args.includes("--rerun") ? args[args.indexOf("--rerun") + 1] ?? "this command" : "this command";
-  const ready = (await ensureDocker(rerun)) && (!args.includes("--images") || ensureImagesOffline());
+  const rerun = args.includes("--rerun")
+    ? args[args.indexOf("--rerun") + 1] ?? "this command"
+    : "this command";
+  const ready = (await ensureDocker(rerun)) &&
+    (!args.includes("--images") || ensureImagesOffline());
   process.exit(ready ? 0 : 1);
 }

@@ -29,25 +29,51 @@ interface Mutant {
 
 const ROOT = join(import.meta.dirname, "..");
 const LIMIT_MS = 60_000;
-const COPIED = ["src", "plugins", "test", "scripts", "agent-image", "package.json", "tsconfig.json", "bunfig.toml", "deno.json"];
+const COPIED = [
+  "src",
+  "plugins",
+  "test",
+  "scripts",
+  "agent-image",
+  "package.json",
+  "tsconfig.json",
+  "bunfig.toml",
+  "deno.json",
+];
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
 const argv = process.argv.slice(2);
 const head = argv.includes("--head");
 const keep = argv.includes("--keep");
 const only = new Set(argv.filter((a) => !a.startsWith("--")));
-const all = JSON.parse(await readFile(join(ROOT, "test", "mutants", "mutants.json"), "utf8")) as Mutant[];
+const all = JSON.parse(
+  await readFile(join(ROOT, "test", "mutants", "mutants.json"), "utf8"),
+) as Mutant[];
 const mutants = all.filter((m) => only.size === 0 || only.has(m.id));
 const ids = new Set<string>();
 for (const m of all) {
-  if (ids.has(m.id)) throw new Error(`Cannot run mutants: id "${m.id}" appears twice in test/mutants/mutants.json; give each mutant its own id`);
+  if (ids.has(m.id)) {
+    throw new Error(
+      `Cannot run mutants: id "${m.id}" appears twice in test/mutants/mutants.json; give each mutant its own id`,
+    );
+  }
   ids.add(m.id);
 }
 
 /** Run a command in the copy; resolves with its exit code, or "timeout" after the limit (the process group is killed). */
-function run(cmd: string, args: string[], cwd: string, ms = LIMIT_MS): Promise<{ code: number | "timeout"; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  ms = LIMIT_MS,
+): Promise<{ code: number | "timeout"; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, detached: true, env: { ...process.env, SWARM_LOG_LEVEL: "error" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd,
+      detached: true,
+      env: { ...process.env, SWARM_LOG_LEVEL: "error" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     const keepTail = (d: Buffer) => (out = (out + d.toString()).slice(-4000)); // only the tail is shown
     child.stdout.on("data", keepTail);
@@ -68,12 +94,20 @@ function run(cmd: string, args: string[], cwd: string, ms = LIMIT_MS): Promise<{
 const dir = await mkdtemp(join(tmpdir(), "swarm-mutate-"));
 process.stderr.write(`copy: ${dir}${head ? " (git HEAD)" : " (working tree)"}\n`);
 if (head) {
-  const archive = spawnSync("sh", ["-c", `git -C "$1" archive HEAD ${COPIED.join(" ")} | tar -x -C "$2"`, "sh", ROOT, dir]);
+  const archive = spawnSync("sh", [
+    "-c",
+    `git -C "$1" archive HEAD ${COPIED.join(" ")} | tar -x -C "$2"`,
+    "sh",
+    ROOT,
+    dir,
+  ]);
   if (archive.status !== 0) throw new Error(`Cannot copy git HEAD: ${archive.stderr}`);
 } else {
-  for (const p of COPIED) await cp(join(ROOT, p), join(dir, p), { recursive: true }).catch((e) => {
-    if ((e as { code?: string }).code !== "ENOENT") throw e;
-  });
+  for (const p of COPIED) {
+    await cp(join(ROOT, p), join(dir, p), { recursive: true }).catch((e) => {
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    });
+  }
 }
 await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
 
@@ -89,15 +123,31 @@ try {
   // The unmutated tests must pass, or a "caught" would mean nothing.
   const testArgs = (m: Mutant) => [...(m.filter ? ["-t", m.filter] : []), ...m.tests];
   const isStale = (m: Mutant) => stale.some((s) => s.startsWith(`${m.id}:`));
-  const baselines = new Map(mutants.filter((m) => !isStale(m)).map((m) => [JSON.stringify(testArgs(m)), testArgs(m)]));
+  const baselines = new Map(
+    mutants.filter((m) => !isStale(m)).map((m) => [JSON.stringify(testArgs(m)), testArgs(m)]),
+  );
   const needsBinary = mutants.some((m) => m.build && !isStale(m));
-  if (needsBinary && (await run(BUN, ["scripts/build.ts"], dir, 300_000)).code !== 0) throw new Error("Cannot build the binary in the copy");
+  if (needsBinary && (await run(BUN, ["scripts/build.ts"], dir, 300_000)).code !== 0) {
+    throw new Error("Cannot build the binary in the copy");
+  }
   const broken: string[] = [];
   for (const args of baselines.values()) {
     const r = await run(BUN, ["test", "--timeout", String(LIMIT_MS), ...args], dir);
-    if (r.code !== 0) broken.push(`bun test ${args.join(" ")}: ${r.code === "timeout" ? "timed out" : "fails"} without any mutant\n${r.out}`);
+    if (r.code !== 0) {
+      broken.push(
+        `bun test ${args.join(" ")}: ${
+          r.code === "timeout" ? "timed out" : "fails"
+        } without any mutant\n${r.out}`,
+      );
+    }
   }
-  if (broken.length) throw new Error(`Cannot score mutants: these tests fail on the unmutated copy; fix them first:\n${broken.join("\n")}`);
+  if (broken.length) {
+    throw new Error(
+      `Cannot score mutants: these tests fail on the unmutated copy; fix them first:\n${
+        broken.join("\n")
+      }`,
+    );
+  }
 
   const rows: { m: Mutant; result: string; s: number }[] = [];
   for (const m of mutants) {
@@ -115,7 +165,11 @@ try {
         continue;
       }
       const r = await run(BUN, ["test", "--timeout", String(LIMIT_MS), ...testArgs(m)], dir);
-      rows.push({ m, result: r.code === 0 ? "SURVIVED" : r.code === "timeout" ? "caught (timeout)" : "caught", s: (Date.now() - t0) / 1000 });
+      rows.push({
+        m,
+        result: r.code === 0 ? "SURVIVED" : r.code === "timeout" ? "caught (timeout)" : "caught",
+        s: (Date.now() - t0) / 1000,
+      });
     } finally {
       await writeFile(path, original);
       if (m.build) await run(BUN, ["scripts/build.ts"], dir, 300_000);
@@ -125,11 +179,21 @@ try {
 
   const width = Math.max(...rows.map((r) => r.m.id.length), 2);
   console.log(`\n${"id".padEnd(width)}  ${"result".padEnd(20)}  ${"secs".padStart(5)}  why`);
-  for (const r of rows) console.log(`${r.m.id.padEnd(width)}  ${r.result.padEnd(20)}  ${r.s.toFixed(1).padStart(5)}  ${r.m.why}`);
+  for (const r of rows) {
+    console.log(
+      `${r.m.id.padEnd(width)}  ${r.result.padEnd(20)}  ${r.s.toFixed(1).padStart(5)}  ${r.m.why}`,
+    );
+  }
   const scored = rows.filter((r) => r.result !== "STALE");
   const caught = scored.filter((r) => r.result.startsWith("caught")).length;
-  console.log(`\ncaught ${caught}/${scored.length} (${scored.length ? ((100 * caught) / scored.length).toFixed(1) : "0.0"} %)`);
-  for (const r of rows.filter((x) => x.result === "SURVIVED")) console.log(`survived: ${r.m.id} (${r.m.file}): ${r.m.why}`);
+  console.log(
+    `\ncaught ${caught}/${scored.length} (${
+      scored.length ? ((100 * caught) / scored.length).toFixed(1) : "0.0"
+    } %)`,
+  );
+  for (const r of rows.filter((x) => x.result === "SURVIVED")) {
+    console.log(`survived: ${r.m.id} (${r.m.file}): ${r.m.why}`);
+  }
   for (const s of stale) console.log(`stale: ${s}`);
   process.exitCode = stale.length ? 1 : 0;
 } finally {

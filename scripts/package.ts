@@ -5,7 +5,15 @@
 // each target's runtime through the npm registry); the release workflow publishes the result.
 //   usage: bun scripts/package.ts [--build] [--bin-dir DIR] [--out DIR] [--version X.Y.Z] [--only linux-x64,…]
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = join(import.meta.dirname, "..");
@@ -24,43 +32,81 @@ const die = (msg: string) => {
 };
 const repo = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const version = opt("--version") ?? repo.version;
-if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) die(`Cannot use version "${version}": give X.Y.Z or X.Y.Z-pre`);
+if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
+  die(`Cannot use version "${version}": give X.Y.Z or X.Y.Z-pre`);
+}
 const binDir = resolve(opt("--bin-dir") ?? join(root, "dist", "bin"));
 const out = resolve(opt("--out") ?? join(root, "dist", "npm"));
 const only = opt("--only")?.split(",");
 const unknown = only?.filter((k) => !TARGETS.some((t) => t.key === k));
-if (unknown?.length) die(`Cannot package "${unknown.join(",")}": the targets are ${TARGETS.map((t) => t.key).join(", ")}`);
+if (unknown?.length) {
+  die(
+    `Cannot package "${unknown.join(",")}": the targets are ${
+      TARGETS.map((t) => t.key).join(", ")
+    }`,
+  );
+}
 const targets = TARGETS.filter((t) => !only || only.includes(t.key));
 
-const common = { version, license: repo.license, homepage: repo.homepage, repository: repo.repository };
-const writeJson = (path: string, value: object) => writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
+const common = {
+  version,
+  license: repo.license,
+  homepage: repo.homepage,
+  repository: repo.repository,
+};
+const writeJson = (path: string, value: object) =>
+  writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
 
 rmSync(out, { recursive: true, force: true });
 for (const t of targets) {
   const bin = join(binDir, `swarm-mcp-${t.key}`);
   if (args.includes("--build")) {
-    const r = spawnSync(process.execPath, [join(root, "scripts", "build.ts")], { stdio: ["ignore", 2, 2], env: { ...process.env, SWARM_BUILD_TARGET: t.bun, SWARM_BUILD_OUT: bin } });
+    const r = spawnSync(process.execPath, [join(root, "scripts", "build.ts")], {
+      stdio: ["ignore", 2, 2],
+      env: { ...process.env, SWARM_BUILD_TARGET: t.bun, SWARM_BUILD_OUT: bin },
+    });
     if (r.status !== 0) die(`Cannot cross-compile ${t.key} (${t.bun}): see above`);
   }
-  if (!existsSync(bin)) die(`Cannot package ${t.key}: ${bin} is missing; build it (--build) or pass --only`);
+  if (!existsSync(bin)) {
+    die(`Cannot package ${t.key}: ${bin} is missing; build it (--build) or pass --only`);
+  }
   const dir = join(out, t.key);
   mkdirSync(join(dir, "bin"), { recursive: true });
   copyFileSync(bin, join(dir, "bin", "swarm-mcp"));
   chmodSync(join(dir, "bin", "swarm-mcp"), 0o755);
   writeJson(join(dir, "package.json"), {
-    name: `@swarm-mcp/${t.key}`, ...common, description: `The swarm-mcp binary for ${t.key} (installed by the swarm-mcp package)`,
-    os: [t.os], cpu: [t.cpu], ...(t.os === "linux" ? { libc: ["glibc"] } : {}), files: ["bin/swarm-mcp"], preferUnplugged: true,
+    name: `@swarm-mcp/${t.key}`,
+    ...common,
+    description: `The swarm-mcp binary for ${t.key} (installed by the swarm-mcp package)`,
+    os: [t.os],
+    cpu: [t.cpu],
+    ...(t.os === "linux" ? { libc: ["glibc"] } : {}),
+    files: ["bin/swarm-mcp"],
+    preferUnplugged: true,
   });
-  writeFileSync(join(dir, "README.md"), `The ${t.key} binary of [swarm-mcp](https://www.npmjs.com/package/swarm-mcp). Install \`swarm-mcp\`, not this.\n`);
+  writeFileSync(
+    join(dir, "README.md"),
+    `The ${t.key} binary of [swarm-mcp](https://www.npmjs.com/package/swarm-mcp). Install \`swarm-mcp\`, not this.\n`,
+  );
 }
 
 const main = join(out, "swarm-mcp");
 mkdirSync(join(main, "bin"), { recursive: true });
-copyFileSync(join(root, "npm", "swarm-mcp", "bin", "swarm-mcp.js"), join(main, "bin", "swarm-mcp.js"));
+copyFileSync(
+  join(root, "npm", "swarm-mcp", "bin", "swarm-mcp.js"),
+  join(main, "bin", "swarm-mcp.js"),
+);
 chmodSync(join(main, "bin", "swarm-mcp.js"), 0o755);
 copyFileSync(join(root, "README.md"), join(main, "README.md"));
 writeJson(join(main, "package.json"), {
-  name: "swarm-mcp", ...common, description: repo.description, bin: { "swarm-mcp": "bin/swarm-mcp.js" }, files: ["bin/swarm-mcp.js"],
-  engines: { node: ">=18" }, optionalDependencies: Object.fromEntries(TARGETS.map((t) => [`@swarm-mcp/${t.key}`, version])),
+  name: "swarm-mcp",
+  ...common,
+  description: repo.description,
+  bin: { "swarm-mcp": "bin/swarm-mcp.js" },
+  files: ["bin/swarm-mcp.js"],
+  engines: { node: ">=18" },
+  optionalDependencies: Object.fromEntries(TARGETS.map((t) => [`@swarm-mcp/${t.key}`, version])),
 });
-process.stderr.write(`packaged swarm-mcp ${version} and ${targets.map((t) => t.key).join(", ")} into ${out}\n`);
+process.stderr.write(
+  `packaged swarm-mcp ${version} and ${targets.map((t) => t.key).join(", ")} into ${out}\n`,
+);

@@ -10,10 +10,18 @@ const root = join(import.meta.dirname, "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 const only = process.argv.slice(2); // optional: paths to pass to bun test
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     process.stderr.write(`\n$ ${[cmd, ...args].join(" ")}\n`);
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     const tee = (d: Buffer) => {
       out += d;
@@ -30,7 +38,11 @@ let passed = 0;
 let failed = 0;
 let broken = false;
 
-for (const [cmd, args] of [[bin("bun"), ["scripts/gen-registry.ts"]], [bin("bun"), ["scripts/gen-assets.ts"]], [bin("bun"), ["scripts/build.ts"]]] as const) {
+for (
+  const [cmd, args] of [[bin("bun"), ["scripts/gen-registry.ts"]], [bin("bun"), [
+    "scripts/gen-assets.ts",
+  ]], [bin("bun"), ["scripts/build.ts"]]] as const
+) {
   const r = await run(cmd, [...args]);
   if (r.code !== 0) {
     process.stdout.write(`0 passed, 1 failed\n`);
@@ -40,8 +52,12 @@ for (const [cmd, args] of [[bin("bun"), ["scripts/gen-registry.ts"]], [bin("bun"
 
 // A suite that could not set Docker up counts one failure (the Docker tests then skip), unless the
 // user said SWARM_TEST_NO_DOCKER=1 on purpose.
-if (!process.env.SWARM_TEST_NO_DOCKER && !((await ensureDocker("npm test")) && ensureImagesOffline())) {
-  process.stderr.write("\nthe Docker set-up failed (above): the Docker tests will skip; SWARM_TEST_NO_DOCKER=1 runs without Docker on purpose\n");
+if (
+  !process.env.SWARM_TEST_NO_DOCKER && !((await ensureDocker("npm test")) && ensureImagesOffline())
+) {
+  process.stderr.write(
+    "\nthe Docker set-up failed (above): the Docker tests will skip; SWARM_TEST_NO_DOCKER=1 runs without Docker on purpose\n",
+  );
   failed++;
 }
 
@@ -53,9 +69,17 @@ if (bunRun.code !== 0 && count(bunRun.out, /^\s*(\d+) fail$/m) === 0) broken = t
 
 if (!only.length) {
   // The same test files under Deno: the core units and the MCP surface (no Docker needed).
-  const denoRun = await run(bin("deno"), ["test", "-A", "--no-check", "test/core", "test/e2e/mcp.test.ts"], { NO_COLOR: "1" });
+  const denoRun = await run(bin("deno"), [
+    "test",
+    "-A",
+    "--no-check",
+    "test/core",
+    "test/e2e/mcp.test.ts",
+  ], { NO_COLOR: "1" });
   // Deno counts a describe() as one test with steps; the steps are the real cases.
-  const m = /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/.exec(denoRun.out);
+  const m =
+    /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/
+      .exec(denoRun.out);
   passed += Number(m?.[2] ?? m?.[1] ?? 0);
   failed += Number(m?.[4] ?? m?.[3] ?? 0);
   if (!m || (denoRun.code !== 0 && Number(m[3]) === 0)) broken = true;

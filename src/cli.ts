@@ -12,13 +12,19 @@ import type { Config } from "./core/types.ts";
 
 const say = (line: string) => process.stdout.write(line + "\n");
 
-export async function runBuildImage(config: Config, cmd: Extract<Command, { kind: "build-image" }>): Promise<void> {
+export async function runBuildImage(
+  config: Config,
+  cmd: Extract<Command, { kind: "build-image" }>,
+): Promise<void> {
   const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
   const tag = cmd.tag ?? config.image;
   const started = Date.now();
   try {
     await runtime.ping();
-    const opts = { baseImage: cmd.base ?? config.env.SWARM_BASE_IMAGE, caCertFile: cmd.caCert ?? config.env.SWARM_CA_CERT };
+    const opts = {
+      baseImage: cmd.base ?? config.env.SWARM_BASE_IMAGE,
+      caCertFile: cmd.caCert ?? config.env.SWARM_CA_CERT,
+    };
     if (await imageUpToDate(runtime, tag, opts)) return void say(`${tag} is up to date`);
     await buildAgentImage(runtime, { tag, ...opts, log: logger("build-image") });
   } catch (e) {
@@ -43,16 +49,29 @@ export async function runDoctor(config: Config): Promise<void> {
     engine = true;
     checks.push({ name: "docker engine", ok: true, detail: `reachable at ${runtime.endpoint}` });
   } catch (e) {
-    checks.push({ name: "docker engine", ok: false, detail: isToolError(e) ? e.message : String(e) });
+    checks.push({
+      name: "docker engine",
+      ok: false,
+      detail: isToolError(e) ? e.message : String(e),
+    });
   }
   if (engine) {
     const present = await runtime.imageExists(config.image);
     const opts = { baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT };
-    const fresh = present && (await imageUpToDate(runtime, config.image, opts, "unset-is-any").catch(() => false));
+    const fresh = present &&
+      (await imageUpToDate(runtime, config.image, opts, "unset-is-any").catch(() => false));
     checks.push({
       name: "agent image",
       ok: present ? (fresh || config.env.SWARM_IMAGE ? true : "warn") : "warn",
-      detail: present ? `${config.image} present${fresh ? "" : config.env.SWARM_IMAGE ? "" : " (built from another Dockerfile or with other --base/--ca-cert options; swarm-mcp build-image refreshes it)"}` : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
+      detail: present
+        ? `${config.image} present${
+          fresh
+            ? ""
+            : config.env.SWARM_IMAGE
+            ? ""
+            : " (built from another Dockerfile or with other --base/--ca-cert options; swarm-mcp build-image refreshes it)"
+        }`
+        : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
     });
   }
   const env = config.env;
@@ -66,17 +85,48 @@ export async function runDoctor(config: Config): Promise<void> {
   checks.push({
     name: "credentials",
     ok: creds.length || hasFile ? true : false,
-    detail: creds.length ? `from the environment: ${creds.join(", ")}${env.ANTHROPIC_BASE_URL ? ` (base URL ${env.ANTHROPIC_BASE_URL})` : ""}` : hasFile ? `from ${credFile}` : "none: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, or run `claude login` on this machine",
+    detail: creds.length
+      ? `from the environment: ${creds.join(", ")}${
+        env.ANTHROPIC_BASE_URL ? ` (base URL ${env.ANTHROPIC_BASE_URL})` : ""
+      }`
+      : hasFile
+      ? `from ${credFile}`
+      : "none: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN, or run `claude login` on this machine",
   });
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     await access(config.dataDir, constants.W_OK);
     const mode = (await stat(config.dataDir)).mode & 0o777;
-    checks.push({ name: "data dir", ok: mode === 0o700 ? true : "warn", detail: `${config.dataDir} (mode ${mode.toString(8)}${mode === 0o700 ? "" : `: run chmod 700 ${config.dataDir}`})` });
+    checks.push({
+      name: "data dir",
+      ok: mode === 0o700 ? true : "warn",
+      detail: `${config.dataDir} (mode ${mode.toString(8)}${
+        mode === 0o700 ? "" : `: run chmod 700 ${config.dataDir}`
+      })`,
+    });
   } catch (e) {
-    checks.push({ name: "data dir", ok: false, detail: `${config.dataDir} is not writable: ${(e as Error).message}; set SWARM_DATA_DIR` });
+    checks.push({
+      name: "data dir",
+      ok: false,
+      detail: `${config.dataDir} is not writable: ${(e as Error).message}; set SWARM_DATA_DIR`,
+    });
   }
-  for (const c of checks) say(`${c.ok === true ? "ok  " : c.ok === "warn" ? "warn" : "FAIL"}  ${c.name.padEnd(14)} ${c.detail}`);
-  if (!engine) say("\n" + dockerHelp(detectSystem(process.platform, await readOsRelease()), which("dockerd") ? "stopped" : "absent", "swarm-mcp doctor"));
+  for (const c of checks) {
+    say(
+      `${c.ok === true ? "ok  " : c.ok === "warn" ? "warn" : "FAIL"}  ${
+        c.name.padEnd(14)
+      } ${c.detail}`,
+    );
+  }
+  if (!engine) {
+    say(
+      "\n" +
+        dockerHelp(
+          detectSystem(process.platform, await readOsRelease()),
+          which("dockerd") ? "stopped" : "absent",
+          "swarm-mcp doctor",
+        ),
+    );
+  }
   if (checks.some((c) => c.ok === false)) process.exit(1);
 }

@@ -20,7 +20,8 @@ export interface HttpCommand {
   maxSessions: number;
 }
 
-export const HELP = `swarm-mcp — an MCP server that runs coding agents in Docker containers and composes them
+export const HELP =
+  `swarm-mcp — an MCP server that runs coding agents in Docker containers and composes them
 
 Usage:
   swarm-mcp [--manifest FILE]                        serve MCP over stdio (what mcpServers configs run)
@@ -45,7 +46,9 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const take = (flag: string): string => {
     const i = args.indexOf(flag);
     const value = args[i + 1];
-    if (value === undefined || value.startsWith("--")) throw new StartupError(`Missing value for ${flag}; see swarm-mcp --help`);
+    if (value === undefined || value.startsWith("--")) {
+      throw new StartupError(`Missing value for ${flag}; see swarm-mcp --help`);
+    }
     args.splice(i, 2);
     return value;
   };
@@ -63,7 +66,12 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (flag("--help") || flag("-h")) return { kind: "help" };
   if (first === "build-image") {
     args.shift();
-    return done({ kind: "build-image", base: opt("--base"), caCert: opt("--ca-cert"), tag: opt("--tag") });
+    return done({
+      kind: "build-image",
+      base: opt("--base"),
+      caCert: opt("--ca-cert"),
+      tag: opt("--tag"),
+    });
   }
   if (first === "doctor") {
     args.shift();
@@ -74,10 +82,19 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const host = opt("--host") ?? "127.0.0.1";
   const portText = opt("--port") ?? "8765";
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`Cannot use --port "${portText}": give a number from 0 to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError(`Cannot use --port "${portText}": give a number from 0 to 65535`);
+  }
   const token = opt("--token") ?? (env.SWARM_HTTP_TOKEN || undefined);
   const sessionIdleS = intEnv(env, "SWARM_HTTP_SESSION_IDLE", 1800);
-  const http = { host, port, token, noAuth: flag("--no-auth"), sessionIdleS, maxSessions: intEnv(env, "SWARM_HTTP_MAX_SESSIONS", 256) };
+  const http = {
+    host,
+    port,
+    token,
+    noAuth: flag("--no-auth"),
+    sessionIdleS,
+    maxSessions: intEnv(env, "SWARM_HTTP_MAX_SESSIONS", 256),
+  };
   return done({ kind: "serve", manifest, http });
 }
 
@@ -85,14 +102,20 @@ function intEnv(env: Record<string, string | undefined>, name: string, def: numb
   const raw = env[name];
   if (raw === undefined || raw === "") return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new StartupError(`Cannot use ${name}="${raw}": give a positive whole number`);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new StartupError(`Cannot use ${name}="${raw}": give a positive whole number`);
+  }
   return n;
 }
 
 /** Never a shared place like /tmp: another user could prepare the dir (and its stamp key) there first. */
 export function defaultDataDir(env: Record<string, string | undefined>): string {
   const state = env.XDG_STATE_HOME || (env.HOME ? join(env.HOME, ".local", "state") : undefined);
-  if (!state) throw new StartupError("Cannot choose a data directory: none of SWARM_DATA_DIR, XDG_STATE_HOME or HOME is set; set SWARM_DATA_DIR (or HOME) to a directory only you can write");
+  if (!state) {
+    throw new StartupError(
+      "Cannot choose a data directory: none of SWARM_DATA_DIR, XDG_STATE_HOME or HOME is set; set SWARM_DATA_DIR (or HOME) to a directory only you can write",
+    );
+  }
   return join(state, "swarm-mcp");
 }
 

@@ -23,10 +23,17 @@ export function detectSystem(platform: string, osRelease: string): System {
   const fields = new Map<string, string[]>();
   for (const line of osRelease.slice(0, MAX_OS_RELEASE).split("\n")) {
     const m = /^(ID|ID_LIKE)=("([^"]*)"|'([^']*)'|(\S*))\s*$/.exec(line.trim());
-    if (m && !fields.has(m[1]!)) fields.set(m[1]!, (m[3] ?? m[4] ?? m[5] ?? "").split(/\s+/).filter((t) => TOKEN.test(t)));
+    if (m && !fields.has(m[1]!)) {
+      fields.set(
+        m[1]!,
+        (m[3] ?? m[4] ?? m[5] ?? "").split(/\s+/).filter((t) => TOKEN.test(t)),
+      );
+    }
   }
   for (const key of ["ID", "ID_LIKE"]) {
-    for (const [family, ids] of FAMILIES) if (fields.get(key)?.some((t) => ids.includes(t))) return family;
+    for (const [family, ids] of FAMILIES) {
+      if (fields.get(key)?.some((t) => ids.includes(t))) return family;
+    }
   }
   return "linux";
 }
@@ -38,7 +45,9 @@ export function which(name: string): string | undefined {
 }
 
 /** os-release as systemd defines it (etc first, then usr/lib), read with a bound; "" when absent. */
-export async function readOsRelease(paths = ["/etc/os-release", "/usr/lib/os-release"]): Promise<string> {
+export async function readOsRelease(
+  paths = ["/etc/os-release", "/usr/lib/os-release"],
+): Promise<string> {
   for (const path of paths) {
     const f = await open(path, "r").catch(() => null);
     if (!f) continue;
@@ -55,19 +64,31 @@ export async function readOsRelease(paths = ["/etc/os-release", "/usr/lib/os-rel
   return "";
 }
 
-const START = ["sudo systemctl enable --now docker       # without systemd: sudo sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'"];
-const GROUP = ['sudo usermod -aG docker "$USER"            # then log in again, to use Docker without sudo'];
+const START = [
+  "sudo systemctl enable --now docker       # without systemd: sudo sh -c 'dockerd >/var/log/dockerd.log 2>&1 &'",
+];
+const GROUP = [
+  'sudo usermod -aG docker "$USER"            # then log in again, to use Docker without sudo',
+];
 const ROOTLESS = [
   "Or rootless Docker (no daemon running as root):",
   "  curl -fsSL https://get.docker.com/rootless | sh",
   "  export DOCKER_HOST=unix://$XDG_RUNTIME_DIR/docker.sock",
 ];
 const INSTALL: Record<System, { name: string; lines: string[] }> = {
-  debian: { name: "Debian/Ubuntu", lines: ["sudo apt-get update && sudo apt-get install -y docker.io", ...START, ...GROUP] },
+  debian: {
+    name: "Debian/Ubuntu",
+    lines: ["sudo apt-get update && sudo apt-get install -y docker.io", ...START, ...GROUP],
+  },
   fedora: { name: "Fedora", lines: ["sudo dnf install -y moby-engine", ...START, ...GROUP] },
   rhel: {
     name: "RHEL/CentOS/Rocky/Alma",
-    lines: ["sudo dnf config-manager --add-repo https://download.docker.com/linux/rhel/docker-ce.repo", "sudo dnf install -y docker-ce docker-ce-cli containerd.io", ...START, ...GROUP],
+    lines: [
+      "sudo dnf config-manager --add-repo https://download.docker.com/linux/rhel/docker-ce.repo",
+      "sudo dnf install -y docker-ce docker-ce-cli containerd.io",
+      ...START,
+      ...GROUP,
+    ],
   },
   macos: {
     name: "macOS",
@@ -77,8 +98,16 @@ const INSTALL: Record<System, { name: string; lines: string[] }> = {
       "                export DOCKER_HOST=unix://$HOME/.colima/default/docker.sock",
     ],
   },
-  linux: { name: "Linux", lines: ["install Docker Engine: https://docs.docker.com/engine/install/", ...START, ...GROUP] },
-  other: { name: "this system", lines: ["swarm-mcp needs a Docker engine on Linux or macOS: https://docs.docker.com/engine/install/"] },
+  linux: {
+    name: "Linux",
+    lines: ["install Docker Engine: https://docs.docker.com/engine/install/", ...START, ...GROUP],
+  },
+  other: {
+    name: "this system",
+    lines: [
+      "swarm-mcp needs a Docker engine on Linux or macOS: https://docs.docker.com/engine/install/",
+    ],
+  },
 };
 
 /**
@@ -88,8 +117,12 @@ const INSTALL: Record<System, { name: string; lines: string[] }> = {
 export function dockerHelp(system: System, state: "absent" | "stopped", rerun: string): string {
   const { name, lines } = INSTALL[system];
   const steps = state === "stopped" && system !== "macos" && system !== "other"
-    ? { head: "Docker is installed but its engine does not answer. Start it:", body: [...START, ...GROUP] }
+    ? {
+      head: "Docker is installed but its engine does not answer. Start it:",
+      body: [...START, ...GROUP],
+    }
     : { head: `No Docker engine answers. To install one on ${name}:`, body: lines };
   const rootless = system === "macos" || system === "other" ? [] : ROOTLESS;
-  return [steps.head, ...steps.body.map((l) => `  ${l}`), ...rootless, `Then run ${rerun} again.`].join("\n");
+  return [steps.head, ...steps.body.map((l) => `  ${l}`), ...rootless, `Then run ${rerun} again.`]
+    .join("\n");
 }

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { HELP, type HttpCommand, loadConfig, parseArgs } from "./config.ts";
 import { createCore } from "./core/core.ts";
-import { readManifest, StartupError, type Manifest } from "./core/loader.ts";
+import { type Manifest, readManifest, StartupError } from "./core/loader.ts";
 import { configureLog, logger } from "./core/log.ts";
 import { serveHttp } from "./core/http.ts";
 import { httpToken } from "./core/http-token.ts";
@@ -22,27 +22,46 @@ function manifestFor(path: string | undefined): Promise<Manifest> {
   if (path) return readManifest(path);
   const beside = join(dirname(process.execPath), "swarm-mcp.json");
   if (!process.execPath.includes("node_modules") && existsSync(beside)) return readManifest(beside);
-  return Promise.resolve({ plugins: defaultPlugins.map((n) => `builtin:${n}`), base: process.cwd(), source: "(built-in)" });
+  return Promise.resolve({
+    plugins: defaultPlugins.map((n) => `builtin:${n}`),
+    base: process.cwd(),
+    source: "(built-in)",
+  });
 }
 
 // One bad call must never end the process (and every run with it): a throw from a timer callback
 // or a rejection nobody handles is logged with an incident id, and the server keeps serving.
 let incidents = 0;
 const survive = (kind: string) => (e: unknown) => {
-  log.error(`${kind} (incident ${process.pid.toString(16)}-p${++incidents}), still serving: ${(e as Error)?.stack ?? String(e)}`);
+  log.error(
+    `${kind} (incident ${process.pid.toString(16)}-p${++incidents}), still serving: ${
+      (e as Error)?.stack ?? String(e)
+    }`,
+  );
 };
 process.on("uncaughtException", survive("uncaught exception"));
 process.on("unhandledRejection", survive("unhandled rejection"));
 
 /** --http: without --token/SWARM_HTTP_TOKEN (and without --no-auth) the token comes from
  * <data>/http-token, and the ready client entry is printed to stderr. */
-async function startHttp(registry: ToolRegistry, info: { name: string; version: string }, http: HttpCommand, dataDir: string): Promise<void> {
+async function startHttp(
+  registry: ToolRegistry,
+  info: { name: string; version: string },
+  http: HttpCommand,
+  dataDir: string,
+): Promise<void> {
   const stored = http.token === undefined && !http.noAuth ? await httpToken(dataDir) : undefined;
   const token = http.token ?? stored?.token;
   const server = await serveHttp(registry, info, { ...http, token, tokenFile: stored?.file });
   if (!stored) return;
-  const entry = { mcpServers: { swarm: { type: "http", url: server.url, headers: { Authorization: `Bearer ${token}` } } } };
-  process.stderr.write(`swarm-mcp: bearer token in ${stored.file}; client config:\n${JSON.stringify(entry)}\n`);
+  const entry = {
+    mcpServers: {
+      swarm: { type: "http", url: server.url, headers: { Authorization: `Bearer ${token}` } },
+    },
+  };
+  process.stderr.write(
+    `swarm-mcp: bearer token in ${stored.file}; client config:\n${JSON.stringify(entry)}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -70,9 +89,14 @@ async function main(): Promise<void> {
   } else {
     await serveStdio(handle.registry, info, () => stop("stdin closed"));
   }
-  log.info(`swarm-mcp ${pkg.version} ready: ${handle.registry.tools.size} tools, data in ${config.dataDir}`);
+  log.info(
+    `swarm-mcp ${pkg.version} ready: ${handle.registry.tools.size} tools, data in ${config.dataDir}`,
+  );
   // Off the start-up path: the reaper needs the Docker connection, which is loaded lazily.
-  setTimeout(() => handle.reap().catch((e) => log.debug(`reaper skipped: ${(e as Error).message}`)), 200);
+  setTimeout(
+    () => handle.reap().catch((e) => log.debug(`reaper skipped: ${(e as Error).message}`)),
+    200,
+  );
 }
 
 main().catch((e) => {

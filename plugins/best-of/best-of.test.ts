@@ -12,11 +12,17 @@ describe("best_of()", () => {
   it("asks n candidates, then a judge whose parents are the candidates", async () => {
     const h = await createHarness({ plugins: { "best-of": bestOf } });
     try {
-      const res = await h.call("best_of", { prompt: '[[fake cost=0.02 text="an answer"]] solve it', n: 3 });
+      const res = await h.call("best_of", {
+        prompt: '[[fake cost=0.02 text="an answer"]] solve it',
+        n: 3,
+      });
       assert.equal(res.isError, false, res.text);
       assert.equal(res.data.candidates.length, 3);
       assert.ok(res.data.candidates.every((r: { status: string }) => r.status === "ok"));
-      assert.deepEqual([...res.data.best.parents].sort(), res.data.candidates.map((r: { ref: string }) => r.ref).sort());
+      assert.deepEqual(
+        [...res.data.best.parents].sort(),
+        res.data.candidates.map((r: { ref: string }) => r.ref).sort(),
+      );
       assert.ok(res.data.cost_usd >= 0.06, `cost ${res.data.cost_usd}`);
     } finally {
       await h.dispose();

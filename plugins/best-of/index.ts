@@ -10,24 +10,69 @@ const factory: PluginFactory = (core) => {
   const { v } = core;
   const bestOf: Tool = {
     name: "best_of",
-    description: "Ask n agents the same prompt in parallel, then have a judge agent pick the best answer. Returns {candidates: [ref], best: ref, cost_usd}. Use for tasks where answers vary in quality; call unwrap(best.ref) to read the winner.",
+    description:
+      "Ask n agents the same prompt in parallel, then have a judge agent pick the best answer. Returns {candidates: [ref], best: ref, cost_usd}. Use for tasks where answers vary in quality; call unwrap(best.ref) to read the winner.",
     annotations: { openWorldHint: true },
     input: v.object({
-      prompt: v.pipe(v.string(), v.minLength(1), v.description("The task every candidate agent gets")),
-      n: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(10), v.description("How many candidates (2-10, default 3)")), 3),
-      judge_prompt: v.optional(v.pipe(v.string(), v.description("How the judge should choose (default: pick the best answer)")), JUDGE),
-      sandbox: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description("Sandbox spec for every agent, e.g. {\"model\": \"haiku\"}")), {}),
+      prompt: v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.description("The task every candidate agent gets"),
+      ),
+      n: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.minValue(2),
+          v.maxValue(10),
+          v.description("How many candidates (2-10, default 3)"),
+        ),
+        3,
+      ),
+      judge_prompt: v.optional(
+        v.pipe(
+          v.string(),
+          v.description("How the judge should choose (default: pick the best answer)"),
+        ),
+        JUDGE,
+      ),
+      sandbox: v.optional(
+        v.pipe(
+          v.record(v.string(), v.unknown()),
+          v.description('Sandbox spec for every agent, e.g. {"model": "haiku"}'),
+        ),
+        {},
+      ),
     }),
     async run({ prompt, n, judge_prompt, sandbox }, ctx) {
       // Each nested call waits up to an hour: this example keeps the whole story in one call.
       const tasks = Array.from({ length: n }, () => ({ prompt, ...sandbox }));
-      const par = await ctx.call("par", { tasks, wait_s: 3600 }) as { results: Ref[]; cost_usd?: number };
+      const par = await ctx.call("par", { tasks, wait_s: 3600 }) as {
+        results: Ref[];
+        cost_usd?: number;
+      };
       const ok = par.results.filter((r) => r.status === "ok");
-      if (ok.length === 0) core.fail("AGENT_FAILED", `Cannot pick the best of ${n}: every candidate failed (${par.results.map((r) => r.error).join("; ")}); inspect the refs`);
-      const judged = await ctx.call("reduce", { inputs: ok.map((r) => ({ ref: r.ref })), synthesis_prompt: judge_prompt, sandbox, wait_s: 3600 }) as { result: Ref };
+      if (ok.length === 0) {
+        core.fail(
+          "AGENT_FAILED",
+          `Cannot pick the best of ${n}: every candidate failed (${
+            par.results.map((r) => r.error).join("; ")
+          }); inspect the refs`,
+        );
+      }
+      const judged = await ctx.call("reduce", {
+        inputs: ok.map((r) => ({ ref: r.ref })),
+        synthesis_prompt: judge_prompt,
+        sandbox,
+        wait_s: 3600,
+      }) as { result: Ref };
       const cost = [...par.results, judged.result].reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
       ctx.log.info(`best of ${n}: ${ok.length} candidates, judge ${judged.result.ref}`);
-      return { candidates: par.results, best: judged.result, cost_usd: Math.round(cost * 1e6) / 1e6 };
+      return {
+        candidates: par.results,
+        best: judged.result,
+        cost_usd: Math.round(cost * 1e6) / 1e6,
+      };
     },
   };
   return { name: "best-of", tools: [bestOf] };

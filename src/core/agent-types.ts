@@ -159,7 +159,12 @@ export interface ContainerRuntime {
   run(opts: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit>;
   imageExists(tag: string): Promise<boolean>;
   /** Build an image from a tar build context. */
-  buildImage(context: Uint8Array, tag: string, buildArgs: Record<string, string>, log: (line: string) => void): Promise<void>;
+  buildImage(
+    context: Uint8Array,
+    tag: string,
+    buildArgs: Record<string, string>,
+    log: (line: string) => void,
+  ): Promise<void>;
   /** Kill and remove every container carrying all these labels; returns how many. */
   removeByLabels(labels: Record<string, string>): Promise<number>;
   /** Containers with the owner label, for the start-up reaper. */
@@ -168,6 +173,10 @@ export interface ContainerRuntime {
   /** A network's labels, or null when the engine has none of that name. */
   networkLabels(name: string): Promise<Record<string, string> | null>;
   /** Create a bridge network; one of that name created meanwhile by someone else is not an error. */
-  createNetwork(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<void>;
+  createNetwork(
+    name: string,
+    labels: Record<string, string>,
+    options: Record<string, string>,
+  ): Promise<void>;
   endpoint: string;
 }

@@ -14,7 +14,15 @@ import { createRuns } from "./runs.ts";
 import { createSandboxes, sandboxFields } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
 import { hostname, pidAlive } from "./runtime/platform.ts";
-import type { AgentDriver, Config, ContainerRuntime, Core, Logger, Plugin, PluginFactory } from "./types.ts";
+import type {
+  AgentDriver,
+  Config,
+  ContainerRuntime,
+  Core,
+  Logger,
+  Plugin,
+  PluginFactory,
+} from "./types.ts";
 
 const MAX_SWEPT = 20_000;
 
@@ -39,8 +47,16 @@ export interface CoreHandle {
 export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreHandle> {
   const log = logger("core");
   const refs = await createRefStore(config.dataDir);
-  const pools = createPools({ maxConcurrent: config.maxConcurrent, queueTimeoutS: config.queueTimeoutS, capacity: poolCapacityFromEnv(config.env) });
-  const runs = createRuns(refs, logger("runs"), { instance: config.instanceId, pid: process.pid, host: hostname(config.env) });
+  const pools = createPools({
+    maxConcurrent: config.maxConcurrent,
+    queueTimeoutS: config.queueTimeoutS,
+    capacity: poolCapacityFromEnv(config.env),
+  });
+  const runs = createRuns(refs, logger("runs"), {
+    instance: config.instanceId,
+    pid: process.pid,
+    host: hostname(config.env),
+  });
   const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry();
@@ -50,15 +66,29 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   let runtimePromise: Promise<ContainerRuntime> | undefined;
   const runtime = () => {
     if (opts.runtime) return Promise.resolve(opts.runtime);
-    runtimePromise ??= import("./runtime/docker.ts").then((m) => m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") }));
+    runtimePromise ??= import("./runtime/docker.ts").then((m) =>
+      m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") })
+    );
     return runtimePromise;
   };
-  const ensurer = createImageEnsurer(runtime, { tag: defaultAgentTag(config.version), baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT, log: logger("image") });
+  const ensurer = createImageEnsurer(runtime, {
+    tag: defaultAgentTag(config.version),
+    baseImage: config.env.SWARM_BASE_IMAGE,
+    caCertFile: config.env.SWARM_CA_CERT,
+    log: logger("image"),
+  });
   const ensureImage = opts.ensureImage ?? ((tag: string, l?: Logger) => ensurer.ensure(tag, l));
 
   const driver = (name: string) => {
     const d = drivers.get(name);
-    if (!d) fail("INVALID_INPUT", `Cannot use agent "${name}": no such driver; available: ${[...drivers.keys()].join(", ") || "none (check the manifest)"}`);
+    if (!d) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot use agent "${name}": no such driver; available: ${
+          [...drivers.keys()].join(", ") || "none (check the manifest)"
+        }`,
+      );
+    }
     return d;
   };
 
@@ -73,7 +103,16 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     runtime,
     ensureImage,
     driver,
-    spawn: createSpawn({ config, refs, pools, runtime, ensureImage, driver, log: logger("spawn"), live }),
+    spawn: createSpawn({
+      config,
+      refs,
+      pools,
+      runtime,
+      ensureImage,
+      driver,
+      log: logger("spawn"),
+      live,
+    }),
     fail,
     logger,
   };
@@ -86,8 +125,15 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       if (!cleaners.length || budget <= 0) return;
       for (const name of await readdir(refs.runDir(id)).catch(() => [] as string[])) {
         const dir = join(refs.runDir(id), name);
-        if (--budget < 0 || !AGENT_ID.test(name) || !(await lstat(dir).catch(() => null))?.isDirectory()) continue;
-        for (const d of cleaners) await d.cleanup!(agentPaths(dir)).catch((e) => log.warn(`cannot clean ${id}/${name}: ${(e as Error)?.message ?? e}`));
+        if (
+          --budget < 0 || !AGENT_ID.test(name) ||
+          !(await lstat(dir).catch(() => null))?.isDirectory()
+        ) continue;
+        for (const d of cleaners) {
+          await d.cleanup!(agentPaths(dir)).catch((e) =>
+            log.warn(`cannot clean ${id}/${name}: ${(e as Error)?.message ?? e}`)
+          );
+        }
       }
     }
   }
@@ -104,22 +150,32 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
           throw new StartupError(`Cannot load plugin "${entry}": ${(e as Error).message}`);
         }
         for (const a of plugin.agents ?? []) {
-          if (drivers.has(a.name)) throw new StartupError(`Cannot load plugin "${entry}": agent driver "${a.name}" is already provided`);
+          if (drivers.has(a.name)) {
+            throw new StartupError(
+              `Cannot load plugin "${entry}": agent driver "${a.name}" is already provided`,
+            );
+          }
           drivers.set(a.name, a);
         }
         plugins.push(plugin);
       }
     },
     async reap() {
-      await sweepAgents().catch((e) => log.warn(`cannot sweep the data dir: ${(e as Error)?.message ?? e}`));
+      await sweepAgents().catch((e) =>
+        log.warn(`cannot sweep the data dir: ${(e as Error)?.message ?? e}`)
+      );
       const rt = await runtime();
       const here = hostname(config.env);
       let n = 0;
       for (const c of await rt.listOwned()) {
         const l = c.labels;
-        const dead = l["swarm-mcp.host"] === here && l["swarm-mcp.owner"] !== config.instanceId && !pidAlive(Number(l["swarm-mcp.pid"]));
+        const dead = l["swarm-mcp.host"] === here && l["swarm-mcp.owner"] !== config.instanceId &&
+          !pidAlive(Number(l["swarm-mcp.pid"]));
         if (!dead) continue; // another live instance's, or another host's: never ours to touch
-        await rt.remove(c.id).then(() => n++, (e) => log.warn(`cannot remove leftover container ${c.id.slice(0, 12)}: ${e}`));
+        await rt.remove(c.id).then(
+          () => n++,
+          (e) => log.warn(`cannot remove leftover container ${c.id.slice(0, 12)}: ${e}`),
+        );
       }
       if (n) log.info(`removed ${n} container(s) left by a dead earlier instance`);
       return n;
@@ -138,4 +194,3 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     },
   };
 }
-

@@ -35,7 +35,11 @@ const STORAGE_REASONS: Record<string, string> = {
 
 /** Run a write into the data dir: a full disk, a spent quota or a read-only file system become a
  * sentence naming the directory and its free space (a raw ENOSPC would read as a server bug). */
-export async function writingData<T>(what: string, dir: string, write: () => Promise<T>): Promise<T> {
+export async function writingData<T>(
+  what: string,
+  dir: string,
+  write: () => Promise<T>,
+): Promise<T> {
   try {
     return await write();
   } catch (e) {
@@ -44,7 +48,13 @@ export async function writingData<T>(what: string, dir: string, write: () => Pro
     const reason = STORAGE_REASONS[errno];
     const fs = await statfs(dir).catch(() => null);
     const freeKb = fs ? Math.floor((Number(fs.bavail) * Number(fs.bsize)) / 1024) : -1;
-    fail("CONFLICT", `Cannot write ${what} in the data directory ${dir}: ${reason} (${freeKb < 0 ? "free space unknown" : `${freeKb} KB free`}); free space or set SWARM_DATA_DIR`, { errno, data_dir: dir, free_kb: freeKb });
+    fail(
+      "CONFLICT",
+      `Cannot write ${what} in the data directory ${dir}: ${reason} (${
+        freeKb < 0 ? "free space unknown" : `${freeKb} KB free`
+      }); free space or set SWARM_DATA_DIR`,
+      { errno, data_dir: dir, free_kb: freeKb },
+    );
   }
 }
 
@@ -74,9 +84,14 @@ export function errorResult(tool: string, e: unknown, logError: (msg: string) =>
     };
   }
   const incident = `${process.pid.toString(16)}-${(++incidents).toString(16)}`;
-  logError(`internal error in tool "${tool}" (incident ${incident}): ${(e as Error)?.stack ?? String(e)}`);
+  logError(
+    `internal error in tool "${tool}" (incident ${incident}): ${(e as Error)?.stack ?? String(e)}`,
+  );
   return {
-    content: [{ type: "text", text: `Internal error in tool "${tool}" (incident ${incident}): see the server log` }],
+    content: [{
+      type: "text",
+      text: `Internal error in tool "${tool}" (incident ${incident}): see the server log`,
+    }],
     structuredContent: { error: { code: "INTERNAL", incident } },
     isError: true,
   };

@@ -26,7 +26,11 @@ export async function httpToken(dataDir: string): Promise<{ token: string; file:
   } catch (e) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
-    throw new StartupError(`Cannot write the HTTP token file "${file}": ${(e as NodeJS.ErrnoException).code ?? e}; remove what is there, or give --token`);
+    throw new StartupError(
+      `Cannot write the HTTP token file "${file}": ${
+        (e as NodeJS.ErrnoException).code ?? e
+      }; remove what is there, or give --token`,
+    );
   }
   return { token, file };
 }

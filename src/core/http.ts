@@ -48,9 +48,14 @@ const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i;
 const TOKEN_SHAPE = /^[\x21-\x7e]{16,1024}$/;
 
-const bracketed = (host: string) => (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host).toLowerCase();
+const bracketed = (host: string) =>
+  (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host).toLowerCase();
 const digest = (s: string) => createHash("sha256").update(s).digest();
-const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", error: { code, message }, id: null });
+const rpcError = (code: number, message: string) => ({
+  jsonrpc: "2.0",
+  error: { code, message },
+  id: null,
+});
 
 /** A Host header (or an Origin's host) naming this machine's loopback or the bound host; any port,
  * so SSH tunnels and proxies on other local ports work. `anyName` when bound to a wildcard address. */
@@ -65,7 +70,8 @@ function allowedHost(value: string, bound: string, anyName: boolean): boolean {
 function allowedOrigin(origin: string, bound: string): boolean {
   try {
     const u = new URL(origin);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin && allowedHost(u.host, bound, false);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin &&
+      allowedHost(u.host, bound, false);
   } catch {
     return false;
   }
@@ -75,23 +81,39 @@ function checkOptions(opts: HttpOptions): void {
   const loopback = LOCAL_NAMES.has(bracketed(opts.host));
   // The token itself is never echoed in these sentences.
   if (opts.token !== undefined && !TOKEN_SHAPE.test(opts.token)) {
-    throw new StartupError("Cannot use the HTTP token from --token or SWARM_HTTP_TOKEN: it must be 16 to 1024 printable ASCII characters without spaces; leave both unset to have one generated");
+    throw new StartupError(
+      "Cannot use the HTTP token from --token or SWARM_HTTP_TOKEN: it must be 16 to 1024 printable ASCII characters without spaces; leave both unset to have one generated",
+    );
   }
-  if (opts.noAuth && opts.token !== undefined) throw new StartupError("Cannot use --no-auth with a token: drop one of them");
+  if (opts.noAuth && opts.token !== undefined) {
+    throw new StartupError("Cannot use --no-auth with a token: drop one of them");
+  }
   if (opts.noAuth && !loopback) {
-    throw new StartupError(`Cannot serve HTTP on "${opts.host}" with --no-auth: only 127.0.0.1, localhost and ::1 may go without a token; drop --no-auth`);
+    throw new StartupError(
+      `Cannot serve HTTP on "${opts.host}" with --no-auth: only 127.0.0.1, localhost and ::1 may go without a token; drop --no-auth`,
+    );
   }
-  if (!opts.noAuth && opts.token === undefined) throw new StartupError("Cannot serve HTTP without a token: give --token or SWARM_HTTP_TOKEN, or leave both unset to have one generated");
+  if (!opts.noAuth && opts.token === undefined) {
+    throw new StartupError(
+      "Cannot serve HTTP without a token: give --token or SWARM_HTTP_TOKEN, or leave both unset to have one generated",
+    );
+  }
 }
 
-export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: HttpOptions): Promise<HttpServer> {
+export async function serveHttp(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  opts: HttpOptions,
+): Promise<HttpServer> {
   checkOptions(opts);
   const bound = bracketed(opts.host);
   const anyName = WILDCARDS.has(bound);
   const expected = opts.token ? digest(opts.token) : undefined;
   const idleMs = (opts.sessionIdleS ?? 1800) * 1000;
   const maxSessions = opts.maxSessions ?? 256;
-  const where = opts.tokenFile ? `the token is in ${opts.tokenFile}` : "the token is the one given with --token or SWARM_HTTP_TOKEN";
+  const where = opts.tokenFile
+    ? `the token is in ${opts.tokenFile}`
+    : "the token is the one given with --token or SWARM_HTTP_TOKEN";
   const sessions = new Map<string, Session>(); // in order of last use: the first idle one is the LRU
   let opening = 0; // sessions being created: counted against the cap before they have an id
 
@@ -113,7 +135,10 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
     if (sessions.size + opening < maxSessions) return true;
     for (const [id, s] of sessions) {
       if (s.pending.size > 0) continue;
-      void closeSession(id, `${maxSessions} sessions open and this was the least recently used idle one`);
+      void closeSession(
+        id,
+        `${maxSessions} sessions open and this was the least recently used idle one`,
+      );
       return true;
     }
     return false;
@@ -121,7 +146,11 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
 
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [id, s] of sessions) if (s.pending.size === 0 && now - s.used > idleMs) void closeSession(id, `idle for ${Math.round(idleMs / 1000)} s`);
+    for (const [id, s] of sessions) {
+      if (s.pending.size === 0 && now - s.used > idleMs) {
+        void closeSession(id, `idle for ${Math.round(idleMs / 1000)} s`);
+      }
+    }
   }, Math.min(Math.max(idleMs / 4, 50), 30_000));
   (sweep as { unref?: () => void }).unref?.();
 
@@ -140,7 +169,9 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
     const deliver = transport.onmessage!;
     transport.onmessage = (m, extra) => {
       if ("method" in m && "id" in m) session.pending.add(m.id);
-      if ("method" in m && m.method === "notifications/cancelled") session.pending.delete((m.params as { requestId?: unknown })?.requestId);
+      if ("method" in m && m.method === "notifications/cancelled") {
+        session.pending.delete((m.params as { requestId?: unknown })?.requestId);
+      }
       session.used = Date.now();
       deliver(m, extra);
     };
@@ -156,10 +187,15 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
   const app = new Hono<{ Bindings: { keepOpen(): void } }>();
   app.use("*", async (c, next) => {
     const origin = c.req.header("origin");
-    if (!allowedHost(c.req.header("host") ?? "", bound, anyName)) return c.json(rpcError(-32000, "Forbidden: foreign Host header refused"), 403);
-    if (origin !== undefined && !allowedOrigin(origin, bound)) return c.json(rpcError(-32000, "Forbidden: foreign Origin refused"), 403);
+    if (!allowedHost(c.req.header("host") ?? "", bound, anyName)) {
+      return c.json(rpcError(-32000, "Forbidden: foreign Host header refused"), 403);
+    }
+    if (origin !== undefined && !allowedOrigin(origin, bound)) {
+      return c.json(rpcError(-32000, "Forbidden: foreign Origin refused"), 403);
+    }
     if (!opts.noAuth && !authorized(c.req.header("authorization"))) {
-      const msg = `Unauthorized: a bearer token is required (header "Authorization: Bearer <token>"); ${where}`;
+      const msg =
+        `Unauthorized: a bearer token is required (header "Authorization: Bearer <token>"); ${where}`;
       return c.json(rpcError(-32001, msg), 401, { "www-authenticate": 'Bearer realm="swarm-mcp"' });
     }
     await next();
@@ -167,13 +203,22 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
   app.all("/mcp", async (c) => {
     const method = c.req.method;
     if (method !== "GET" && method !== "POST" && method !== "DELETE") {
-      return c.json(rpcError(-32000, `Method not allowed: ${method.slice(0, 20)}; use POST, GET or DELETE`), 405, { allow: "GET, POST, DELETE" });
+      return c.json(
+        rpcError(-32000, `Method not allowed: ${method.slice(0, 20)}; use POST, GET or DELETE`),
+        405,
+        { allow: "GET, POST, DELETE" },
+      );
     }
     const sid = c.req.header("mcp-session-id");
     let transport: WebStandardStreamableHTTPServerTransport | undefined;
     if (sid) {
       const s = sessions.get(sid);
-      if (!s) return c.json(rpcError(-32001, "Unknown session (expired or closed): initialize again"), 404);
+      if (!s) {
+        return c.json(
+          rpcError(-32001, "Unknown session (expired or closed): initialize again"),
+          404,
+        );
+      }
       sessions.delete(sid); // re-insert: the map stays in order of last use
       sessions.set(sid, s);
       s.used = Date.now();
@@ -181,7 +226,8 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
     } else if (method !== "POST") {
       return c.json(rpcError(-32000, "Bad Request: no Mcp-Session-Id; POST initialize first"), 400);
     } else if (!makeRoom()) {
-      const msg = `Cannot open a session: all ${maxSessions} sessions have calls in flight; retry when one finishes, or raise SWARM_HTTP_MAX_SESSIONS`;
+      const msg =
+        `Cannot open a session: all ${maxSessions} sessions have calls in flight; retry when one finishes, or raise SWARM_HTTP_MAX_SESSIONS`;
       return c.json(rpcError(-32000, msg), 503, { "retry-after": "5" });
     }
     if (!transport) opening++;
@@ -195,10 +241,19 @@ export async function serveHttp(registry: ToolRegistry, info: ServerInfo, opts: 
   });
   app.get("/healthz", (c) => c.json({ ok: true, version: info.version }));
 
-  const server = await serveFetch((req, keepOpen) => app.fetch(req, { keepOpen }), opts.host, opts.port, opts.connectionIdleS ?? 30);
+  const server = await serveFetch(
+    (req, keepOpen) => app.fetch(req, { keepOpen }),
+    opts.host,
+    opts.port,
+    opts.connectionIdleS ?? 30,
+  );
   const url = `http://${bound}:${server.port}/mcp`;
   log.info(`listening on ${url}`);
-  if (opts.noAuth) log.warn(`--no-auth: no token is checked; every local user and process that reaches ${url} can start containers as this user`);
+  if (opts.noAuth) {
+    log.warn(
+      `--no-auth: no token is checked; every local user and process that reaches ${url} can start containers as this user`,
+    );
+  }
   return {
     port: server.port,
     url,

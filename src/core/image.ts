@@ -14,7 +14,9 @@ export const CONTEXT_HASH_LABEL = "swarm-mcp.context-hash";
 export const ASSETS_HASH_LABEL = "swarm-mcp.assets-hash";
 
 /** Runtimes that can read image labels (the Docker runtime can) let us detect stale images. */
-export type ImageRuntime = ContainerRuntime & { imageLabels?(tag: string): Promise<Record<string, string> | null> };
+export type ImageRuntime = ContainerRuntime & {
+  imageLabels?(tag: string): Promise<Record<string, string> | null>;
+};
 
 export interface AgentImageOptions {
   /** FROM image; the Dockerfile's default (debian:bookworm-slim) when unset. */
@@ -28,22 +30,37 @@ export function defaultAgentTag(version: string): string {
 }
 
 /** The build context (files + build args) and its hash; same inputs, same hash. */
-export async function agentContext(opts: AgentImageOptions): Promise<{ files: TarEntry[]; buildArgs: Record<string, string>; hash: string; assetsHash: string }> {
+export async function agentContext(
+  opts: AgentImageOptions,
+): Promise<
+  { files: TarEntry[]; buildArgs: Record<string, string>; hash: string; assetsHash: string }
+> {
   let ca: Uint8Array = new Uint8Array(0);
   if (opts.caCertFile) {
     try {
       ca = await readFile(opts.caCertFile);
     } catch (e) {
-      throw new ToolError("INVALID_INPUT", `Cannot read the CA certificate file "${opts.caCertFile}": ${(e as Error).message}; fix the path or unset it`);
+      throw new ToolError(
+        "INVALID_INPUT",
+        `Cannot read the CA certificate file "${opts.caCertFile}": ${
+          (e as Error).message
+        }; fix the path or unset it`,
+      );
     }
   }
   const files: TarEntry[] = [
     { name: "Dockerfile", data: DOCKERFILE },
     { name: "extra-ca.crt", data: ca },
     { name: "hooks/" }, // always present: COPY hooks/ fails on a missing directory
-    ...Object.entries(HOOKS).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, f]) => ({ name: `hooks/${name}`, data: f.text, mode: f.mode })),
+    ...Object.entries(HOOKS).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, f]) => ({
+      name: `hooks/${name}`,
+      data: f.text,
+      mode: f.mode,
+    })),
   ];
-  const buildArgs: Record<string, string> = opts.baseImage ? { BASE_IMAGE: checkImageRef(opts.baseImage, "base image") } : {};
+  const buildArgs: Record<string, string> = opts.baseImage
+    ? { BASE_IMAGE: checkImageRef(opts.baseImage, "base image") }
+    : {};
   const h = createHash("sha256");
   const assets = createHash("sha256");
   for (const f of files) {
@@ -57,12 +74,21 @@ export async function agentContext(opts: AgentImageOptions): Promise<{ files: Ta
 }
 
 /** Build the agent image; the Dockerfile in the context gets a LABEL carrying the context hash. */
-export async function buildAgentImage(runtime: ContainerRuntime, opts: AgentImageOptions & { tag: string; log: Logger }): Promise<{ hash: string; ms: number }> {
+export async function buildAgentImage(
+  runtime: ContainerRuntime,
+  opts: AgentImageOptions & { tag: string; log: Logger },
+): Promise<{ hash: string; ms: number }> {
   const t0 = performance.now();
   const { files, buildArgs, hash, assetsHash } = await agentContext(opts);
   const labels = `LABEL ${CONTEXT_HASH_LABEL}="${hash}" ${ASSETS_HASH_LABEL}="${assetsHash}"\n`;
-  const labelled = files.map((f) => f.name === "Dockerfile" ? { ...f, data: `${DOCKERFILE.replace(/\n*$/, "\n")}${labels}` } : f);
-  opts.log.info(`building agent image ${opts.tag} from ${opts.baseImage ?? "the Dockerfile's default base"} (a minute or two, once)`);
+  const labelled = files.map((f) =>
+    f.name === "Dockerfile" ? { ...f, data: `${DOCKERFILE.replace(/\n*$/, "\n")}${labels}` } : f
+  );
+  opts.log.info(
+    `building agent image ${opts.tag} from ${
+      opts.baseImage ?? "the Dockerfile's default base"
+    } (a minute or two, once)`,
+  );
   await runtime.buildImage(tar(labelled), opts.tag, buildArgs, (line) => {
     if (/^Step \d+\/\d+/.test(line)) opts.log.info(`build ${opts.tag}: ${line}`);
     else opts.log.debug(`build ${opts.tag}: ${line}`);
@@ -78,7 +104,12 @@ export type ImageState = "current" | "stale" | "missing" | "unlabelled";
  * mean the defaults (build-image). "unset-is-any": unset options accept whatever base and CA file
  * the image was built with, so `build-image --base X` is not called stale by a server that was
  * never told about X; only another Dockerfile or hooks (another swarm-mcp) is. */
-export async function agentImageState(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}, match: "exact" | "unset-is-any" = "exact"): Promise<ImageState> {
+export async function agentImageState(
+  runtime: ImageRuntime,
+  tag: string,
+  opts: AgentImageOptions = {},
+  match: "exact" | "unset-is-any" = "exact",
+): Promise<ImageState> {
   if (!runtime.imageLabels) return (await runtime.imageExists(tag)) ? "unlabelled" : "missing";
   const labels = await runtime.imageLabels(tag);
   if (labels === null) return "missing";
@@ -86,12 +117,18 @@ export async function agentImageState(runtime: ImageRuntime, tag: string, opts: 
   if (!have) return "unlabelled";
   const want = await agentContext(opts);
   if (labels[ASSETS_HASH_LABEL] !== want.assetsHash) return "stale"; // (or built before this label existed)
-  const anyOptions = match === "unset-is-any" && opts.baseImage === undefined && opts.caCertFile === undefined;
+  const anyOptions = match === "unset-is-any" && opts.baseImage === undefined &&
+    opts.caCertFile === undefined;
   return anyOptions || have === want.hash ? "current" : "stale";
 }
 
 /** True when `tag` exists and was built from exactly these assets and options (CI reuses it). */
-export async function imageUpToDate(runtime: ImageRuntime, tag: string, opts: AgentImageOptions = {}, match: "exact" | "unset-is-any" = "exact"): Promise<boolean> {
+export async function imageUpToDate(
+  runtime: ImageRuntime,
+  tag: string,
+  opts: AgentImageOptions = {},
+  match: "exact" | "unset-is-any" = "exact",
+): Promise<boolean> {
   return (await agentImageState(runtime, tag, opts, match)) === "current";
 }
 
@@ -115,7 +152,11 @@ export function createImageEnsurer(
     if (state === "current" || state === "unlabelled") return;
     // Stale: another Dockerfile, or options other than SWARM_BASE_IMAGE/SWARM_CA_CERT ask for.
     // Rebuilding could fail where no registry is reachable, so it is kept and we say how to refresh.
-    if (state === "stale") return void log.warn(`agent image ${defaults.tag} was built from another Dockerfile, or with another base or CA file than SWARM_BASE_IMAGE/SWARM_CA_CERT give; run swarm-mcp build-image (with --base/--ca-cert as needed) to refresh it`);
+    if (state === "stale") {
+      return void log.warn(
+        `agent image ${defaults.tag} was built from another Dockerfile, or with another base or CA file than SWARM_BASE_IMAGE/SWARM_CA_CERT give; run swarm-mcp build-image (with --base/--ca-cert as needed) to refresh it`,
+      );
+    }
     await buildAgentImage(rt, { ...defaults, log });
   };
 

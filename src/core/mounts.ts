@@ -16,7 +16,23 @@ import type { Mount } from "./types.ts";
 /** Container paths the core itself mounts; a caller mount there would hide them. */
 export const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm", "/run/swarm-io"];
 
-const SYSTEM_TREES = ["/proc", "/sys", "/dev", "/etc", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/var", "/run", "/root"];
+const SYSTEM_TREES = [
+  "/proc",
+  "/sys",
+  "/dev",
+  "/etc",
+  "/boot",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/var",
+  "/run",
+  "/root",
+];
 
 export function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
@@ -45,7 +61,9 @@ const resolved = (p: string) => realpath(p).catch(() => normalize(p));
 async function resolvePolicy(p: MountPolicy) {
   const home = p.home ? await resolved(p.home) : undefined;
   // /root is the operator's home here, judged by the home rules, not a system tree.
-  const trees = SYSTEM_TREES.filter((t) => !(t === "/root" && home !== undefined && within(home, t)));
+  const trees = SYSTEM_TREES.filter((t) =>
+    !(t === "/root" && home !== undefined && within(home, t))
+  );
   return {
     home,
     // A home inside a system tree (/var/lib/ci) is still the operator's: its projects may be mounted.
@@ -58,53 +76,121 @@ async function resolvePolicy(p: MountPolicy) {
 }
 
 /** Why `real` may not be mounted, or null. */
-function refusal(real: string, st: Stats, r: Awaited<ReturnType<typeof resolvePolicy>>): string | null {
+function refusal(
+  real: string,
+  st: Stats,
+  r: Awaited<ReturnType<typeof resolvePolicy>>,
+): string | null {
   if (real === "/") return "it is the host root: the agent would reach every file on the host";
   if (st.isSocket()) {
     return real === r.socket
       ? "it is the Docker engine socket: with the Docker socket an agent controls every container and the host"
       : "it is a Unix socket: an agent could drive the host service behind it (the Docker engine socket is one)";
   }
-  if (st.isCharacterDevice() || st.isBlockDevice()) return "it is a device file: an agent could read or write the host device";
-  if (within(real, r.dataDir)) return "it is inside the swarm-mcp data directory, where refs, stamps and their signing key live";
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    return "it is a device file: an agent could read or write the host device";
+  }
+  if (within(real, r.dataDir)) {
+    return "it is inside the swarm-mcp data directory, where refs, stamps and their signing key live";
+  }
   const inHome = r.home !== undefined && within(real, r.home);
-  if (inHome && real === r.home) return "it is the operator's home directory, with every credential in it";
+  if (inHome && real === r.home) {
+    return "it is the operator's home directory, with every credential in it";
+  }
   const top = inHome ? relative(r.home!, real).split(sep)[0]! : "";
-  if (top.startsWith(".")) return `it is the home directory's "${top}", where credentials and settings live`;
+  if (top.startsWith(".")) {
+    return `it is the home directory's "${top}", where credentials and settings live`;
+  }
   const tree = r.system.find((t) => within(real, t));
   if (tree && !(inHome && r.homeExempt)) return `it is in the system directory ${tree}`;
-  const inner: [string | undefined, string][] = [[r.socket, "the Docker engine socket"], [r.dataDir, "the swarm-mcp data directory"], [r.home, "the home directory"], ...r.system.map((t): [string, string] => [t, "the system directory"])];
+  const inner: [string | undefined, string][] = [
+    [r.socket, "the Docker engine socket"],
+    [r.dataDir, "the swarm-mcp data directory"],
+    [r.home, "the home directory"],
+    ...r.system.map((t): [string, string] => [t, "the system directory"]),
+  ];
   const hit = inner.find(([p]) => p !== undefined && within(p, real));
   return hit ? `it contains ${hit[1]} ${hit[0]}` : null;
 }
 
-export async function checkMounts(mounts: Mount[], policy: MountPolicy): Promise<{ host: string; container: string; readonly: boolean }[]> {
+export async function checkMounts(
+  mounts: Mount[],
+  policy: MountPolicy,
+): Promise<{ host: string; container: string; readonly: boolean }[]> {
   const out = [];
   const judge = mounts.length ? await resolvePolicy(policy) : null;
   for (const [i, m] of mounts.entries()) {
     let host = m.host_path;
     if (host === "~" || host.startsWith("~/")) {
-      if (!policy.home) fail("INVALID_INPUT", `Cannot mount ${show(host)}: HOME is not set, so "~" cannot be expanded; give an absolute path`);
+      if (!policy.home) {
+        fail(
+          "INVALID_INPUT",
+          `Cannot mount ${
+            show(host)
+          }: HOME is not set, so "~" cannot be expanded; give an absolute path`,
+        );
+      }
       host = join(policy.home, host.slice(1));
     }
-    if (!isAbsolute(host)) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): host_path must be absolute or start with ~/`);
+    if (!isAbsolute(host)) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot mount ${
+          show(m.host_path)
+        } (mounts[${i}]): host_path must be absolute or start with ~/`,
+      );
+    }
     const real = await realpath(host).catch((e: { code?: string }) => e.code ?? "EINVAL");
     const st = isAbsolute(real) ? await stat(real).catch(() => null) : null;
-    if (!st) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} (mounts[${i}]): it does not exist on the host or cannot be resolved (${isAbsolute(real) ? "ENOENT" : real}); create it first or fix the path`);
+    if (!st) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot mount ${
+          show(m.host_path)
+        } (mounts[${i}]): it does not exist on the host or cannot be resolved (${
+          isAbsolute(real) ? "ENOENT" : real
+        }); create it first or fix the path`,
+      );
+    }
     const why = judge!.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge!);
     if (why) {
       const via = real === host ? "" : ` (resolves to ${show(real)})`;
-      fail("FORBIDDEN", `Cannot mount ${show(m.host_path)}${via}: ${why}; mount a project directory instead, or the operator can allow it with SWARM_ALLOW_MOUNTS=${real}`);
+      fail(
+        "FORBIDDEN",
+        `Cannot mount ${
+          show(m.host_path)
+        }${via}: ${why}; mount a project directory instead, or the operator can allow it with SWARM_ALLOW_MOUNTS=${real}`,
+      );
     }
     let container = m.container_path;
-    if (container === "~" || container.startsWith("~/")) container = "/home/agent" + container.slice(1);
-    if (!isAbsolute(container) || normalize(container) !== container.replace(/\/+$/, "") || container.split("/").includes("..") || container === "/") {
-      fail("INVALID_INPUT", `Cannot mount at container path ${show(m.container_path)} (mounts[${i}]): give a normalised absolute path other than /`);
+    if (container === "~" || container.startsWith("~/")) {
+      container = "/home/agent" + container.slice(1);
+    }
+    if (
+      !isAbsolute(container) || normalize(container) !== container.replace(/\/+$/, "") ||
+      container.split("/").includes("..") || container === "/"
+    ) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot mount at container path ${
+          show(m.container_path)
+        } (mounts[${i}]): give a normalised absolute path other than /`,
+      );
     }
     if (RESERVED_CONTAINER_PATHS.some((r) => within(container, r) || within(r, container))) {
-      fail("INVALID_INPUT", `Cannot mount at ${show(container)} (mounts[${i}]): ${RESERVED_CONTAINER_PATHS.join(", ")} are used by swarm-mcp; pick another container path`);
+      fail(
+        "INVALID_INPUT",
+        `Cannot mount at ${show(container)} (mounts[${i}]): ${
+          RESERVED_CONTAINER_PATHS.join(", ")
+        } are used by swarm-mcp; pick another container path`,
+      );
     }
-    if (container.includes(":") || real.includes(":")) fail("INVALID_INPUT", `Cannot mount ${show(m.host_path)} at ${show(container)}: paths with ":" are not supported`);
+    if (container.includes(":") || real.includes(":")) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot mount ${show(m.host_path)} at ${show(container)}: paths with ":" are not supported`,
+      );
+    }
     out.push({ host: real, container, readonly: m.readonly ?? true });
   }
   return out;

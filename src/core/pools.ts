@@ -2,7 +2,7 @@
 // in one fixed order (named pools sorted by name, the global slot last), so two callers can never
 // deadlock, and a caller queued for a busy GPU holds no global slot while it waits.
 import { fail } from "./errors.ts";
-import type { PoolState, Pools } from "./types.ts";
+import type { Pools, PoolState } from "./types.ts";
 
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export const GLOBAL_POOL = "global";
@@ -65,7 +65,9 @@ export interface PoolOptions {
   capacity(name: string): number;
 }
 
-export function poolCapacityFromEnv(env: Record<string, string | undefined>): (name: string) => number {
+export function poolCapacityFromEnv(
+  env: Record<string, string | undefined>,
+): (name: string) => number {
   return (name) => {
     const raw = env[`SWARM_RESOURCE_${name}`] ?? env[`SWARM_RESOURCE_${name.toUpperCase()}`];
     const n = raw === undefined ? 1 : Number(raw);
@@ -93,7 +95,12 @@ export function createPools(opts: PoolOptions): Pools {
     async acquire(names, { signal, timeoutMs } = {}) {
       for (const n of names) {
         if (!POOL_NAME.test(n) || n === GLOBAL_POOL) {
-          fail("INVALID_INPUT", `Cannot use resource pool "${String(n).slice(0, 70)}": pool names are letters, digits, "_", "." or "-" and not "${GLOBAL_POOL}"`);
+          fail(
+            "INVALID_INPUT",
+            `Cannot use resource pool "${
+              String(n).slice(0, 70)
+            }": pool names are letters, digits, "_", "." or "-" and not "${GLOBAL_POOL}"`,
+          );
         }
       }
       const order = [...new Set(names)].sort().concat(GLOBAL_POOL);
@@ -109,8 +116,18 @@ export function createPools(opts: PoolOptions): Pools {
         for (const s of held.reverse()) s.give();
         if ((e as Error)?.name === "QueueTimeout") {
           const s = sem(order[held.length]!);
-          const what = s.name === GLOBAL_POOL ? `an execution slot (SWARM_MAX_CONCURRENT=${s.limit})` : `resource "${s.name}" (capacity ${s.limit})`;
-          fail("QUEUE_TIMEOUT", `Cannot start the agent: ${what} was not free within ${Math.round((timeoutMs ?? opts.queueTimeoutS * 1000) / 1000)} s (${(e as Error).message}); raise the pool size or SWARM_QUEUE_TIMEOUT, or try again later`, { pool: s.name });
+          const what = s.name === GLOBAL_POOL
+            ? `an execution slot (SWARM_MAX_CONCURRENT=${s.limit})`
+            : `resource "${s.name}" (capacity ${s.limit})`;
+          fail(
+            "QUEUE_TIMEOUT",
+            `Cannot start the agent: ${what} was not free within ${
+              Math.round((timeoutMs ?? opts.queueTimeoutS * 1000) / 1000)
+            } s (${
+              (e as Error).message
+            }); raise the pool size or SWARM_QUEUE_TIMEOUT, or try again later`,
+            { pool: s.name },
+          );
         }
         throw e;
       }

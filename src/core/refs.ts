@@ -5,7 +5,7 @@ import { lstat, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StartupError } from "./loader.ts";
 import { callerIds } from "./runtime/platform.ts";
-import { openRegular, type Opened, readNoFollow } from "./safe-fs.ts";
+import { type Opened, openRegular, readNoFollow } from "./safe-fs.ts";
 import { fail, writingData } from "./errors.ts";
 import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 
@@ -17,39 +17,60 @@ export const roundUsd = (x: number) => Math.round(x * 1e6) / 1e6;
 /** No agent run costs this much: a larger figure is a lie (Infinity would also end as null in JSON). */
 const MAX_AGENT_USD = 1e6;
 /** An agent's reported cost as recorded: its transcript is agent-written, so a negative (budget-raising), non-finite or absurd figure is unknown. */
-const agentCost = (x: unknown) => (typeof x === "number" && x >= 0 && x <= MAX_AGENT_USD ? roundUsd(x) || 0 : null); // || 0: no -0
+const agentCost = (
+  x: unknown,
+) => (typeof x === "number" && x >= 0 && x <= MAX_AGENT_USD ? roundUsd(x) || 0 : null); // || 0: no -0
 const MAX_RESULT_JSON = 4 << 20;
 const MAX_HASHED = 2 ** 30;
 
 /** A text file is a plain name in the agent dir (text.md, stream.jsonl, …), never a path. */
-const textFileName = (name: unknown) => typeof name === "string" && AGENT_ID.test(name) && name !== "." && name !== "..";
+const textFileName = (name: unknown) =>
+  typeof name === "string" && AGENT_ID.test(name) && name !== "." && name !== "..";
 
 /** Validate an agent id chosen by a tool (not by a caller): a programming error otherwise. */
 export function checkAgentId(id: string): string {
-  if (!AGENT_ID.test(id) || id === "." || id === "..") throw new RangeError(`Invalid agent id "${id}"`);
+  if (!AGENT_ID.test(id) || id === "." || id === "..") {
+    throw new RangeError(`Invalid agent id "${id}"`);
+  }
   return id;
 }
 
 export function parseRefId(input: unknown): { run_id: string; agent_id: string } {
   let value = input;
   if (typeof value === "string" && value.length > MAX_REF_INPUT) {
-    fail("INVALID_INPUT", `Cannot read ref: the value is ${value.length} characters long; pass the "ref" field of a result, like "a1b2c3d4e5f6/agent-0"`);
+    fail(
+      "INVALID_INPUT",
+      `Cannot read ref: the value is ${value.length} characters long; pass the "ref" field of a result, like "a1b2c3d4e5f6/agent-0"`,
+    );
   }
   if (typeof value === "string" && value.trim().startsWith("{")) {
     const text: string = value;
     try {
       value = JSON.parse(text);
     } catch {
-      fail("INVALID_INPUT", `Cannot read ref ${JSON.stringify(text.slice(0, 80))}: it is not valid JSON; pass a ref id like "a1b2c3d4e5f6/agent-0"`);
+      fail(
+        "INVALID_INPUT",
+        `Cannot read ref ${
+          JSON.stringify(text.slice(0, 80))
+        }: it is not valid JSON; pass a ref id like "a1b2c3d4e5f6/agent-0"`,
+      );
     }
   }
   if (value && typeof value === "object" && "ref" in value) value = (value as { ref: unknown }).ref;
   if (typeof value !== "string") {
-    fail("INVALID_INPUT", `Cannot read ref: expected a string like "a1b2c3d4e5f6/agent-0" or an object with a "ref" field, got ${typeof value}`);
+    fail(
+      "INVALID_INPUT",
+      `Cannot read ref: expected a string like "a1b2c3d4e5f6/agent-0" or an object with a "ref" field, got ${typeof value}`,
+    );
   }
   const m = /^([^/]*)\/([^/]*)$/.exec(value.trim());
   if (!m || !RUN_ID.test(m[1]!) || !AGENT_ID.test(m[2]!) || m[2] === "." || m[2] === "..") {
-    fail("INVALID_INPUT", `Cannot read ref ${JSON.stringify(value.slice(0, 100))}: a ref is "<12 hex run id>/<agent id>", like "a1b2c3d4e5f6/agent-0"; copy it from a tool result`);
+    fail(
+      "INVALID_INPUT",
+      `Cannot read ref ${
+        JSON.stringify(value.slice(0, 100))
+      }: a ref is "<12 hex run id>/<agent id>", like "a1b2c3d4e5f6/agent-0"; copy it from a tool result`,
+    );
   }
   return { run_id: m[1]!, agent_id: m[2]! };
 }
@@ -101,17 +122,32 @@ function exists(path: string): Promise<boolean> {
 
 /** The data dir, .keys/ and the stamp key decide what guards trust: each must be ours and private,
  * never a link, so a directory or key another user prepared (say in /tmp) is refused, not adopted. */
-async function checkPrivate(root: string, path: string, kind: "directory" | "file", opened?: Opened): Promise<void> {
+async function checkPrivate(
+  root: string,
+  path: string,
+  kind: "directory" | "file",
+  opened?: Opened,
+): Promise<void> {
   const st = opened?.fh ? await opened.fh.stat() : await lstat(path);
   const uid = callerIds().uid;
-  const why = opened?.skipped ? `it is ${opened.skipped}`
-    : st.isSymbolicLink() ? "it is a symbolic link"
-    : !(kind === "file" ? st.isFile() : st.isDirectory()) ? `it is not a ${kind}`
-    : st.uid !== uid ? `it is owned by uid ${st.uid}, not by this server's uid ${uid}`
-    : st.mode & 0o077 ? `its mode ${(st.mode & 0o777).toString(8)} lets other users in`
-    : kind === "file" && st.size !== 32 ? `it holds ${st.size} bytes, not a 32-byte key`
+  const why = opened?.skipped
+    ? `it is ${opened.skipped}`
+    : st.isSymbolicLink()
+    ? "it is a symbolic link"
+    : !(kind === "file" ? st.isFile() : st.isDirectory())
+    ? `it is not a ${kind}`
+    : st.uid !== uid
+    ? `it is owned by uid ${st.uid}, not by this server's uid ${uid}`
+    : st.mode & 0o077
+    ? `its mode ${(st.mode & 0o777).toString(8)} lets other users in`
+    : kind === "file" && st.size !== 32
+    ? `it holds ${st.size} bytes, not a 32-byte key`
     : null;
-  if (why) throw new StartupError(`Cannot use the data directory ${root}: ${path} ${why}; if it is yours run chmod 700 ${root} (and chmod 600 on .keys/stamps.key), or set SWARM_DATA_DIR to a new directory`);
+  if (why) {
+    throw new StartupError(
+      `Cannot use the data directory ${root}: ${path} ${why}; if it is yours run chmod 700 ${root} (and chmod 600 on .keys/stamps.key), or set SWARM_DATA_DIR to a new directory`,
+    );
+  }
 }
 
 /** Open (creating 0700) the data dir and its stamp key, kept outside every run dir. */
@@ -139,27 +175,45 @@ export async function createRefStore(root: string): Promise<RefStore> {
     createHmac("sha256", key).update(ref + "\n" + JSON.stringify(stamps)).digest("hex");
 
   const runDir = (runId: string) => {
-    if (!RUN_ID.test(runId)) fail("INVALID_INPUT", `Cannot use run id "${runId.slice(0, 40)}": a run id is 12 lowercase hex characters`);
+    if (!RUN_ID.test(runId)) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot use run id "${runId.slice(0, 40)}": a run id is 12 lowercase hex characters`,
+      );
+    }
     return join(root, runId);
   };
-  const paths = (runId: string, agentId: string): AgentPaths => agentPaths(join(runDir(runId), checkAgentId(agentId)));
-  const resultPath = (runId: string, agentId: string) => join(paths(runId, agentId).dir, "result.json");
+  const paths = (runId: string, agentId: string): AgentPaths =>
+    agentPaths(join(runDir(runId), checkAgentId(agentId)));
+  const resultPath = (runId: string, agentId: string) =>
+    join(paths(runId, agentId).dir, "result.json");
 
   async function get(input: unknown): Promise<RefRecord> {
     const { run_id, agent_id } = parseRefId(input);
     const ref = `${run_id}/${agent_id}`;
     const raw = await readNoFollow(resultPath(run_id, agent_id), MAX_RESULT_JSON);
     if (raw.skipped === "missing") {
-      fail("NOT_FOUND", `Cannot find ref "${ref}": no result is stored under that id; check the id, or call status/wait if its run is still going`);
+      fail(
+        "NOT_FOUND",
+        `Cannot find ref "${ref}": no result is stored under that id; check the id, or call status/wait if its run is still going`,
+      );
     }
     let rec: RefRecord | null = null;
     try {
       rec = raw.skipped || raw.truncated ? null : JSON.parse(raw.text);
     } catch { /* reported below */ }
     // Nothing in the file is trusted as a path or an identity: it must name the id it was loaded under.
-    const ok = rec !== null && typeof rec === "object" && rec.ref === ref && rec.run_id === run_id && rec.agent_id === agent_id &&
+    const ok = rec !== null && typeof rec === "object" && rec.ref === ref &&
+      rec.run_id === run_id && rec.agent_id === agent_id &&
       Array.isArray(rec.parents) && (rec.text_file === null || textFileName(rec.text_file));
-    if (!ok) fail("CONFLICT", `Cannot read ref "${ref}": its result.json is ${raw.skipped ?? "damaged or not written by swarm-mcp"}; run the agent again`);
+    if (!ok) {
+      fail(
+        "CONFLICT",
+        `Cannot read ref "${ref}": its result.json is ${
+          raw.skipped ?? "damaged or not written by swarm-mcp"
+        }; run the agent again`,
+      );
+    }
     return rec!;
   }
 
@@ -175,10 +229,19 @@ export async function createRefStore(root: string): Promise<RefStore> {
   function wire(rec: RefRecord): Ref {
     const stamps = verifiedStamps(rec);
     const out: Ref = {
-      ref: rec.ref, run_id: rec.run_id, agent_id: rec.agent_id, status: rec.status, exit_code: rec.exit_code,
+      ref: rec.ref,
+      run_id: rec.run_id,
+      agent_id: rec.agent_id,
+      status: rec.status,
+      exit_code: rec.exit_code,
       error: rec.error && rec.error.length > 400 ? rec.error.slice(0, 400) + "…" : rec.error,
-      cost_usd: rec.cost_usd, duration_seconds: rec.duration_seconds, model: rec.model,
-      session_id: rec.session_id, num_turns: rec.num_turns, size: rec.size, content_hash: rec.content_hash,
+      cost_usd: rec.cost_usd,
+      duration_seconds: rec.duration_seconds,
+      model: rec.model,
+      session_id: rec.session_id,
+      num_turns: rec.num_turns,
+      size: rec.size,
+      content_hash: rec.content_hash,
       parents: rec.parents,
     };
     if (Object.keys(stamps).length) out.stamps = stamps;
@@ -191,7 +254,11 @@ export async function createRefStore(root: string): Promise<RefStore> {
     await writeAtomic(resultPath(rec.run_id, rec.agent_id), JSON.stringify(rec, null, 2));
   }
 
-  const textPath = (rec: RefRecord) => (rec.text_file && textFileName(rec.text_file) ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file) : null);
+  const textPath = (
+    rec: RefRecord,
+  ) => (rec.text_file && textFileName(rec.text_file)
+    ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file)
+    : null);
 
   return {
     root,
@@ -205,7 +272,10 @@ export async function createRefStore(root: string): Promise<RefStore> {
         await mkdir(runDir(runId), { recursive: true, mode: 0o700 });
         await mkdir(p.dir, { mode: 0o700 }).catch((e) => {
           if ((e as { code?: string }).code !== "EEXIST") throw e;
-          fail("CONFLICT", `Cannot create agent "${runId}/${agentId}": it exists already; use a new agent id`);
+          fail(
+            "CONFLICT",
+            `Cannot create agent "${runId}/${agentId}": it exists already; use a new agent id`,
+          );
         });
         for (const d of [p.home, p.workspace, p.out]) await mkdir(d, { mode: 0o700 });
       });
@@ -216,9 +286,15 @@ export async function createRefStore(root: string): Promise<RefStore> {
       let textFile: string | null = o.text_file ?? null;
       if (o.text !== undefined && textFile === null) {
         textFile = "text.md";
-        await writingData(`the output of agent "${runId}/${agentId}"`, root, () => writeFile(join(p.dir, textFile!), o.text!, { mode: 0o600 }));
+        await writingData(
+          `the output of agent "${runId}/${agentId}"`,
+          root,
+          () => writeFile(join(p.dir, textFile!), o.text!, { mode: 0o600 }),
+        );
       }
-      if (textFile !== null && !AGENT_ID.test(textFile)) throw new RangeError(`Invalid text file "${textFile}"`);
+      if (textFile !== null && !AGENT_ID.test(textFile)) {
+        throw new RangeError(`Invalid text file "${textFile}"`);
+      }
       let hash: string | null = null;
       let size = 0;
       if (textFile !== null && (await exists(join(p.dir, textFile)))) {
@@ -227,11 +303,25 @@ export async function createRefStore(root: string): Promise<RefStore> {
         hash = size > 0 ? h.hash.slice(0, 16) : null;
       }
       const rec: RefRecord = {
-        ref: `${runId}/${agentId}`, run_id: runId, agent_id: agentId, status: o.status, exit_code: o.exit_code,
-        error: o.error, cost_usd: agentCost(o.cost_usd), duration_seconds: Math.round(o.duration_seconds * 100) / 100,
-        model: o.model ?? null, session_id: o.session_id ?? null, num_turns: o.num_turns ?? null, size,
-        content_hash: hash, parents: o.parents ?? [], created_at: new Date().toISOString(), text_file: textFile,
-        container_id: o.container_id ?? null, usage: o.usage, structured_output: o.structured_output,
+        ref: `${runId}/${agentId}`,
+        run_id: runId,
+        agent_id: agentId,
+        status: o.status,
+        exit_code: o.exit_code,
+        error: o.error,
+        cost_usd: agentCost(o.cost_usd),
+        duration_seconds: Math.round(o.duration_seconds * 100) / 100,
+        model: o.model ?? null,
+        session_id: o.session_id ?? null,
+        num_turns: o.num_turns ?? null,
+        size,
+        content_hash: hash,
+        parents: o.parents ?? [],
+        created_at: new Date().toISOString(),
+        text_file: textFile,
+        container_id: o.container_id ?? null,
+        usage: o.usage,
+        structured_output: o.structured_output,
         stamps: {},
       };
       if (rec.cost_usd !== null) rec.stamps = { cost: { usd: rec.cost_usd } };
@@ -247,7 +337,10 @@ export async function createRefStore(root: string): Promise<RefStore> {
       if (!path) return "";
       const r = await readNoFollow(path, maxBytes);
       if (r.truncated) {
-        fail("TOO_LARGE", `Cannot read ref "${rec.ref}" inline: its output is ${r.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`);
+        fail(
+          "TOO_LARGE",
+          `Cannot read ref "${rec.ref}" inline: its output is ${r.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`,
+        );
       }
       return r.text;
     },
@@ -272,4 +365,3 @@ export async function createRefStore(root: string): Promise<RefStore> {
     },
   };
 }
-

@@ -26,9 +26,13 @@ export class ToolRegistry {
   readonly tools = new Map<string, { tool: Tool; plugin: string }>();
 
   add(plugin: string, tool: Tool): void {
-    if (!TOOL_NAME.test(tool.name)) throw new Error(`tool name "${tool.name}" must match ${TOOL_NAME}`);
+    if (!TOOL_NAME.test(tool.name)) {
+      throw new Error(`tool name "${tool.name}" must match ${TOOL_NAME}`);
+    }
     const other = this.tools.get(tool.name);
-    if (other) throw new Error(`tool "${tool.name}" is already provided by plugin "${other.plugin}"`);
+    if (other) {
+      throw new Error(`tool "${tool.name}" is already provided by plugin "${other.plugin}"`);
+    }
     this.tools.set(tool.name, { tool, plugin });
   }
 
@@ -39,16 +43,35 @@ export class ToolRegistry {
   /** Validate and run a tool. Validation failures are INVALID_INPUT naming the field. */
   async invoke(name: string, args: unknown, scope: CallScope): Promise<unknown> {
     const entry = this.tools.get(name);
-    if (!entry) fail("NOT_FOUND", `Cannot call tool "${String(name).slice(0, 80)}": no such tool; known tools: ${[...this.tools.keys()].join(", ")}`);
+    if (!entry) {
+      fail(
+        "NOT_FOUND",
+        `Cannot call tool "${String(name).slice(0, 80)}": no such tool; known tools: ${
+          [...this.tools.keys()].join(", ")
+        }`,
+      );
+    }
     const depth = scope.depth ?? 0;
-    if (depth > MAX_CALL_DEPTH) fail("INVALID_INPUT", `Cannot call tool "${name}": calls are nested more than ${MAX_CALL_DEPTH} deep`);
+    if (depth > MAX_CALL_DEPTH) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot call tool "${name}": calls are nested more than ${MAX_CALL_DEPTH} deep`,
+      );
+    }
     if (args !== undefined && args !== null && (typeof args !== "object" || Array.isArray(args))) {
-      fail("INVALID_INPUT", `Invalid arguments for ${name}: expected an object of named arguments, got ${Array.isArray(args) ? "an array" : typeof args}`);
+      fail(
+        "INVALID_INPUT",
+        `Invalid arguments for ${name}: expected an object of named arguments, got ${
+          Array.isArray(args) ? "an array" : typeof args
+        }`,
+      );
     }
     const parsed = v.safeParse(entry.tool.input, args ?? {});
     if (!parsed.success) {
       fail("INVALID_INPUT", `Invalid arguments for ${name}: ${describeIssues(parsed.issues)}`, {
-        fields: parsed.issues.slice(0, 5).map((i) => i.path?.map((p) => String(p.key)).join(".") ?? ""),
+        fields: parsed.issues.slice(0, 5).map((i) =>
+          i.path?.map((p) => String(p.key)).join(".") ?? ""
+        ),
       });
     }
     if (scope.signal.aborted) throw scope.signal.reason;
@@ -57,9 +80,9 @@ export class ToolRegistry {
       signal: scope.signal,
       log,
       progress: scope.progress ?? (() => {}),
-      call: (tool, a, o) => this.invoke(tool, a, { signal: o?.signal ?? scope.signal, depth: depth + 1 }),
+      call: (tool, a, o) =>
+        this.invoke(tool, a, { signal: o?.signal ?? scope.signal, depth: depth + 1 }),
     };
     return entry.tool.run(parsed.output, ctx);
   }
 }
-

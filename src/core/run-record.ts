@@ -38,7 +38,11 @@ export async function writeRecord(dir: string, rec: RunRecord, dataDir: string):
   const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writingData(`the record of run "${rec.run_id}"`, dataDir, async () => {
-      const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
+      const fh = await open(
+        tmp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW,
+        0o600,
+      );
       try {
         await fh.writeFile(JSON.stringify(rec, null, 2));
       } finally {
@@ -55,23 +59,44 @@ export async function writeRecord(dir: string, rec: RunRecord, dataDir: string):
 /** Read and check <dir>/run.json; a missing run is NOT_FOUND, anything odd a sentence saying what. */
 export async function readRecord(dir: string, runId: string): Promise<RunRecord> {
   const damaged = (why: string): never =>
-    fail("CONFLICT", `Cannot read run "${runId}": its record ${join(dir, "run.json")} ${why}; it was not written by swarm-mcp, start the work again`);
+    fail(
+      "CONFLICT",
+      `Cannot read run "${runId}": its record ${
+        join(dir, "run.json")
+      } ${why}; it was not written by swarm-mcp, start the work again`,
+    );
   const st = await lstat(dir).catch(() => null);
-  if (!st) fail("NOT_FOUND", `Cannot find run "${runId}": no run record under that id; call runs to list recent runs`);
+  if (!st) {
+    fail(
+      "NOT_FOUND",
+      `Cannot find run "${runId}": no run record under that id; call runs to list recent runs`,
+    );
+  }
   if (!st.isDirectory()) damaged("is not in a directory (the run directory is a link or a file)");
   let fh;
   try {
     fh = await open(join(dir, "run.json"), READ_FLAGS);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === "ENOENT") fail("NOT_FOUND", `Cannot find run "${runId}": no run record under that id yet; call runs to list recent runs`);
-    return damaged(code === "ELOOP" || code === "EMLINK" ? "is a symbolic link" : `cannot be opened (${code ?? e})`);
+    if (code === "ENOENT") {
+      fail(
+        "NOT_FOUND",
+        `Cannot find run "${runId}": no run record under that id yet; call runs to list recent runs`,
+      );
+    }
+    return damaged(
+      code === "ELOOP" || code === "EMLINK"
+        ? "is a symbolic link"
+        : `cannot be opened (${code ?? e})`,
+    );
   }
   let text: string;
   try {
     const info = await fh.stat();
     if (!info.isFile()) damaged("is not a regular file");
-    if (info.size > MAX_RECORD_BYTES) damaged(`is ${info.size} bytes, over the ${MAX_RECORD_BYTES} byte limit`);
+    if (info.size > MAX_RECORD_BYTES) {
+      damaged(`is ${info.size} bytes, over the ${MAX_RECORD_BYTES} byte limit`);
+    }
     text = await fh.readFile("utf8");
   } finally {
     await fh.close();
@@ -91,17 +116,31 @@ export async function readRecord(dir: string, runId: string): Promise<RunRecord>
 function invalid(x: unknown, runId: string): string | null {
   if (!x || typeof x !== "object" || Array.isArray(x)) return "is not a JSON object";
   const r = x as Record<string, unknown>;
-  const count = (k: string) => typeof r[k] === "number" && Number.isFinite(r[k]) && (r[k] as number) >= 0;
+  const count = (k: string) =>
+    typeof r[k] === "number" && Number.isFinite(r[k]) && (r[k] as number) >= 0;
   if (r.run_id !== runId) return "names another run";
-  if (typeof r.tool !== "string" || typeof r.started_at !== "string") return "lacks its tool or start time";
+  if (typeof r.tool !== "string" || typeof r.started_at !== "string") {
+    return "lacks its tool or start time";
+  }
   if (!STATUSES.includes(r.status as string)) return "has an unknown status";
-  if (!count("done") || !count("total") || !count("failed") || !count("cost_usd")) return "has counts that are not numbers";
-  if (!Array.isArray(r.refs) || !r.refs.every((s) => typeof s === "string")) return "has refs that are not a list of ids";
+  if (!count("done") || !count("total") || !count("failed") || !count("cost_usd")) {
+    return "has counts that are not numbers";
+  }
+  if (!Array.isArray(r.refs) || !r.refs.every((s) => typeof s === "string")) {
+    return "has refs that are not a list of ids";
+  }
   const e = r.error;
-  if (e != null && (typeof e !== "object" || typeof (e as { code?: unknown }).code !== "string" || typeof (e as { message?: unknown }).message !== "string")) {
+  if (
+    e != null &&
+    (typeof e !== "object" || typeof (e as { code?: unknown }).code !== "string" ||
+      typeof (e as { message?: unknown }).message !== "string")
+  ) {
     return "has an error that is not {code, message}";
   }
   const o = r.owner as Record<string, unknown> | undefined;
-  if (o !== undefined && (!o || typeof o.instance !== "string" || !Number.isInteger(o.pid) || typeof o.host !== "string")) return "has an owner that is not {instance, pid, host}";
+  if (
+    o !== undefined &&
+    (!o || typeof o.instance !== "string" || !Number.isInteger(o.pid) || typeof o.host !== "string")
+  ) return "has an owner that is not {instance, pid, host}";
   return null;
 }

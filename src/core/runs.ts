@@ -9,7 +9,13 @@ import { lstat, mkdir, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fail, isToolError, writingData } from "./errors.ts";
 import { roundUsd, RUN_ID } from "./refs.ts";
-import { ownerState, readRecord, type RunOwner, type RunRecord, writeRecord } from "./run-record.ts";
+import {
+  ownerState,
+  readRecord,
+  type RunOwner,
+  type RunRecord,
+  writeRecord,
+} from "./run-record.ts";
 import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
@@ -28,18 +34,30 @@ interface Live {
 }
 
 function summary(i: RunInfo): string {
-  return `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}, $${i.cost_usd.toFixed(2)}`;
+  return `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}, $${
+    i.cost_usd.toFixed(2)
+  }`;
 }
 
-export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
+export function createRuns(
+  refs: RefStore,
+  log: Logger,
+  me: RunOwner,
+): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
   const live = new Map<string, Live>();
-  const persist = (info: RunInfo) => writeRecord(refs.runDir(info.run_id), { ...info, owner: me }, refs.root);
+  const persist = (info: RunInfo) =>
+    writeRecord(refs.runDir(info.run_id), { ...info, owner: me }, refs.root);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   function checkId(runId: unknown): string {
     if (typeof runId !== "string" || !RUN_ID.test(runId)) {
-      const shown = typeof runId === "string" ? JSON.stringify(runId.slice(0, 40)) : `(a ${runId === null ? "null" : typeof runId})`;
-      fail("INVALID_INPUT", `Cannot find run ${shown}: a run id is 12 lowercase hex characters, as returned in "run_id"`);
+      const shown = typeof runId === "string"
+        ? JSON.stringify(runId.slice(0, 40))
+        : `(a ${runId === null ? "null" : typeof runId})`;
+      fail(
+        "INVALID_INPUT",
+        `Cannot find run ${shown}: a run id is 12 lowercase hex characters, as returned in "run_id"`,
+      );
     }
     return runId;
   }
@@ -52,26 +70,47 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
     const rec = await readRecord(refs.runDir(id), id);
     if (rec.status === "running" && ownerState(rec, me) === "dead") {
       // Its containers were reaped at start-up; written back so that wait and status end everywhere.
-      Object.assign(rec, { status: "failed", finished_at: new Date().toISOString(), error: { code: "CANCELLED", message: ORPHANED } });
-      await writeRecord(refs.runDir(id), rec, refs.root).catch((e) => log.warn(`cannot finish orphaned run ${id}: ${(e as Error).message}`));
+      Object.assign(rec, {
+        status: "failed",
+        finished_at: new Date().toISOString(),
+        error: { code: "CANCELLED", message: ORPHANED },
+      });
+      await writeRecord(refs.runDir(id), rec, refs.root).catch((e) =>
+        log.warn(`cannot finish orphaned run ${id}: ${(e as Error).message}`)
+      );
     }
     return rec;
   }
 
   /** Run ids of the newest run directories (bounded: a data dir may hold years of runs). */
   async function runIds(): Promise<string[]> {
-    const names = (await readdir(refs.root).catch(() => [] as string[])).filter((n) => RUN_ID.test(n));
-    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await lstat(join(refs.root, n)).catch(() => null))?.mtimeMs ?? 0 })));
+    const names = (await readdir(refs.root).catch(() => [] as string[])).filter((n) =>
+      RUN_ID.test(n)
+    );
+    const dated = await Promise.all(
+      names.map(async (n) => ({
+        n,
+        t: (await lstat(join(refs.root, n)).catch(() => null))?.mtimeMs ?? 0,
+      })),
+    );
     return dated.sort((a, b) => b.t - a.t).slice(0, MAX_SCAN).map((d) => d.n);
   }
 
   /** Follow a run another live server owns by re-reading its record, until it ends or the deadline. */
-  async function followForeign(rec: RunRecord, deadline: number, ctx?: ToolContext): Promise<RunRecord> {
+  async function followForeign(
+    rec: RunRecord,
+    deadline: number,
+    ctx?: ToolContext,
+  ): Promise<RunRecord> {
     let last = 0;
     while (rec.status === "running" && Date.now() < deadline && !ctx?.signal.aborted) {
       if (ctx && Date.now() - last >= PROGRESS_EVERY_MS) {
         last = Date.now();
-        ctx.progress(rec.done, rec.total, `${summary(rec)} (run by server pid ${rec.owner?.pid} on ${rec.owner?.host})`);
+        ctx.progress(
+          rec.done,
+          rec.total,
+          `${summary(rec)} (run by server pid ${rec.owner?.pid} on ${rec.owner?.host})`,
+        );
       }
       await sleep(Math.min(FOREIGN_POLL_MS, Math.max(deadline - Date.now(), 0)));
       rec = await load(rec.run_id);
@@ -90,7 +129,9 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
       }
       for (const [id, l] of live) {
         lstat(join(refs.runDir(id), "cancel")).then(() => {
-          if (!l.controller.signal.aborted) log.info(`run ${id}: cancelled by another swarm-mcp instance`);
+          if (!l.controller.signal.aborted) {
+            log.info(`run ${id}: cancelled by another swarm-mcp instance`);
+          }
           l.controller.abort(new DOMException(`Run "${id}" was cancelled`, "AbortError"));
         }, () => {});
       }
@@ -101,7 +142,11 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
   async function requestCancel(rec: RunRecord): Promise<RunRecord> {
     const file = join(refs.runDir(rec.run_id), "cancel");
     await writingData(`a cancel request for run "${rec.run_id}"`, refs.root, async () => {
-      const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600).catch((e) => {
+      const fh = await open(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      ).catch((e) => {
         if ((e as { code?: string }).code === "EEXIST") return null; // asked already
         throw e;
       });
@@ -110,7 +155,12 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
     });
     const after = await followForeign(rec, Date.now() + FOREIGN_CANCEL_MS);
     if (after.status === "running") {
-      fail("CONFLICT", `Cannot cancel run "${rec.run_id}": its server (pid ${after.owner?.pid} on ${after.owner?.host}) did not stop it within ${FOREIGN_CANCEL_MS / 1000} s; call status later or stop that server`);
+      fail(
+        "CONFLICT",
+        `Cannot cancel run "${rec.run_id}": its server (pid ${after.owner?.pid} on ${after.owner?.host}) did not stop it within ${
+          FOREIGN_CANCEL_MS / 1000
+        } s; call status later or stop that server`,
+      );
     }
     return after;
   }
@@ -133,7 +183,9 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
       }
       if (ctx.signal.aborted) await l.settled;
       // The last word: a client showing a bar sees it reach the total before the result arrives.
-      else if (l.info.status !== "running") ctx.progress(l.info.done, l.info.total, summary(l.info));
+      else if (l.info.status !== "running") {
+        ctx.progress(l.info.done, l.info.total, summary(l.info));
+      }
     } finally {
       ctx.signal.removeEventListener("abort", onAbort);
     }
@@ -143,9 +195,16 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
   function outcome(info: RunInfo): unknown {
     if (info.status === "running") {
       return {
-        status: "running", run_id: info.run_id, done: info.done, total: info.total, failed: info.failed,
-        cost_usd: info.cost_usd, refs_so_far: info.refs,
-        message: `Still running (${summary(info)}). Call wait with run_id "${info.run_id}" to get the result; do not start the work again.`,
+        status: "running",
+        run_id: info.run_id,
+        done: info.done,
+        total: info.total,
+        failed: info.failed,
+        cost_usd: info.cost_usd,
+        refs_so_far: info.refs,
+        message: `Still running (${
+          summary(info)
+        }). Call wait with run_id "${info.run_id}" to get the result; do not start the work again.`,
       };
     }
     if (info.error) fail(info.error.code, info.error.message, { run_id: info.run_id });
@@ -157,20 +216,31 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
       // A call cancelled before it started starts nothing (and leaves no run behind).
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const run_id = opts.run_id ?? refs.newRunId();
-      await writingData(`the directory of run "${run_id}"`, refs.root, () => mkdir(refs.runDir(run_id), { recursive: true, mode: 0o700 }));
+      await writingData(
+        `the directory of run "${run_id}"`,
+        refs.root,
+        () => mkdir(refs.runDir(run_id), { recursive: true, mode: 0o700 }),
+      );
       const info: RunInfo = {
-        run_id, tool, status: "running", started_at: new Date().toISOString(),
-        done: 0, total: opts.total, failed: 0, cost_usd: 0, refs: [], error: null,
+        run_id,
+        tool,
+        status: "running",
+        started_at: new Date().toISOString(),
+        done: 0,
+        total: opts.total,
+        failed: 0,
+        cost_usd: 0,
+        refs: [],
+        error: null,
       };
       // Awaited before any work: a data dir that cannot take the record fails the call, cleanly.
       await persist(info);
       const controller = new AbortController();
       let dirty = Promise.resolve(true);
-      const save = () =>
-        (dirty = dirty.then(() => persist(info)).then(() => true, (e) => {
-          log.warn(`cannot save run ${run_id}: ${(e as Error)?.message ?? e}`);
-          return false;
-        }));
+      const save = () => (dirty = dirty.then(() => persist(info)).then(() => true, (e) => {
+        log.warn(`cannot save run ${run_id}: ${(e as Error)?.message ?? e}`);
+        return false;
+      }));
       const handle: RunHandle = {
         run_id,
         signal: controller.signal,
@@ -196,8 +266,15 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
             ? { code: e.code, message: e.message }
             : controller.signal.aborted
             ? { code: "CANCELLED", message: `Run "${run_id}" was cancelled` }
-            : { code: "INTERNAL", message: `Internal error in ${tool}: ${(e as Error)?.message ?? e}; see the server log` };
-          if (!isToolError(e) && !controller.signal.aborted) log.error(`run ${run_id} (${tool}) crashed: ${(e as Error)?.stack ?? e}`);
+            : {
+              code: "INTERNAL",
+              message: `Internal error in ${tool}: ${
+                (e as Error)?.message ?? e
+              }; see the server log`,
+            };
+          if (!isToolError(e) && !controller.signal.aborted) {
+            log.error(`run ${run_id} (${tool}) crashed: ${(e as Error)?.stack ?? e}`);
+          }
         }
         info.finished_at = new Date().toISOString();
         // A final record the disk did not take stays in memory, so this server still reports the end.
@@ -213,7 +290,9 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
       const l = live.get(checkId(runId));
       if (l) return foreground(l, waitS, ctx);
       const rec = await load(runId);
-      return outcome(await followForeign(rec, Date.now() + Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000, ctx));
+      return outcome(
+        await followForeign(rec, Date.now() + Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000, ctx),
+      );
     },
 
     status: (runId) => load(runId),
@@ -236,7 +315,10 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
         const info = await load(n).catch(() => null);
         if (info) infos.push(info);
       }
-      return infos.sort((a, b) => String(b.started_at).localeCompare(String(a.started_at))).slice(0, limit);
+      return infos.sort((a, b) => String(b.started_at).localeCompare(String(a.started_at))).slice(
+        0,
+        limit,
+      );
     },
 
     /** At start-up: finish orphaned runs on disk; returns the runs whose agents no longer run. */
@@ -255,4 +337,3 @@ export function createRuns(refs: RefStore, log: Logger, me: RunOwner): Runs & { 
     },
   };
 }
-

@@ -10,7 +10,11 @@ const DIR_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_DIRECT
 /** Entries of an opened directory are reached through its fd, so no path component can be swapped. */
 const FD_DIR = existsSync("/proc/self/fd") ? "/proc/self/fd" : null;
 
-export type Opened = { fh: FileHandle; size: number; skipped?: undefined } | { fh?: undefined; size: 0; skipped: string };
+export type Opened = { fh: FileHandle; size: number; skipped?: undefined } | {
+  fh?: undefined;
+  size: 0;
+  skipped: string;
+};
 
 /** Open a regular file without following a link: lstat first (a device is never opened), then
  * O_NOFOLLOW|O_NONBLOCK, then fstat must be the same regular file. `skipped` says why not. */
@@ -40,7 +44,11 @@ export interface ReadResult {
 }
 
 /** At most maxBytes of a regular file, from its start or (fromEnd) its end. */
-export async function readNoFollow(path: string, maxBytes: number, o: { fromEnd?: boolean } = {}): Promise<ReadResult> {
+export async function readNoFollow(
+  path: string,
+  maxBytes: number,
+  o: { fromEnd?: boolean } = {},
+): Promise<ReadResult> {
   const f = await openRegular(path);
   if (!f.fh) return { text: "", size: 0, truncated: false, skipped: f.skipped };
   try {
@@ -48,7 +56,12 @@ export async function readNoFollow(path: string, maxBytes: number, o: { fromEnd?
     const buf = Buffer.alloc(want);
     let got = 0;
     while (got < want) {
-      const { bytesRead } = await f.fh.read(buf, got, want - got, (o.fromEnd ? f.size - want : 0) + got);
+      const { bytesRead } = await f.fh.read(
+        buf,
+        got,
+        want - got,
+        (o.fromEnd ? f.size - want : 0) + got,
+      );
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -69,7 +82,11 @@ export interface LineStats {
 
 /** The lines of a regular file, read through one fd in chunks: at most maxBytes in all, and no
  * line longer than maxLine is held (an agent may print a gigabyte without a newline). */
-export async function* linesNoFollow(path: string, limits: { maxBytes: number; maxLine: number }, stats: LineStats): AsyncGenerator<string> {
+export async function* linesNoFollow(
+  path: string,
+  limits: { maxBytes: number; maxLine: number },
+  stats: LineStats,
+): AsyncGenerator<string> {
   const f = await openRegular(path);
   if (!f.fh) return void (stats.skipped = f.skipped);
   const buf = Buffer.alloc(1 << 20);
@@ -79,14 +96,20 @@ export async function* linesNoFollow(path: string, limits: { maxBytes: number; m
   try {
     for (;;) {
       if (stats.bytes >= limits.maxBytes) return void (stats.truncated = true);
-      const { bytesRead } = await f.fh.read(buf, 0, Math.min(buf.length, limits.maxBytes - stats.bytes), null);
+      const { bytesRead } = await f.fh.read(
+        buf,
+        0,
+        Math.min(buf.length, limits.maxBytes - stats.bytes),
+        null,
+      );
       if (bytesRead === 0) break;
       stats.bytes += bytesRead;
       const chunk = buf.subarray(0, bytesRead);
       let start = 0;
       for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-        if (!dropping && held + nl - start <= limits.maxLine) yield Buffer.concat([...parts, chunk.subarray(start, nl)]).toString("utf8");
-        else stats.longLines++;
+        if (!dropping && held + nl - start <= limits.maxLine) {
+          yield Buffer.concat([...parts, chunk.subarray(start, nl)]).toString("utf8");
+        } else stats.longLines++;
         parts = [], held = 0, dropping = false, start = nl + 1;
       }
       if (start < bytesRead && !dropping) {
@@ -110,12 +133,23 @@ export interface Listing {
 }
 
 /** Walk a directory tree without entering symlinks, stopping at maxEntries names or maxDepth. */
-export async function listNoFollow(root: string, limits: { maxEntries: number; maxDepth: number }): Promise<Listing> {
+export async function listNoFollow(
+  root: string,
+  limits: { maxEntries: number; maxDepth: number },
+): Promise<Listing> {
   const out: Listing = { entries: [], truncated: false };
   const walk = async (dirPath: string, rel: string, depth: number): Promise<void> => {
-    const fh = await open(dirPath, DIR_FLAGS).catch((e: { code?: string }) => e.code ?? "unreadable");
+    const fh = await open(dirPath, DIR_FLAGS).catch((e: { code?: string }) =>
+      e.code ?? "unreadable"
+    );
     if (typeof fh === "string") {
-      if (depth === 0) out.skipped = fh === "ELOOP" || fh === "ENOTDIR" ? "not a directory (a symbolic link?)" : fh === "ENOENT" ? "missing" : fh;
+      if (depth === 0) {
+        out.skipped = fh === "ELOOP" || fh === "ENOTDIR"
+          ? "not a directory (a symbolic link?)"
+          : fh === "ENOENT"
+          ? "missing"
+          : fh;
+      }
       return;
     }
     try {
@@ -141,15 +175,26 @@ export async function listNoFollow(root: string, limits: { maxEntries: number; m
 
 /** Copy at most maxBytes of a regular file (never a link; null: none) to `dest`, 0600, not following
  * a link there. An agent can make its stdout a sparse 64 GB file: a copy must not fill the disk. */
-export async function copyNoFollow(src: string | null, dest: string, maxBytes: number): Promise<{ size: number; truncated: boolean; skipped?: string }> {
+export async function copyNoFollow(
+  src: string | null,
+  dest: string,
+  maxBytes: number,
+): Promise<{ size: number; truncated: boolean; skipped?: string }> {
   const f: Opened = src ? await openRegular(src) : { size: 0, skipped: "missing" };
-  const out = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  const out = await open(
+    dest,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o600,
+  );
   let size = 0;
   try {
     await out.chmod(0o600); // an existing file keeps its old mode through O_CREAT
     if (!f.fh) return { size: 0, truncated: false, skipped: f.skipped };
     const buf = Buffer.alloc(1 << 20);
-    for (let n = 0; (n = (await f.fh.read(buf, 0, Math.min(buf.length, maxBytes - size), null)).bytesRead) > 0;) {
+    for (
+      let n = 0;
+      (n = (await f.fh.read(buf, 0, Math.min(buf.length, maxBytes - size), null)).bytesRead) > 0;
+    ) {
       await out.write(buf, 0, n);
       size += n;
     }

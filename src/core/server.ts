@@ -23,13 +23,18 @@ export interface ServerInfo {
 function render(value: unknown): ToolResult {
   if (typeof value === "string") return { content: [{ type: "text", text: value }] };
   const text = JSON.stringify(value ?? null, null, 2);
-  const structured = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { result: value ?? null };
+  const structured = value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : { result: value ?? null };
   return { content: [{ type: "text", text }], structuredContent: structured };
 }
 
 /** One MCP server object per client connection (stdio, a test's in-memory pair, an HTTP session). */
 export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpServer {
-  const mcp = new McpServer(info, { instructions: "Spawn coding agents in Docker containers and compose them: run, par, map, chain, reduce, map_reduce, race, retry. Results are refs; call unwrap to read a ref's text. Long calls return a run_id: call wait rather than starting again." });
+  const mcp = new McpServer(info, {
+    instructions:
+      "Spawn coding agents in Docker containers and compose them: run, par, map, chain, reduce, map_reduce, race, retry. Results are refs; call unwrap to read a ref's text. Long calls return a run_id: call wait rather than starting again.",
+  });
   mcp.server.registerCapabilities({ tools: {} });
   let listed: unknown[] | undefined;
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => {
@@ -50,22 +55,39 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
       // The spec wants strictly increasing progress, and heartbeats repeat `done`.
       const value = Math.max(done, Math.round((last + 0.001) * 1000) / 1000);
       last = value;
-      extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+      extra.sendNotification({
+        method: "notifications/progress",
+        params: {
+          progressToken: token,
+          progress: value,
+          ...(total !== undefined ? { total } : {}),
+          ...(message ? { message } : {}),
+        },
+      })
         .catch(() => {});
     };
     try {
-      const value = await registry.invoke(name, req.params.arguments ?? {}, { signal: extra.signal, progress });
+      const value = await registry.invoke(name, req.params.arguments ?? {}, {
+        signal: extra.signal,
+        progress,
+      });
       return render(value) as never;
     } catch (e) {
       // Whatever a tool throws once its call was cancelled is the cancellation, not a bug.
-      const reason = extra.signal.aborted ? new DOMException(String(extra.signal.reason ?? "cancelled"), "AbortError") : e;
+      const reason = extra.signal.aborted
+        ? new DOMException(String(extra.signal.reason ?? "cancelled"), "AbortError")
+        : e;
       return errorResult(name, reason, (m) => log.error(m)) as never;
     }
   });
   return mcp;
 }
 
-export async function serveStdio(registry: ToolRegistry, info: ServerInfo, onClose: () => void): Promise<void> {
+export async function serveStdio(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  onClose: () => void,
+): Promise<void> {
   // The transport closes on stdin EOF: that is our cue to shut down.
   const transport = new LineTransport(MAX_MESSAGE_BYTES);
   transport.onclose = onClose;
@@ -73,7 +95,11 @@ export async function serveStdio(registry: ToolRegistry, info: ServerInfo, onClo
   await createMcpServer(registry, info).connect(transport);
 }
 
-export async function connect(registry: ToolRegistry, info: ServerInfo, transport: Transport): Promise<McpServer> {
+export async function connect(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  transport: Transport,
+): Promise<McpServer> {
   const mcp = createMcpServer(registry, info);
   await mcp.connect(transport);
   return mcp;

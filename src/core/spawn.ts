@@ -3,11 +3,34 @@
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError, writingData } from "./errors.ts";
-import { agentUser, checkEnvNames, checkInputFiles, checkNetwork, checkWorkdir, chownTree, containerLimits, dockerNetwork, ensureAgentNetwork, AGENT_NETWORK, nanoCpus } from "./container-policy.ts";
+import {
+  AGENT_NETWORK,
+  agentUser,
+  checkEnvNames,
+  checkInputFiles,
+  checkNetwork,
+  checkWorkdir,
+  chownTree,
+  containerLimits,
+  dockerNetwork,
+  ensureAgentNetwork,
+  nanoCpus,
+} from "./container-policy.ts";
 import { checkImageRef } from "./image-ref.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";
 import { callerIds, hostname } from "./runtime/platform.ts";
-import type { AgentDriver, Config, ContainerExit, ContainerRuntime, Logger, Pools, Ref, RefStore, SandboxSpec, SpawnOptions } from "./types.ts";
+import type {
+  AgentDriver,
+  Config,
+  ContainerExit,
+  ContainerRuntime,
+  Logger,
+  Pools,
+  Ref,
+  RefStore,
+  SandboxSpec,
+  SpawnOptions,
+} from "./types.ts";
 
 export interface SpawnDeps {
   config: Config;
@@ -24,19 +47,32 @@ export interface SpawnDeps {
 export const HOME_IN_CONTAINER = "/home/agent";
 
 export function ownerLabels(config: Config): Record<string, string> {
-  return { "swarm-mcp.owner": config.instanceId, "swarm-mcp.pid": String(process.pid), "swarm-mcp.host": hostname(config.env) };
+  return {
+    "swarm-mcp.owner": config.instanceId,
+    "swarm-mcp.pid": String(process.pid),
+    "swarm-mcp.host": hostname(config.env),
+  };
 }
 
 export function createSpawn(deps: SpawnDeps) {
   const { config, refs } = deps;
   let agentNet: Promise<void> | undefined; // created once per process, retried after a failure
-  const agentNetwork = (rt: ContainerRuntime) => (agentNet ??= ensureAgentNetwork(rt).catch((e) => ((agentNet = undefined), Promise.reject(e))));
+  const agentNetwork = (
+    rt: ContainerRuntime,
+  ) => (agentNet ??= ensureAgentNetwork(rt).catch((
+    e,
+  ) => ((agentNet = undefined), Promise.reject(e))));
 
   return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
     // Everything the caller could get wrong is checked before the agent dir exists.
-    const mountPolicy = { home: config.env.HOME, dataDir: config.dataDir, allow: config.allowMounts, engineSocket: engineSocket(config.env.DOCKER_HOST) };
+    const mountPolicy = {
+      home: config.env.HOME,
+      dataDir: config.dataDir,
+      allow: config.allowMounts,
+      engineSocket: engineSocket(config.env.DOCKER_HOST),
+    };
     let binds = await checkMounts(spec.mounts, mountPolicy);
     const network = dockerNetwork(spec.network, config.env);
     const limits = containerLimits(spec, config.env);
@@ -47,18 +83,43 @@ export function createSpawn(deps: SpawnDeps) {
     const caller = callerIds();
     const user = agentUser(caller, config.env);
     const image = spec.image === undefined ? config.image : checkImageRef(spec.image);
-    if (spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")) && (spec.claude_md || Object.keys(spec.input_files).length)) {
-      fail("INVALID_INPUT", `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`);
+    if (
+      spec.mounts.some((m) =>
+        m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")
+      ) && (spec.claude_md || Object.keys(spec.input_files).length)
+    ) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`,
+      );
     }
-    await checkNetwork(network, config.env, async (name) => (await deps.runtime()).networkLabels(name));
+    await checkNetwork(
+      network,
+      config.env,
+      async (name) => (await deps.runtime()).networkLabels(name),
+    );
 
     const paths = await refs.create(opts.run_id, opts.agent_id);
-    await writingData("the prompt", config.dataDir, () => writeFile(paths.prompt, prompt, { mode: 0o600 }));
+    await writingData(
+      "the prompt",
+      config.dataDir,
+      () => writeFile(paths.prompt, prompt, { mode: 0o600 }),
+    );
     const started = Date.now();
     const elapsed = () => (Date.now() - started) / 1000;
-    const base = { duration_seconds: 0, parents: opts.parents ?? [], model: spec.agent === "claude" ? spec.model : null };
+    const base = {
+      duration_seconds: 0,
+      parents: opts.parents ?? [],
+      model: spec.agent === "claude" ? spec.model : null,
+    };
     const failed = (status: Ref["status"], error: string, exit_code = -1) =>
-      refs.finish(opts.run_id, opts.agent_id, { ...base, status, error, exit_code, duration_seconds: elapsed() });
+      refs.finish(opts.run_id, opts.agent_id, {
+        ...base,
+        status,
+        error,
+        exit_code,
+        duration_seconds: elapsed(),
+      });
 
     const pools = [...spec.resources, ...(spec.gpu ? ["gpu"] : [])];
     let slot: { release(): void };
@@ -76,27 +137,62 @@ export function createSpawn(deps: SpawnDeps) {
     opts.signal.addEventListener("abort", onAbort, { once: true });
     deps.live.add(abort);
     try {
-      if (abort.signal.aborted) return await failed("cancelled", "Cancelled before the agent started");
+      if (abort.signal.aborted) {
+        return await failed("cancelled", "Cancelled before the agent started");
+      }
       // Again after the wait for a slot: a path swapped for a link meanwhile is judged as it is now.
       binds = await checkMounts(spec.mounts, mountPolicy);
       const runtime = await deps.runtime();
       if (network === AGENT_NETWORK) await agentNetwork(runtime);
       await deps.ensureImage(image, log);
-      const job = { run_id: opts.run_id, agent_id: opts.agent_id, prompt, spec, paths, budget_cap: opts.budget_cap };
-      const plan = await writingData(`the files of agent "${opts.agent_id}"`, config.dataDir, () => driver.prepare(job));
+      const job = {
+        run_id: opts.run_id,
+        agent_id: opts.agent_id,
+        prompt,
+        spec,
+        paths,
+        budget_cap: opts.budget_cap,
+      };
+      const plan = await writingData(
+        `the files of agent "${opts.agent_id}"`,
+        config.dataDir,
+        () => driver.prepare(job),
+      );
       // The container reads its stdin from a file: prompt.txt when that is what the driver sends.
-      const stdinFile = plan.stdin === undefined ? undefined : plan.stdin === prompt ? paths.prompt : paths.stdin;
-      if (stdinFile === paths.stdin) await writingData("the agent's stdin", config.dataDir, () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }));
+      const stdinFile = plan.stdin === undefined
+        ? undefined
+        : plan.stdin === prompt
+        ? paths.prompt
+        : paths.stdin;
+      if (stdinFile === paths.stdin) {
+        await writingData(
+          "the agent's stdin",
+          config.dataDir,
+          () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }),
+        );
+      }
       const workspaceShadowed = binds.some((b) => b.container === workdir);
       // A root server runs its agents as another uid: the agent's own files become that uid's
       // now, and whatever it owns afterwards (there and on read-write mounts) goes to the caller.
-      const own = [paths.home, paths.out, ...(workspaceShadowed ? [] : [paths.workspace]), paths.stream, paths.stderr, ...(stdinFile ? [stdinFile] : [])];
+      const own = [
+        paths.home,
+        paths.out,
+        ...(workspaceShadowed ? [] : [paths.workspace]),
+        paths.stream,
+        paths.stderr,
+        ...(stdinFile ? [stdinFile] : []),
+      ];
       const handOver = user.uid !== caller.uid;
       if (handOver) {
-        await Promise.all([paths.stream, paths.stderr].map((f) => writeFile(f, "", { mode: 0o600 })));
+        await Promise.all(
+          [paths.stream, paths.stderr].map((f) => writeFile(f, "", { mode: 0o600 })),
+        );
         await chownTree(own, user);
       }
-      const rwBinds = [...binds, ...(plan.binds ?? []).map((b) => ({ host: b.host_path, readonly: b.readonly ?? true }))].filter((b) => !b.readonly).map((b) => b.host);
+      const rwBinds = [
+        ...binds,
+        ...(plan.binds ?? []).map((b) => ({ host: b.host_path, readonly: b.readonly ?? true })),
+      ].filter((b) => !b.readonly).map((b) => b.host);
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,
@@ -113,9 +209,15 @@ export function createSpawn(deps: SpawnDeps) {
         binds: [
           { host: paths.home, container: HOME_IN_CONTAINER, readonly: false },
           { host: paths.out, container: "/output", readonly: false },
-          ...(workspaceShadowed ? [] : [{ host: paths.workspace, container: workdir, readonly: false }]),
+          ...(workspaceShadowed
+            ? []
+            : [{ host: paths.workspace, container: workdir, readonly: false }]),
           ...binds,
-          ...(plan.binds ?? []).map((b) => ({ host: b.host_path, container: b.container_path, readonly: b.readonly ?? true })),
+          ...(plan.binds ?? []).map((b) => ({
+            host: b.host_path,
+            container: b.container_path,
+            readonly: b.readonly ?? true,
+          })),
         ],
         network,
         memoryBytes: limits.memoryBytes,
@@ -123,18 +225,35 @@ export function createSpawn(deps: SpawnDeps) {
         capDrop: ["ALL"],
         nanoCpus: cpus,
         gpu: spec.gpu,
-        labels: { ...ownerLabels(config), "swarm-mcp.run": opts.run_id, "swarm-mcp.agent": opts.agent_id },
+        labels: {
+          ...ownerLabels(config),
+          "swarm-mcp.run": opts.run_id,
+          "swarm-mcp.agent": opts.agent_id,
+        },
         stdinFile,
         stdoutFile: paths.stream,
         stderrFile: paths.stderr,
         timeoutMs: spec.timeout * 1000,
         name: `swarm-${opts.run_id}-${opts.agent_id}`,
       }, abort.signal).finally(async () => {
-        if (handOver && !(await chownTree([...own, ...rwBinds], caller, user.uid))) log.warn(`agent ${opts.run_id}/${opts.agent_id}: over 100000 files, some stay owned by uid ${user.uid}`);
+        if (handOver && !(await chownTree([...own, ...rwBinds], caller, user.uid))) {
+          log.warn(
+            `agent ${opts.run_id}/${opts.agent_id}: over 100000 files, some stay owned by uid ${user.uid}`,
+          );
+        }
       });
       const outcome = await driver.parse(job, exit);
-      const ref = await refs.finish(opts.run_id, opts.agent_id, { ...base, ...outcome, duration_seconds: exit.durationMs / 1000 || elapsed(), container_id: exit.containerId });
-      log.info(`agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${ref.cost_usd != null ? ` $${ref.cost_usd}` : ""}`);
+      const ref = await refs.finish(opts.run_id, opts.agent_id, {
+        ...base,
+        ...outcome,
+        duration_seconds: exit.durationMs / 1000 || elapsed(),
+        container_id: exit.containerId,
+      });
+      log.info(
+        `agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${
+          ref.cost_usd != null ? ` $${ref.cost_usd}` : ""
+        }`,
+      );
       return ref;
     } catch (e) {
       if (abort.signal.aborted) return failed("cancelled", "Cancelled");
@@ -142,16 +261,27 @@ export function createSpawn(deps: SpawnDeps) {
         await failed("failed", e.message);
         throw e; // the environment is broken: the whole call should say so
       }
-      const message = isToolError(e) ? e.message : `Internal error while running the agent: ${(e as Error)?.message ?? e}`;
-      if (!isToolError(e)) log.error(`agent ${opts.run_id}/${opts.agent_id} crashed: ${(e as Error)?.stack ?? e}`);
+      const message = isToolError(e)
+        ? e.message
+        : `Internal error while running the agent: ${(e as Error)?.message ?? e}`;
+      if (!isToolError(e)) {
+        log.error(`agent ${opts.run_id}/${opts.agent_id} crashed: ${(e as Error)?.stack ?? e}`);
+      }
       const ref = await failed("failed", message);
-      if (isToolError(e) && (e.code === "INVALID_INPUT" || e.code === "NOT_FOUND" || e.code === "FORBIDDEN")) {
+      if (
+        isToolError(e) &&
+        (e.code === "INVALID_INPUT" || e.code === "NOT_FOUND" || e.code === "FORBIDDEN")
+      ) {
         throw new ToolError(e.code, e.message, { ...e.data, ref: ref.ref });
       }
       return ref;
     } finally {
       // The container is gone (run removes it): secrets the driver staged go too, whatever the outcome.
-      await driver.cleanup?.(paths).catch((e) => log.warn(`cannot clean agent ${opts.run_id}/${opts.agent_id}: ${(e as Error)?.message ?? e}`));
+      await driver.cleanup?.(paths).catch((e) =>
+        log.warn(
+          `cannot clean agent ${opts.run_id}/${opts.agent_id}: ${(e as Error)?.message ?? e}`,
+        )
+      );
       opts.signal.removeEventListener("abort", onAbort);
       deps.live.delete(abort);
       slot.release();

@@ -22,7 +22,11 @@ export class LineTransport implements Transport {
   private skipped?: { head: Buffer; tail: Buffer };
   private closed = false;
 
-  constructor(private limit: number, private input: Readable = process.stdin, private output: Writable = process.stdout) {}
+  constructor(
+    private limit: number,
+    private input: Readable = process.stdin,
+    private output: Writable = process.stdout,
+  ) {}
 
   start(): Promise<void> {
     this.input.on("data", this.ondata);
@@ -47,7 +51,9 @@ export class LineTransport implements Transport {
 
   private take(piece: Buffer): void {
     if (this.skipped) {
-      const tail = piece.length >= EDGE ? piece.subarray(-EDGE) : Buffer.concat([this.skipped.tail, piece]).subarray(-EDGE);
+      const tail = piece.length >= EDGE
+        ? piece.subarray(-EDGE)
+        : Buffer.concat([this.skipped.tail, piece]).subarray(-EDGE);
       this.skipped.tail = Buffer.from(tail);
       return;
     }
@@ -64,7 +70,10 @@ export class LineTransport implements Transport {
       first.push(part);
       kept += part.length;
     }
-    this.skipped = { head: Buffer.concat(first).subarray(0, EDGE), tail: Buffer.from(piece.subarray(-EDGE)) };
+    this.skipped = {
+      head: Buffer.concat(first).subarray(0, EDGE),
+      tail: Buffer.from(piece.subarray(-EDGE)),
+    };
     this.parts = [];
     this.size = 0;
   }
@@ -76,9 +85,14 @@ export class LineTransport implements Transport {
     this.size = 0;
     this.skipped = undefined;
     if (skipped) {
-      const id = HEAD_ID.exec(skipped.head.toString("latin1")) ?? TAIL_ID.exec(skipped.tail.toString("latin1"));
+      const id = HEAD_ID.exec(skipped.head.toString("latin1")) ??
+        TAIL_ID.exec(skipped.tail.toString("latin1"));
       const mib = this.limit / 1048576;
-      return this.refuse(id ? JSON.parse(id[1]!) : null, -32600, `Invalid Request: a message may hold at most ${mib} MiB (${this.limit} bytes); this one was skipped. Pass large inputs as files (input_files, mounts) instead`);
+      return this.refuse(
+        id ? JSON.parse(id[1]!) : null,
+        -32600,
+        `Invalid Request: a message may hold at most ${mib} MiB (${this.limit} bytes); this one was skipped. Pass large inputs as files (input_files, mounts) instead`,
+      );
     }
     this.handle(line);
   }
@@ -97,11 +111,21 @@ export class LineTransport implements Transport {
     } catch (e) {
       return this.refuse(null, -32700, `Parse error: ${(e as Error).message.slice(0, 200)}`);
     }
-    if (Array.isArray(value)) return this.refuse(null, -32600, "Invalid Request: batches are not supported; send one message per line");
+    if (Array.isArray(value)) {
+      return this.refuse(
+        null,
+        -32600,
+        "Invalid Request: batches are not supported; send one message per line",
+      );
+    }
     const parsed = JSONRPCMessageSchema.safeParse(value);
     if (!parsed.success) {
       const id = (value as { id?: unknown } | null)?.id;
-      return this.refuse(typeof id === "string" || typeof id === "number" ? id : null, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
+      return this.refuse(
+        typeof id === "string" || typeof id === "number" ? id : null,
+        -32600,
+        "Invalid Request: not a JSON-RPC 2.0 message",
+      );
     }
     try {
       this.onmessage?.(parsed.data);

@@ -23,8 +23,27 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 export type RefStatus = "ok" | "failed" | "timeout" | "cancelled";
 
-export type { Mount, Ref, SandboxSpec, AgentOutcome, AgentPaths, AgentJob, DriverPlan, AgentDriver, ContainerRunOptions, ContainerExit, ContainerRuntime } from "./agent-types.ts";
-import type { AgentDriver, AgentOutcome, AgentPaths, ContainerRuntime, Ref, SandboxSpec } from "./agent-types.ts";
+export type {
+  AgentDriver,
+  AgentJob,
+  AgentOutcome,
+  AgentPaths,
+  ContainerExit,
+  ContainerRunOptions,
+  ContainerRuntime,
+  DriverPlan,
+  Mount,
+  Ref,
+  SandboxSpec,
+} from "./agent-types.ts";
+import type {
+  AgentDriver,
+  AgentOutcome,
+  AgentPaths,
+  ContainerRuntime,
+  Ref,
+  SandboxSpec,
+} from "./agent-types.ts";
 
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
@@ -41,7 +60,11 @@ export interface ToolContext {
   progress(done: number, total?: number, message?: string): void;
   /** Call another tool by name; inherits this call's signal unless given one (e.g. a run's,
    * for work that outlives the call). Failures throw ToolError. */
-  call(tool: string, args: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    opts?: { signal?: AbortSignal },
+  ): Promise<unknown>;
 }
 
 export interface ToolAnnotations {
@@ -90,7 +113,15 @@ export interface RefStore {
   /** Create the agent dir (0700) and its subdirs; refuses an existing one unless `reuse`. */
   create(runId: string, agentId: string): Promise<AgentPaths>;
   /** Write result.json for a finished agent, hashing its text; returns the wire Ref. */
-  finish(runId: string, agentId: string, outcome: AgentOutcome & { duration_seconds: number; parents?: string[]; container_id?: string | null }): Promise<Ref>;
+  finish(
+    runId: string,
+    agentId: string,
+    outcome: AgentOutcome & {
+      duration_seconds: number;
+      parents?: string[];
+      container_id?: string | null;
+    },
+  ): Promise<Ref>;
   /** Read a ref's record from disk; NOT_FOUND when it does not exist. */
   get(input: unknown): Promise<RefRecord>;
   /** The wire form of a stored ref (stamps included and verified). */
@@ -114,7 +145,10 @@ export interface PoolState {
 
 export interface Pools {
   /** Take the global slot and every named pool, in one fixed order; abortable; times out. */
-  acquire(names: string[], opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<Disposable & { release(): void }>;
+  acquire(
+    names: string[],
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<Disposable & { release(): void }>;
   state(name: string): PoolState;
   readonly global: string; // the name of the global pool
 }
@@ -177,7 +211,12 @@ export interface RunHandle {
 
 export interface Runs {
   /** Start background work under a run id; resolves when it finishes or wait_s passes. */
-  start(tool: string, ctx: ToolContext, opts: { wait_s: number; total: number; run_id?: string }, work: (run: RunHandle) => Promise<unknown>): Promise<unknown>;
+  start(
+    tool: string,
+    ctx: ToolContext,
+    opts: { wait_s: number; total: number; run_id?: string },
+    work: (run: RunHandle) => Promise<unknown>,
+  ): Promise<unknown>;
   wait(runId: string, waitS: number, ctx: ToolContext): Promise<unknown>;
   status(runId: string): Promise<RunInfo>;
   cancel(runId: string): Promise<RunInfo>;

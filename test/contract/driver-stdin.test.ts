@@ -10,8 +10,18 @@ const shout = (_core: Core): Plugin => ({
   name: "shout",
   agents: [{
     name: "shout",
-    prepare: async (job) => ({ entrypoint: ["cat"], cmd: [], env: {}, stdin: job.prompt.toUpperCase() }),
-    parse: async (_job, exit) => ({ status: exit.exitCode === 0 ? "ok" : "failed", exit_code: exit.exitCode, error: null, text_file: "stream.jsonl" }),
+    prepare: async (job) => ({
+      entrypoint: ["cat"],
+      cmd: [],
+      env: {},
+      stdin: job.prompt.toUpperCase(),
+    }),
+    parse: async (_job, exit) => ({
+      status: exit.exitCode === 0 ? "ok" : "failed",
+      exit_code: exit.exitCode,
+      error: null,
+      text_file: "stream.jsonl",
+    }),
   }],
 });
 
@@ -35,7 +45,10 @@ describe("a driver's own stdin", () => {
   it("a driver that sends the prompt gets prompt.txt itself, and no stdin.txt is written", async () => {
     const r = await h.call("run", { prompt: "plain", agent: "command", command: ["cat"] });
     const paths = h.core.refs.paths(r.data.run_id, r.data.agent_id);
-    assert.equal(h.runtime.calls.find((c) => c.run === r.data.run_id)!.opts.stdinFile, paths.prompt);
+    assert.equal(
+      h.runtime.calls.find((c) => c.run === r.data.run_id)!.opts.stdinFile,
+      paths.prompt,
+    );
     await assert.rejects(stat(paths.stdin));
   });
 });

@@ -13,7 +13,8 @@ import { isToolError } from "../../src/core/errors.ts";
 let t: string;
 let policy: MountPolicy;
 let server: Server;
-const mount = (host_path: string, p: Partial<MountPolicy> = {}) => checkMounts([{ host_path, container_path: "/mnt/x" }], { ...policy, ...p });
+const mount = (host_path: string, p: Partial<MountPolicy> = {}) =>
+  checkMounts([{ host_path, container_path: "/mnt/x" }], { ...policy, ...p });
 const refused = (reason: RegExp) => (e: unknown) => {
   assert.ok(isToolError(e), String(e));
   assert.equal(e.code, "FORBIDDEN", e.message);
@@ -25,10 +26,19 @@ const refused = (reason: RegExp) => (e: unknown) => {
 describe("mount policy", () => {
   before(async () => {
     t = await mkdtemp(join(tmpdir(), "swarm-mounts-"));
-    for (const d of ["home/.ssh", "home/projects/x", "state/data", "engine", "socks"]) await mkdir(join(t, d), { recursive: true });
+    for (const d of ["home/.ssh", "home/projects/x", "state/data", "engine", "socks"]) {
+      await mkdir(join(t, d), { recursive: true });
+    }
     server = createServer();
-    await new Promise<void>((ok, ko) => server.once("error", ko).listen(join(t, "socks", "notes.txt"), ok));
-    policy = { home: join(t, "home"), dataDir: join(t, "state", "data"), allow: [], engineSocket: join(t, "engine", "engine.sock") };
+    await new Promise<void>((ok, ko) =>
+      server.once("error", ko).listen(join(t, "socks", "notes.txt"), ok)
+    );
+    policy = {
+      home: join(t, "home"),
+      dataDir: join(t, "state", "data"),
+      allow: [],
+      engineSocket: join(t, "engine", "engine.sock"),
+    };
   });
   after(async () => {
     await new Promise((ok) => server.close(ok));
@@ -41,11 +51,27 @@ describe("mount policy", () => {
   });
 
   it("refuses system trees and what lies inside them, through symlinks too", async () => {
-    for (const p of ["/etc", "/proc", "/proc/self", "/sys", "/usr/bin", "/var", "/var/lib", "/bin", "/run", "/var/run"]) {
+    for (
+      const p of [
+        "/etc",
+        "/proc",
+        "/proc/self",
+        "/sys",
+        "/usr/bin",
+        "/var",
+        "/var/lib",
+        "/bin",
+        "/run",
+        "/var/run",
+      ]
+    ) {
       await assert.rejects(mount(p), refused(/system directory/), p);
     }
     await symlink("/var/run", join(t, "innocent"));
-    await assert.rejects(mount(join(t, "innocent")), refused(/resolves to "\/run".*system directory \/run/));
+    await assert.rejects(
+      mount(join(t, "innocent")),
+      refused(/resolves to "\/run".*system directory \/run/),
+    );
   });
 
   it("refuses a parent of the data dir, the data dir and anything inside it", async () => {
@@ -56,22 +82,42 @@ describe("mount policy", () => {
   it("refuses HOME, its dot-entries and its parents; a project in HOME is fine", async () => {
     await assert.rejects(mount("~"), refused(/home directory, with every credential/));
     await assert.rejects(mount("~/.ssh"), refused(/home directory's "\.ssh"/));
-    await assert.rejects(mount(join(t, "home"), { home: join(t, "home", "projects") }), refused(/contains the home directory/));
-    assert.deepEqual(await mount("~/projects/x"), [{ host: join(t, "home", "projects", "x"), container: "/mnt/x", readonly: true }]);
+    await assert.rejects(
+      mount(join(t, "home"), { home: join(t, "home", "projects") }),
+      refused(/contains the home directory/),
+    );
+    assert.deepEqual(await mount("~/projects/x"), [{
+      host: join(t, "home", "projects", "x"),
+      container: "/mnt/x",
+      readonly: true,
+    }]);
   });
 
   it("recognises a socket by what it is, whatever its name; the engine's by its path", async () => {
     const neutral = join(t, "socks", "notes.txt");
     await assert.rejects(mount(neutral), refused(/Unix socket/));
-    await assert.rejects(mount(neutral, { engineSocket: neutral }), refused(/Docker engine socket/));
-    await assert.rejects(mount(join(t, "socks"), { engineSocket: neutral }), refused(/contains the Docker engine socket/));
+    await assert.rejects(
+      mount(neutral, { engineSocket: neutral }),
+      refused(/Docker engine socket/),
+    );
+    await assert.rejects(
+      mount(join(t, "socks"), { engineSocket: neutral }),
+      refused(/contains the Docker engine socket/),
+    );
   });
 
-  it("refuses the real Docker socket at its default path", { skip: existsSync("/var/run/docker.sock") ? false : "no /var/run/docker.sock here" }, async () => {
-    await assert.rejects(mount("/var/run/docker.sock", { engineSocket: engineSocket(undefined) }), refused(/Docker engine socket/));
+  it("refuses the real Docker socket at its default path", {
+    skip: existsSync("/var/run/docker.sock") ? false : "no /var/run/docker.sock here",
+  }, async () => {
+    await assert.rejects(
+      mount("/var/run/docker.sock", { engineSocket: engineSocket(undefined) }),
+      refused(/Docker engine socket/),
+    );
   });
 
-  it("/root is a system tree, unless it is HOME: then the home rules apply", { skip: existsSync("/root") ? false : "no /root here" }, async () => {
+  it("/root is a system tree, unless it is HOME: then the home rules apply", {
+    skip: existsSync("/root") ? false : "no /root here",
+  }, async () => {
     await assert.rejects(mount("/root"), refused(/system directory \/root/));
     await assert.rejects(mount("/root", { home: "/root" }), refused(/home directory/));
   });

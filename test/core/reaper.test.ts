@@ -22,8 +22,16 @@ describe("reaper", () => {
   it("removes a dead instance's containers on this host only", async () => {
     const dir = await mkdtemp(join(tmpdir(), "swarm-reap-"));
     const removed: string[] = [];
-    const config = loadConfig({ HOME: dir, SWARM_DATA_DIR: join(dir, "data"), SWARM_HOST_ID: "host-here" }, "test");
-    const labels = (owner: string, host: string, pid: string) => ({ "swarm-mcp.owner": owner, "swarm-mcp.host": host, "swarm-mcp.pid": pid });
+    const config = loadConfig({
+      HOME: dir,
+      SWARM_DATA_DIR: join(dir, "data"),
+      SWARM_HOST_ID: "host-here",
+    }, "test");
+    const labels = (owner: string, host: string, pid: string) => ({
+      "swarm-mcp.owner": owner,
+      "swarm-mcp.host": host,
+      "swarm-mcp.pid": pid,
+    });
     const containers = [
       { id: "dead-here", labels: labels("aaaaaaaaaaaa", "host-here", DEAD_PID) },
       { id: "dead-elsewhere", labels: labels("bbbbbbbbbbbb", "host-other", DEAD_PID) },

@@ -11,7 +11,9 @@ describe("saved sandbox specs", () => {
     const home = await mkdtemp(join(tmpdir(), "home-"));
     const umask = process.umask(0o022); // the usual umask: a missing mode would give 0644/0755
     try {
-      const path = await createSandboxes({ home }).save("deploy", { env_vars: { API_TOKEN: "s3cret" } });
+      const path = await createSandboxes({ home }).save("deploy", {
+        env_vars: { API_TOKEN: "s3cret" },
+      });
       assert.equal((await stat(path)).mode & 0o777, 0o600, "spec file mode");
       assert.equal((await stat(dirname(path))).mode & 0o777, 0o700, "sandboxes dir mode");
       assert.match(await readFile(path, "utf8"), /API_TOKEN/);
@@ -36,7 +38,11 @@ describe("saved sandbox specs", () => {
       assert.equal((await stat(old)).mode & 0o777, 0o600, "re-saved file mode");
       assert.equal((await stat(dir)).mode & 0o777, 0o700, "existing dir tightened");
       await sandboxes.save("linked", { model: "haiku" });
-      assert.equal(await readFile(target, "utf8"), "untouched", "the link's target was written through");
+      assert.equal(
+        await readFile(target, "utf8"),
+        "untouched",
+        "the link's target was written through",
+      );
     } finally {
       await rm(home, { recursive: true, force: true });
     }

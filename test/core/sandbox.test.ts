@@ -13,7 +13,10 @@ const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === co
 async function home() {
   const h = await mkdtemp(join(tmpdir(), "home-"));
   await mkdir(join(h, ".claude", "sandboxes"), { recursive: true });
-  await writeFile(join(h, ".claude", "sandboxes", "reviewer.json"), JSON.stringify({ model: "opus", tools: "Read,Grep", network: false, timeout: 60 }));
+  await writeFile(
+    join(h, ".claude", "sandboxes", "reviewer.json"),
+    JSON.stringify({ model: "opus", tools: "Read,Grep", network: false, timeout: 60 }),
+  );
   return h;
 }
 
@@ -24,8 +27,17 @@ describe("sandbox resolution", () => {
     const named = await s.resolve("reviewer");
     assert.equal(named.model, "opus");
     assert.deepEqual(named.tools, ["Read", "Grep"]);
-    assert.equal(named.network, false, "a named spec's network:false is kept (the reference flipped it)");
-    const over = await s.resolve("reviewer", { model: undefined, tools: undefined, network: undefined, timeout: 30 });
+    assert.equal(
+      named.network,
+      false,
+      "a named spec's network:false is kept (the reference flipped it)",
+    );
+    const over = await s.resolve("reviewer", {
+      model: undefined,
+      tools: undefined,
+      network: undefined,
+      timeout: 30,
+    });
     assert.equal(over.model, "opus");
     assert.equal(over.network, false);
     assert.equal(over.timeout, 30);
@@ -36,7 +48,11 @@ describe("sandbox resolution", () => {
 
   it("accepts natural JSON types and the reference's strings alike", async () => {
     const s = createSandboxes({});
-    const a = await s.resolve('{"tools":["Read","Write"]}', { mounts: '[{"host_path":"/tmp","container_path":"/data"}]', env_vars: '{"A":"1"}', command: "echo hi" });
+    const a = await s.resolve('{"tools":["Read","Write"]}', {
+      mounts: '[{"host_path":"/tmp","container_path":"/data"}]',
+      env_vars: '{"A":"1"}',
+      command: "echo hi",
+    });
     assert.deepEqual(a.tools, ["Read", "Write"]);
     assert.deepEqual(a.mounts, [{ host_path: "/tmp", container_path: "/data", readonly: true }]);
     assert.deepEqual(a.env_vars, { A: "1" });
@@ -46,11 +62,20 @@ describe("sandbox resolution", () => {
 
   it("bad values are INVALID_INPUT naming the field; unknown names are NOT_FOUND", async () => {
     const s = createSandboxes({ home: await home() });
-    await assert.rejects(s.resolve("nope"), (e) => isCode("NOT_FOUND")(e) && /known: reviewer/.test((e as Error).message));
+    await assert.rejects(
+      s.resolve("nope"),
+      (e) => isCode("NOT_FOUND")(e) && /known: reviewer/.test((e as Error).message),
+    );
     await assert.rejects(s.resolve("../../etc/passwd"), isCode("INVALID_INPUT"));
     await assert.rejects(s.resolve("{bad json"), isCode("INVALID_INPUT"));
-    await assert.rejects(s.resolve(undefined, { mounts: [{ host_path: 1 }] }), (e) => isCode("INVALID_INPUT")(e) && /mounts\[0\]/.test((e as Error).message));
-    await assert.rejects(s.resolve(undefined, { timeout: -1 }), (e) => isCode("INVALID_INPUT")(e) && /timeout/.test((e as Error).message));
+    await assert.rejects(
+      s.resolve(undefined, { mounts: [{ host_path: 1 }] }),
+      (e) => isCode("INVALID_INPUT")(e) && /mounts\[0\]/.test((e as Error).message),
+    );
+    await assert.rejects(
+      s.resolve(undefined, { timeout: -1 }),
+      (e) => isCode("INVALID_INPUT")(e) && /timeout/.test((e as Error).message),
+    );
     await assert.rejects(s.resolve(undefined, { env_vars: { A: 1 } }), isCode("INVALID_INPUT"));
   });
 
@@ -69,7 +94,11 @@ describe("mount and limit checks", () => {
   it("expands ~, resolves symlinks and keeps readonly by default", async () => {
     const h = await home();
     await mkdir(join(h, "project"));
-    const out = await checkMounts([{ host_path: "~/project", container_path: "/cfg" }], { home: h, dataDir: "/nonexistent-data", allow: [] });
+    const out = await checkMounts([{ host_path: "~/project", container_path: "/cfg" }], {
+      home: h,
+      dataDir: "/nonexistent-data",
+      allow: [],
+    });
     assert.deepEqual(out, [{ host: join(h, "project"), container: "/cfg", readonly: true }]);
   });
 
@@ -78,18 +107,51 @@ describe("mount and limit checks", () => {
     const data = await mkdtemp(join(tmpdir(), "data-"));
     const policy = { home: h, dataDir: data, allow: [] };
     const project = await mkdtemp(join(tmpdir(), "project-")); // not the home dir, which is refused itself
-    await assert.rejects(checkMounts([{ host_path: "rel/path", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: "/no/such/dir", container_path: "/x" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: "/", container_path: "/x" }], policy), isCode("FORBIDDEN"));
-    await assert.rejects(checkMounts([{ host_path: data, container_path: "/x" }], policy), isCode("FORBIDDEN"));
-    await assert.rejects(checkMounts([{ host_path: project, container_path: "/output" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(
+      checkMounts([{ host_path: "rel/path", container_path: "/x" }], policy),
+      isCode("INVALID_INPUT"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: "/no/such/dir", container_path: "/x" }], policy),
+      isCode("INVALID_INPUT"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: "/", container_path: "/x" }], policy),
+      isCode("FORBIDDEN"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: data, container_path: "/x" }], policy),
+      isCode("FORBIDDEN"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: project, container_path: "/output" }], policy),
+      isCode("INVALID_INPUT"),
+    );
     // Where the container writes its stdout and stderr: a mount there would hide them.
-    await assert.rejects(checkMounts([{ host_path: project, container_path: "/run/swarm-io" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: project, container_path: "/run" }], policy), isCode("INVALID_INPUT"));
-    await assert.rejects(checkMounts([{ host_path: project, container_path: "/a/../etc" }], policy), isCode("INVALID_INPUT"));
+    await assert.rejects(
+      checkMounts([{ host_path: project, container_path: "/run/swarm-io" }], policy),
+      isCode("INVALID_INPUT"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: project, container_path: "/run" }], policy),
+      isCode("INVALID_INPUT"),
+    );
+    await assert.rejects(
+      checkMounts([{ host_path: project, container_path: "/a/../etc" }], policy),
+      isCode("INVALID_INPUT"),
+    );
     const sock = "/var/run/docker.sock";
-    await assert.rejects(checkMounts([{ host_path: sock, container_path: "/s" }], policy), (e) => isCode("FORBIDDEN")(e) || isCode("INVALID_INPUT")(e));
-    assert.equal((await checkMounts([{ host_path: "/", container_path: "/host" }], { ...policy, allow: ["/"] }))[0]!.host, "/");
+    await assert.rejects(
+      checkMounts([{ host_path: sock, container_path: "/s" }], policy),
+      (e) => isCode("FORBIDDEN")(e) || isCode("INVALID_INPUT")(e),
+    );
+    assert.equal(
+      (await checkMounts([{ host_path: "/", container_path: "/host" }], {
+        ...policy,
+        allow: ["/"],
+      }))[0]!.host,
+      "/",
+    );
   });
 
   it("networks, memory sizes", () => {
@@ -99,7 +161,11 @@ describe("mount and limit checks", () => {
     assert.equal(dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: "1" }), "host");
     // Only the documented "1" allows the host network (issue 18 item 2).
     for (const value of [undefined, "0", "false", "no", "", "true", "yes", " 1"]) {
-      assert.throws(() => dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: value }), isCode("FORBIDDEN"), `SWARM_ALLOW_HOST_NETWORK=${value}`);
+      assert.throws(
+        () => dockerNetwork("host", { SWARM_ALLOW_HOST_NETWORK: value }),
+        isCode("FORBIDDEN"),
+        `SWARM_ALLOW_HOST_NETWORK=${value}`,
+      );
     }
     assert.throws(() => dockerNetwork("bad name;", {}), isCode("INVALID_INPUT"));
     assert.equal(memoryBytes("2g"), 2 * 1024 ** 3);

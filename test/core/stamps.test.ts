@@ -14,16 +14,33 @@ describe("stamp signatures", () => {
       const run = store.newRunId();
       for (const a of ["signed", "other"]) {
         await store.create(run, a);
-        await store.finish(run, a, { status: "ok", exit_code: 0, error: null, text: a, duration_seconds: 0 });
+        await store.finish(run, a, {
+          status: "ok",
+          exit_code: 0,
+          error: null,
+          text: a,
+          duration_seconds: 0,
+        });
       }
       await store.stamp(`${run}/signed`, "classification", { level: "public" });
       const result = (a: string) => join(root, run, a, "result.json");
       const signed = JSON.parse(await readFile(result("signed"), "utf8"));
       const other = JSON.parse(await readFile(result("other"), "utf8"));
-      await writeFile(result("other"), JSON.stringify({ ...other, stamps: signed.stamps, stamps_sig: signed.stamps_sig }));
-      assert.deepEqual(await store.stamps(`${run}/other`), {}, "the copied signature verified on another ref");
+      await writeFile(
+        result("other"),
+        JSON.stringify({ ...other, stamps: signed.stamps, stamps_sig: signed.stamps_sig }),
+      );
+      assert.deepEqual(
+        await store.stamps(`${run}/other`),
+        {},
+        "the copied signature verified on another ref",
+      );
       assert.equal(store.wire(await store.get(`${run}/other`)).stamps, undefined);
-      assert.deepEqual((await store.stamps(`${run}/signed`)).classification, { level: "public" }, "the original still verifies");
+      assert.deepEqual(
+        (await store.stamps(`${run}/signed`)).classification,
+        { level: "public" },
+        "the original still verifies",
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

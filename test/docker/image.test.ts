@@ -7,7 +7,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { agentContext, agentImageState, ASSETS_HASH_LABEL, buildAgentImage, CONTEXT_HASH_LABEL, createImageEnsurer, defaultAgentTag, imageUpToDate, type ImageRuntime } from "../../src/core/image.ts";
+import {
+  agentContext,
+  agentImageState,
+  ASSETS_HASH_LABEL,
+  buildAgentImage,
+  CONTEXT_HASH_LABEL,
+  createImageEnsurer,
+  defaultAgentTag,
+  type ImageRuntime,
+  imageUpToDate,
+} from "../../src/core/image.ts";
 import { createDockerRuntime, type DockerRuntime } from "../../src/core/runtime/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { DOCKERFILE } from "../../src/core/_assets.ts";
@@ -45,8 +55,12 @@ function fakeRuntime() {
         throw new Error("build failed");
       }
       const text = Buffer.from(context).toString("latin1");
-      const label = (name: string) => new RegExp(`${name.replace(".", "\\.")}="([0-9a-f]{64})"`).exec(text)?.[1] ?? "";
-      images.set(tag, { [CONTEXT_HASH_LABEL]: label(CONTEXT_HASH_LABEL), [ASSETS_HASH_LABEL]: label(ASSETS_HASH_LABEL) });
+      const label = (name: string) =>
+        new RegExp(`${name.replace(".", "\\.")}="([0-9a-f]{64})"`).exec(text)?.[1] ?? "";
+      images.set(tag, {
+        [CONTEXT_HASH_LABEL]: label(CONTEXT_HASH_LABEL),
+        [ASSETS_HASH_LABEL]: label(ASSETS_HASH_LABEL),
+      });
     },
     async removeByLabels() {
       return 0;
@@ -60,7 +74,13 @@ function fakeRuntime() {
     },
     async createNetwork() {},
   };
-  return { rt, images, builds, failNextBuild: () => (failNext = true), hold: (p: Promise<void>) => (gate = p) };
+  return {
+    rt,
+    images,
+    builds,
+    failNextBuild: () => (failNext = true),
+    hold: (p: Promise<void>) => (gate = p),
+  };
 }
 
 describe("agent image context", () => {
@@ -69,9 +89,17 @@ describe("agent image context", () => {
     assert.equal((await agentContext({})).hash, a.hash);
     assert.notEqual((await agentContext({ baseImage: BASE })).hash, a.hash);
     assert.notEqual((await agentContext({ caCertFile: CA })).hash, a.hash);
-    assert.deepEqual(a.files.map((f) => f.name).slice(0, 3), ["Dockerfile", "extra-ca.crt", "hooks/"]);
+    assert.deepEqual(a.files.map((f) => f.name).slice(0, 3), [
+      "Dockerfile",
+      "extra-ca.crt",
+      "hooks/",
+    ]);
     assert.deepEqual((await agentContext({ baseImage: BASE })).buildArgs, { BASE_IMAGE: BASE });
-    assert.equal((await agentContext({ baseImage: BASE, caCertFile: CA })).assetsHash, a.assetsHash, "options do not change the assets hash");
+    assert.equal(
+      (await agentContext({ baseImage: BASE, caCertFile: CA })).assetsHash,
+      a.assetsHash,
+      "options do not change the assets hash",
+    );
     await assert.rejects(agentContext({ caCertFile: "/no/such/ca.pem" }), isCode("INVALID_INPUT"));
   });
 
@@ -116,7 +144,10 @@ describe("image ensurer", () => {
     // Built with options the server cannot know (another base, a CA file): rebuilding with the
     // defaults could need a registry, so it is kept and a warning says how to refresh it.
     const warned: string[] = [];
-    await createImageEnsurer(async () => f.rt, { tag: TAG, log: { ...quiet, warn: (m: string) => void warned.push(m) } }).ensure(TAG);
+    await createImageEnsurer(async () => f.rt, {
+      tag: TAG,
+      log: { ...quiet, warn: (m: string) => void warned.push(m) },
+    }).ensure(TAG);
     assert.equal(f.builds.length, 0);
     assert.match(warned.join(), /build-image/);
     f.images.set(TAG, {});
@@ -125,16 +156,29 @@ describe("image ensurer", () => {
     // Built with --base/--ca-cert by this same swarm-mcp: current for a server not told otherwise,
     // stale for one whose SWARM_BASE_IMAGE says something else, and for build-image's exact check.
     const custom = await agentContext({ baseImage: BASE, caCertFile: CA });
-    f.images.set(TAG, { [CONTEXT_HASH_LABEL]: custom.hash, [ASSETS_HASH_LABEL]: custom.assetsHash });
+    f.images.set(TAG, {
+      [CONTEXT_HASH_LABEL]: custom.hash,
+      [ASSETS_HASH_LABEL]: custom.assetsHash,
+    });
     const seen: string[] = [];
-    await createImageEnsurer(async () => f.rt, { tag: TAG, log: { ...quiet, warn: (m: string) => void seen.push(m) } }).ensure(TAG);
+    await createImageEnsurer(async () => f.rt, {
+      tag: TAG,
+      log: { ...quiet, warn: (m: string) => void seen.push(m) },
+    }).ensure(TAG);
     assert.deepEqual(seen, []);
     assert.equal(await agentImageState(f.rt, TAG, {}, "unset-is-any"), "current");
-    assert.equal(await agentImageState(f.rt, TAG, { baseImage: "other:1" }, "unset-is-any"), "stale");
+    assert.equal(
+      await agentImageState(f.rt, TAG, { baseImage: "other:1" }, "unset-is-any"),
+      "stale",
+    );
     assert.equal(await agentImageState(f.rt, TAG, {}), "stale");
     assert.equal(await agentImageState(f.rt, TAG, { baseImage: BASE, caCertFile: CA }), "current");
     f.images.set(TAG, { [CONTEXT_HASH_LABEL]: custom.hash, [ASSETS_HASH_LABEL]: "0".repeat(64) });
-    assert.equal(await agentImageState(f.rt, TAG, {}, "unset-is-any"), "stale", "another Dockerfile is stale whatever the options");
+    assert.equal(
+      await agentImageState(f.rt, TAG, {}, "unset-is-any"),
+      "stale",
+      "another Dockerfile is stale whatever the options",
+    );
     assert.equal(f.builds.length, 0);
     f.images.delete(TAG);
     await createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet }).ensure(TAG);
@@ -144,7 +188,11 @@ describe("image ensurer", () => {
   it("refuses a missing non-default image with what to do", async () => {
     const f = fakeRuntime();
     const ens = createImageEnsurer(async () => f.rt, { tag: TAG, log: quiet });
-    await assert.rejects(ens.ensure("my/own:image"), (e) => isCode("IMAGE_UNAVAILABLE")(e) && /docker pull my\/own:image/.test((e as Error).message));
+    await assert.rejects(
+      ens.ensure("my/own:image"),
+      (e) =>
+        isCode("IMAGE_UNAVAILABLE")(e) && /docker pull my\/own:image/.test((e as Error).message),
+    );
     f.images.set("my/own:image", {});
     await ens.ensure("my/own:image");
     assert.equal(f.builds.length, 0);
@@ -165,29 +213,53 @@ describe("the real agent image", { skip }, () => {
   const run = async (entrypoint: string[] | undefined, cmd: string[], image = tag) => {
     const dir = await mkdtemp(join(tmpdir(), "swarm-img-"));
     try {
-      const r = await rt.run({ image, entrypoint, cmd, env: {}, binds: [], network: "none", labels: LABELS, timeoutMs: 60_000, stdoutFile: join(dir, "out"), stderrFile: join(dir, "err") }, new AbortController().signal);
-      return { code: r.exitCode, out: await readFile(join(dir, "out"), "utf8"), err: await readFile(join(dir, "err"), "utf8") };
+      const r = await rt.run({
+        image,
+        entrypoint,
+        cmd,
+        env: {},
+        binds: [],
+        network: "none",
+        labels: LABELS,
+        timeoutMs: 60_000,
+        stdoutFile: join(dir, "out"),
+        stderrFile: join(dir, "err"),
+      }, new AbortController().signal);
+      return {
+        code: r.exitCode,
+        out: await readFile(join(dir, "out"), "utf8"),
+        err: await readFile(join(dir, "err"), "utf8"),
+      };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
 
-  it("builds (or reuses) the image from swarm-base with the host CA bundle", { timeout: 900_000 }, async () => {
-    assert.ok(await rt.imageExists(BASE), `${BASE} is missing: build it with scripts/make-base-image.sh`);
-    if (await imageUpToDate(rt, tag, options)) {
-      process.stderr.write(`agent image ${tag} is current: reused\n`);
-    } else {
-      const { ms } = await buildAgentImage(rt, { tag, ...options, log: chatty });
-      process.stderr.write(`agent image build: ${(ms / 1000).toFixed(1)} s\n`);
-    }
-    assert.equal(await imageUpToDate(rt, tag, options), true);
-  });
+  it(
+    "builds (or reuses) the image from swarm-base with the host CA bundle",
+    { timeout: 900_000 },
+    async () => {
+      assert.ok(
+        await rt.imageExists(BASE),
+        `${BASE} is missing: build it with scripts/make-base-image.sh`,
+      );
+      if (await imageUpToDate(rt, tag, options)) {
+        process.stderr.write(`agent image ${tag} is current: reused\n`);
+      } else {
+        const { ms } = await buildAgentImage(rt, { tag, ...options, log: chatty });
+        process.stderr.write(`agent image build: ${(ms / 1000).toFixed(1)} s\n`);
+      }
+      assert.equal(await imageUpToDate(rt, tag, options), true);
+    },
+  );
 
   it("runs claude --version as the non-root default user", async () => {
     const v = await run(undefined, ["--version"]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /2\.1\.330/);
-    const who = await run(["sh", "-c"], ['id -u; id -un; echo "$HOME"; pwd; stat -c %a /workspace; echo "$NODE_EXTRA_CA_CERTS"; test -x /opt/swarm/hooks/log-artifacts.sh && echo hook-ok']);
+    const who = await run(["sh", "-c"], [
+      'id -u; id -un; echo "$HOME"; pwd; stat -c %a /workspace; echo "$NODE_EXTRA_CA_CERTS"; test -x /opt/swarm/hooks/log-artifacts.sh && echo hook-ok',
+    ]);
     assert.equal(who.code, 0, who.err);
     const [uid, name, home, pwd, mode, ca] = who.out.split("\n");
     assert.equal(uid, "1000");
@@ -199,10 +271,15 @@ describe("the real agent image", { skip }, () => {
     assert.match(who.out, /hook-ok/);
   });
 
-  it("ensure() builds a missing default tag exactly once for concurrent callers", { timeout: 900_000 }, async () => {
+  it("ensure() builds a missing default tag exactly once for concurrent callers", {
+    timeout: 900_000,
+  }, async () => {
     const other = `swarm-mcp-agent:ensure-test-${process.pid}`;
     const builds: string[] = [];
-    const counting: ImageRuntime = { ...(rt as DockerRuntime), buildImage: (c, t, a, l) => (builds.push(t), rt.buildImage(c, t, a, l)) };
+    const counting: ImageRuntime = {
+      ...(rt as DockerRuntime),
+      buildImage: (c, t, a, l) => (builds.push(t), rt.buildImage(c, t, a, l)),
+    };
     try {
       const ens = createImageEnsurer(async () => counting, { tag: other, ...options, log: quiet });
       await Promise.all(Array.from({ length: 5 }, () => ens.ensure(other)));

@@ -9,8 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createCore } from "../../src/core/core.ts";
-import { binarySkip, startBinary, TEST_HOST_ID as HOST, type BinaryServer } from "../helpers/binary.ts";
-import { agentImage, BASE_IMAGE, docker, dockerSkip, ownedContainers, uniqueName } from "../helpers/docker-env.ts";
+import {
+  type BinaryServer,
+  binarySkip,
+  startBinary,
+  TEST_HOST_ID as HOST,
+} from "../helpers/binary.ts";
+import {
+  agentImage,
+  BASE_IMAGE,
+  docker,
+  dockerSkip,
+  ownedContainers,
+  uniqueName,
+} from "../helpers/docker-env.ts";
 import { until } from "../helpers/wait.ts";
 
 const engineSkip = await dockerSkip();
@@ -22,7 +34,13 @@ async function sleeping(server: BinaryServer): Promise<string> {
   const started = await server.call("run", { ...sleeper, prompt: "sleep" });
   assert.equal(started.status, "running");
   // Found by this process's host label too: the server honours SWARM_HOST_ID.
-  await until("container start", async () => (await ownedContainers({ "swarm-mcp.run": started.run_id, "swarm-mcp.host": HOST })).length === 1, 30000);
+  await until(
+    "container start",
+    async () =>
+      (await ownedContainers({ "swarm-mcp.run": started.run_id, "swarm-mcp.host": HOST }))
+        .length === 1,
+    30000,
+  );
   return started.run_id;
 }
 
@@ -30,7 +48,10 @@ describe("container lifecycle of the server", { skip }, () => {
   let foreign = "";
   after(async () => {
     // On failure too: whatever this process's servers (and the foreign stand-in) left behind.
-    const left = [...await ownedContainers({ "swarm-mcp.host": HOST }), ...(foreign ? [foreign] : [])];
+    const left = [
+      ...await ownedContainers({ "swarm-mcp.host": HOST }),
+      ...(foreign ? [foreign] : []),
+    ];
     if (left.length) await docker("rm", "-f", ...left).catch(() => {});
   });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -39,7 +60,10 @@ describe("container lifecycle of the server", { skip }, () => {
       const server = await startBinary({});
       const run = await sleeping(server);
       process.kill(server.transport.pid!, signal);
-      const ms = await until("containers removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0);
+      const ms = await until(
+        "containers removed",
+        async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0,
+      );
       assert.ok(ms < 5000, `took ${ms} ms`);
       await server.close().catch(() => {});
     });
@@ -49,7 +73,10 @@ describe("container lifecycle of the server", { skip }, () => {
     const server = await startBinary({});
     const run = await sleeping(server);
     await server.close(); // closes the server's stdin
-    await until("containers removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0);
+    await until(
+      "containers removed",
+      async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0,
+    );
   });
 
   it("cancel(run_id) removes the run's container within 2 s and keeps the run's record", async () => {
@@ -58,7 +85,11 @@ describe("container lifecycle of the server", { skip }, () => {
     const t0 = Date.now();
     const res = await server.call("cancel", { run_id: run });
     assert.equal(res.status, "cancelled");
-    const ms = await until("container removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0, 2000);
+    const ms = await until(
+      "container removed",
+      async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0,
+      2000,
+    );
     assert.ok(Date.now() - t0 < 2000, `${ms} ms`);
     const status = await server.call("status", { run_id: run });
     assert.equal(status.status, "cancelled");
@@ -66,22 +97,50 @@ describe("container lifecycle of the server", { skip }, () => {
   });
 
   it("the next start reaps a killed instance's containers and touches nothing else", async () => {
-    foreign = await docker("run", "-d", "--rm", "--label", "swarm-test=1", BASE_IMAGE, "sleep", "120");
+    foreign = await docker(
+      "run",
+      "-d",
+      "--rm",
+      "--label",
+      "swarm-test=1",
+      BASE_IMAGE,
+      "sleep",
+      "120",
+    );
     const alive = await startBinary({});
     const aliveRun = await sleeping(alive);
     const dead = await startBinary({});
     const deadRun = await sleeping(dead);
     process.kill(dead.transport.pid!, "SIGKILL");
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal((await ownedContainers({ "swarm-mcp.run": deadRun })).length, 1, "SIGKILL leaves the container behind");
+    assert.equal(
+      (await ownedContainers({ "swarm-mcp.run": deadRun })).length,
+      1,
+      "SIGKILL leaves the container behind",
+    );
     const next = await startBinary({});
-    await until("leftover reaped", async () => (await ownedContainers({ "swarm-mcp.run": deadRun })).length === 0, 15000);
-    assert.equal((await ownedContainers({ "swarm-mcp.run": aliveRun })).length, 1, "a live instance's container is untouched");
-    assert.match(await docker("inspect", "-f", "{{.State.Running}}", foreign), /true/, "a foreign container is untouched");
+    await until(
+      "leftover reaped",
+      async () => (await ownedContainers({ "swarm-mcp.run": deadRun })).length === 0,
+      15000,
+    );
+    assert.equal(
+      (await ownedContainers({ "swarm-mcp.run": aliveRun })).length,
+      1,
+      "a live instance's container is untouched",
+    );
+    assert.match(
+      await docker("inspect", "-f", "{{.State.Running}}", foreign),
+      /true/,
+      "a foreign container is untouched",
+    );
     await docker("rm", "-f", foreign);
     await alive.close();
     await next.close();
-    await until("all removed", async () => (await ownedContainers({ "swarm-mcp.run": aliveRun })).length === 0);
+    await until(
+      "all removed",
+      async () => (await ownedContainers({ "swarm-mcp.run": aliveRun })).length === 0,
+    );
     await dead.close().catch(() => {});
   });
 });
@@ -91,18 +150,47 @@ describe("reaper on a shared engine", { skip: engineSkip }, () => {
     const dir = await mkdtemp(join(tmpdir(), "swarm-reap-"));
     const other = uniqueName("swarm-test-otherhost");
     const leftover = (host: string) =>
-      docker("run", "-d", "--label", "swarm-test=1", "--label", "swarm-mcp.owner=0123456789ab", "--label", `swarm-mcp.host=${host}`,
-        "--label", "swarm-mcp.pid=2147483646", BASE_IMAGE, "sleep", "120");
+      docker(
+        "run",
+        "-d",
+        "--label",
+        "swarm-test=1",
+        "--label",
+        "swarm-mcp.owner=0123456789ab",
+        "--label",
+        `swarm-mcp.host=${host}`,
+        "--label",
+        "swarm-mcp.pid=2147483646",
+        BASE_IMAGE,
+        "sleep",
+        "120",
+      );
     const ids: string[] = [];
-    const handle = await createCore(loadConfig({ HOME: dir, SWARM_DATA_DIR: join(dir, "data"), SWARM_HOST_ID: HOST, DOCKER_HOST: process.env.DOCKER_HOST }, "test"), { ensureImage: async () => {} });
+    const handle = await createCore(
+      loadConfig({
+        HOME: dir,
+        SWARM_DATA_DIR: join(dir, "data"),
+        SWARM_HOST_ID: HOST,
+        DOCKER_HOST: process.env.DOCKER_HOST,
+      }, "test"),
+      { ensureImage: async () => {} },
+    );
     try {
       const here = await leftover(HOST);
       ids.push(here);
       const elsewhere = await leftover(other);
       ids.push(elsewhere);
       assert.equal(await handle.reap(), 1);
-      assert.deepEqual(await ownedContainers({ "swarm-mcp.host": HOST }), [], "this host's dead leftover is removed");
-      assert.deepEqual(await ownedContainers({ "swarm-mcp.host": other }), [elsewhere.slice(0, 12)], "another host's container is untouched");
+      assert.deepEqual(
+        await ownedContainers({ "swarm-mcp.host": HOST }),
+        [],
+        "this host's dead leftover is removed",
+      );
+      assert.deepEqual(
+        await ownedContainers({ "swarm-mcp.host": other }),
+        [elsewhere.slice(0, 12)],
+        "another host's container is untouched",
+      );
     } finally {
       await handle.shutdown("test done");
       await docker("rm", "-f", ...ids).catch(() => {});

@@ -8,10 +8,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
-import { createCore, type CoreHandle } from "../../src/core/core.ts";
+import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { configureLog } from "../../src/core/log.ts";
 import { builtins, defaultPlugins } from "../../src/plugins/_registry.ts";
-import { BASE_IMAGE, docker, dockerSkip, ownedContainers, uniqueName } from "../helpers/docker-env.ts";
+import {
+  BASE_IMAGE,
+  docker,
+  dockerSkip,
+  ownedContainers,
+  uniqueName,
+} from "../helpers/docker-env.ts";
 
 const skip = await dockerSkip();
 const nvidia = !skip && /nvidia/.test(await docker("info", "--format", "{{json .Runtimes}}"));
@@ -19,15 +25,28 @@ const nvidia = !skip && /nvidia/.test(await docker("info", "--format", "{{json .
 describe("sandbox limits on a real container", { skip }, () => {
   let dir: string;
   let handle: CoreHandle;
-  const call = (name: string, args: Record<string, unknown>) => handle.registry.invoke(name, args, { signal: new AbortController().signal }) as Promise<Record<string, any>>;
+  const call = (name: string, args: Record<string, unknown>) =>
+    handle.registry.invoke(name, args, { signal: new AbortController().signal }) as Promise<
+      Record<string, any>
+    >;
   const mine = () => ownedContainers({ "swarm-mcp.owner": handle.core.config.instanceId });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "swarm-limits-"));
     configureLog("error", undefined);
-    const env = { HOME: join(dir, "home"), PATH: process.env.PATH, SWARM_DATA_DIR: join(dir, "data"), SWARM_HOST_ID: uniqueName("swarm-test-host"), DOCKER_HOST: process.env.DOCKER_HOST };
+    const env = {
+      HOME: join(dir, "home"),
+      PATH: process.env.PATH,
+      SWARM_DATA_DIR: join(dir, "data"),
+      SWARM_HOST_ID: uniqueName("swarm-test-host"),
+      DOCKER_HOST: process.env.DOCKER_HOST,
+    };
     handle = await createCore(loadConfig(env, "test"), { ensureImage: async () => {} });
-    await handle.load({ plugins: defaultPlugins.map((n) => `builtin:${n}`), base: process.cwd(), source: "test" }, builtins);
+    await handle.load({
+      plugins: defaultPlugins.map((n) => `builtin:${n}`),
+      base: process.cwd(),
+      source: "test",
+    }, builtins);
   });
   after(async () => {
     await handle?.shutdown("test done");
@@ -38,7 +57,16 @@ describe("sandbox limits on a real container", { skip }, () => {
   });
 
   it("HostConfig carries the sandbox's memory and cpus, Config its image", async () => {
-    const started = await call("run", { prompt: "x", agent: "command", command: ["sleep", "30"], network: false, memory: "96m", cpus: 0.5, image: BASE_IMAGE, wait_s: 0 });
+    const started = await call("run", {
+      prompt: "x",
+      agent: "command",
+      command: ["sleep", "30"],
+      network: false,
+      memory: "96m",
+      cpus: 0.5,
+      image: BASE_IMAGE,
+      wait_s: 0,
+    });
     assert.equal(started.status, "running");
     let ids: string[] = [];
     for (let i = 0; i < 100 && ids.length === 0; i++) {
@@ -51,14 +79,38 @@ describe("sandbox limits on a real container", { skip }, () => {
     assert.equal(c.HostConfig.Memory, 96 * 1024 ** 2);
     assert.equal(c.HostConfig.NanoCpus, 5e8);
     assert.equal(c.Config.Image, BASE_IMAGE);
-    assert.equal(c.HostConfig.DeviceRequests ?? null, null, "a GPU was requested without gpu: true");
+    assert.equal(
+      c.HostConfig.DeviceRequests ?? null,
+      null,
+      "a GPU was requested without gpu: true",
+    );
   });
 
-  it("gpu: true sends a DeviceRequest for NVIDIA GPUs (refused precisely by an engine without them)", { skip: nvidia && "the engine has an NVIDIA runtime" }, async () => {
-    await assert.rejects(call("run", { prompt: "x", agent: "command", command: ["true"], network: false, gpu: true, image: BASE_IMAGE }), (e: Error) => {
-      assert.match(e.message, /could not select device driver "nvidia" with capabilities: \[\[gpu\]\]/);
-      assert.match(e.message, /^Cannot start a container with gpu enabled: .*install the NVIDIA Container Toolkit/);
-      return true;
-    });
-  });
+  it(
+    "gpu: true sends a DeviceRequest for NVIDIA GPUs (refused precisely by an engine without them)",
+    { skip: nvidia && "the engine has an NVIDIA runtime" },
+    async () => {
+      await assert.rejects(
+        call("run", {
+          prompt: "x",
+          agent: "command",
+          command: ["true"],
+          network: false,
+          gpu: true,
+          image: BASE_IMAGE,
+        }),
+        (e: Error) => {
+          assert.match(
+            e.message,
+            /could not select device driver "nvidia" with capabilities: \[\[gpu\]\]/,
+          );
+          assert.match(
+            e.message,
+            /^Cannot start a container with gpu enabled: .*install the NVIDIA Container Toolkit/,
+          );
+          return true;
+        },
+      );
+    },
+  );
 });

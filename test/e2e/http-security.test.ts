@@ -20,20 +20,45 @@ configureLog(process.env.SWARM_LOG_LEVEL ?? "warn", undefined);
 
 const info = { name: "swarm-mcp", version: "test" };
 const TOKEN = "s3cret-s3cret-s3cret";
-const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } } };
-const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const init = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "t", version: "0" },
+  },
+};
+const headers = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
 const auth = { ...headers, authorization: `Bearer ${TOKEN}` };
 
 /** echo, and `hold`, which runs until the test calls release(). */
 function registry() {
   const r = new ToolRegistry();
   const held: (() => void)[] = [];
-  r.add("t", { name: "echo", description: "echo for tests", input: v.object({}), run: () => Promise.resolve("hi") });
-  r.add("t", { name: "hold", description: "runs until released", input: v.object({}), run: (_a, ctx) => {
-    ctx.progress(1, undefined, "started"); // the first chunk of the call's SSE stream, when asked for
-    return new Promise<string>((res) => held.push(() => res("released")));
-  } });
-  return Object.assign(r, { held: () => held.length, release: () => held.splice(0).forEach((f) => f()) });
+  r.add("t", {
+    name: "echo",
+    description: "echo for tests",
+    input: v.object({}),
+    run: () => Promise.resolve("hi"),
+  });
+  r.add("t", {
+    name: "hold",
+    description: "runs until released",
+    input: v.object({}),
+    run: (_a, ctx) => {
+      ctx.progress(1, undefined, "started"); // the first chunk of the call's SSE stream, when asked for
+      return new Promise<string>((res) => held.push(() => res("released")));
+    },
+  });
+  return Object.assign(r, {
+    held: () => held.length,
+    release: () => held.splice(0).forEach((f) => f()),
+  });
 }
 
 async function start(opts: Partial<HttpOptions> = {}) {
@@ -51,12 +76,25 @@ async function open(url: string, h: Record<string, string> = auth): Promise<stri
   assert.equal(res.status, 200, await res.clone().text());
   await res.body?.cancel();
   const sid = res.headers.get("mcp-session-id")!;
-  await fetch(url, { method: "POST", headers: { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  await fetch(url, {
+    method: "POST",
+    headers: { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   return sid;
 }
 
 const call = (url: string, sid: string, id: number, name: string) =>
-  fetch(url, { method: "POST", headers: { ...auth, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" }, body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }) });
+  fetch(url, {
+    method: "POST",
+    headers: { ...auth, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { name, arguments: {} },
+    }),
+  });
 
 async function until(what: string, check: () => boolean, ms: number): Promise<number> {
   const t0 = Date.now();
@@ -73,15 +111,31 @@ describe("HTTP transport security", () => {
   after(() => s.server.close());
 
   it("always needs a token, and --no-auth only on loopback", async () => {
-    await assert.rejects(serveHttp(registry(), info, { host: "127.0.0.1", port: 0 }), /Cannot serve HTTP without a token/);
-    await assert.rejects(serveHttp(registry(), info, { host: "0.0.0.0", port: 0 }), /Cannot serve HTTP without a token/);
-    await assert.rejects(serveHttp(registry(), info, { host: "0.0.0.0", port: 0, noAuth: true }), /Cannot serve HTTP on "0\.0\.0\.0" with --no-auth/);
-    await assert.rejects(serveHttp(registry(), info, { host: "127.0.0.1", port: 0, token: "short" }), /16 to 1024 printable ASCII/);
+    await assert.rejects(
+      serveHttp(registry(), info, { host: "127.0.0.1", port: 0 }),
+      /Cannot serve HTTP without a token/,
+    );
+    await assert.rejects(
+      serveHttp(registry(), info, { host: "0.0.0.0", port: 0 }),
+      /Cannot serve HTTP without a token/,
+    );
+    await assert.rejects(
+      serveHttp(registry(), info, { host: "0.0.0.0", port: 0, noAuth: true }),
+      /Cannot serve HTTP on "0\.0\.0\.0" with --no-auth/,
+    );
+    await assert.rejects(
+      serveHttp(registry(), info, { host: "127.0.0.1", port: 0, token: "short" }),
+      /16 to 1024 printable ASCII/,
+    );
   });
 
   it("answers 401 with WWW-Authenticate and where the token is, never the token", async () => {
     for (const authorization of [undefined, "Bearer nope-nope-nope-nope", `Basic ${TOKEN}`]) {
-      const res = await fetch(s.url, { method: "POST", headers: { ...headers, ...(authorization ? { authorization } : {}) }, body: JSON.stringify(init) });
+      const res = await fetch(s.url, {
+        method: "POST",
+        headers: { ...headers, ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(init),
+      });
       assert.equal(res.status, 401, String(authorization));
       assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="swarm-mcp"');
       const body = await res.text();
@@ -93,20 +147,61 @@ describe("HTTP transport security", () => {
 
   it("refuses a foreign Host header (DNS rebinding) and takes loopback names on any port", async () => {
     const body = JSON.stringify(init);
-    const status = async (host: string) => (await rawHttp(s.server.port, post([`host: ${host}`, `authorization: Bearer ${TOKEN}`], body))).status;
-    for (const host of ["evil.example", `evil.example:${s.server.port}`, "127.0.0.1.evil.example", "localhost:1@evil", "", "[::2]", "::1", "localhost.", "127.0.0.2"]) {
+    const status = async (host: string) =>
+      (await rawHttp(
+        s.server.port,
+        post([`host: ${host}`, `authorization: Bearer ${TOKEN}`], body),
+      )).status;
+    for (
+      const host of [
+        "evil.example",
+        `evil.example:${s.server.port}`,
+        "127.0.0.1.evil.example",
+        "localhost:1@evil",
+        "",
+        "[::2]",
+        "::1",
+        "localhost.",
+        "127.0.0.2",
+      ]
+    ) {
       assert.equal(await status(host), 403, `Host: ${host}`);
     }
-    for (const host of [`127.0.0.1:${s.server.port}`, "localhost", "LOCALHOST:9", `[::1]:${s.server.port}`]) assert.equal(await status(host), 200, `Host: ${host}`);
+    for (
+      const host of [
+        `127.0.0.1:${s.server.port}`,
+        "localhost",
+        "LOCALHOST:9",
+        `[::1]:${s.server.port}`,
+      ]
+    ) assert.equal(await status(host), 200, `Host: ${host}`);
   });
 
   it("refuses a foreign Origin; a loopback origin on any port is local", async () => {
-    for (const origin of ["https://evil.example", "null", "file://", "http://localhost.evil", "http://127.0.0.1.evil.example", "http://localhost/path", "chrome-extension://abc"]) {
-      const res = await fetch(s.url, { method: "POST", headers: { ...auth, origin }, body: JSON.stringify(init) });
+    for (
+      const origin of [
+        "https://evil.example",
+        "null",
+        "file://",
+        "http://localhost.evil",
+        "http://127.0.0.1.evil.example",
+        "http://localhost/path",
+        "chrome-extension://abc",
+      ]
+    ) {
+      const res = await fetch(s.url, {
+        method: "POST",
+        headers: { ...auth, origin },
+        body: JSON.stringify(init),
+      });
       assert.equal(res.status, 403, `Origin: ${origin}`);
     }
     for (const origin of ["http://localhost:3000", "https://127.0.0.1:1", "http://[::1]:8080"]) {
-      const res = await fetch(s.url, { method: "POST", headers: { ...auth, origin }, body: JSON.stringify(init) });
+      const res = await fetch(s.url, {
+        method: "POST",
+        headers: { ...auth, origin },
+        body: JSON.stringify(init),
+      });
       assert.equal(res.status, 200, `Origin: ${origin}`);
       await res.body?.cancel();
     }
@@ -147,19 +242,34 @@ describe("HTTP sessions and connections", () => {
     }
   });
 
-  it("600 sessions with a cap of 20 leave 20 open: the least recently used idle one makes room", { timeout: 120_000 }, async () => {
+  it("600 sessions with a cap of 20 leave 20 open: the least recently used idle one makes room", {
+    timeout: 120_000,
+  }, async () => {
     const { server, url } = await start({ maxSessions: 20 });
     try {
       const first = await open(url);
       const ids: string[] = [first];
       for (let i = 1; i < 600; i += 20) {
-        ids.push(...(await Promise.all(Array.from({ length: Math.min(20, 600 - i) }, () => open(url)))));
-        assert.ok(server.sessionCount() <= 20, `${server.sessionCount()} sessions open after ${ids.length}`);
+        ids.push(
+          ...(await Promise.all(Array.from({ length: Math.min(20, 600 - i) }, () => open(url)))),
+        );
+        assert.ok(
+          server.sessionCount() <= 20,
+          `${server.sessionCount()} sessions open after ${ids.length}`,
+        );
       }
       assert.equal(ids.length, 600);
       assert.equal(server.sessionCount(), 20);
-      assert.equal((await call(url, first, 2, "echo")).status, 404, "the oldest session was closed");
-      assert.equal((await call(url, ids.at(-1)!, 2, "echo")).status, 200, "the newest session works");
+      assert.equal(
+        (await call(url, first, 2, "echo")).status,
+        404,
+        "the oldest session was closed",
+      );
+      assert.equal(
+        (await call(url, ids.at(-1)!, 2, "echo")).status,
+        200,
+        "the newest session works",
+      );
     } finally {
       await server.close();
     }
@@ -173,7 +283,10 @@ describe("HTTP sessions and connections", () => {
       await until("both calls to start", () => reg.held() === 2, 5000);
       const res = await fetch(url, { method: "POST", headers: auth, body: JSON.stringify(init) });
       assert.equal(res.status, 503);
-      assert.match((await res.json()).error.message, /all 2 sessions have calls in flight.*SWARM_HTTP_MAX_SESSIONS/);
+      assert.match(
+        (await res.json()).error.message,
+        /all 2 sessions have calls in flight.*SWARM_HTTP_MAX_SESSIONS/,
+      );
       reg.release();
       for (const r of held) assert.match(await (await r).text(), /released/);
       assert.ok(await open(url), "a session opens once the calls are done");
@@ -183,7 +296,9 @@ describe("HTTP sessions and connections", () => {
     }
   });
 
-  it("closes an idle connection after connectionIdleS but keeps an idle SSE stream open", { timeout: 20_000 }, async () => {
+  it("closes an idle connection after connectionIdleS but keeps an idle SSE stream open", {
+    timeout: 20_000,
+  }, async () => {
     // Bun checks idle timeouts every 4 s or so: with 1 s, a stalled connection goes within ~4-5 s.
     const { server, reg, url } = await start({ connectionIdleS: 1 });
     const sockets: Socket[] = [];
@@ -197,17 +312,40 @@ describe("HTTP sessions and connections", () => {
     };
     try {
       const sid = await open(url);
-      const headers = [`host: 127.0.0.1`, `authorization: Bearer ${TOKEN}`, `mcp-session-id: ${sid}`, "mcp-protocol-version: 2025-11-25"];
+      const headers = [
+        `host: 127.0.0.1`,
+        `authorization: Bearer ${TOKEN}`,
+        `mcp-session-id: ${sid}`,
+        "mcp-protocol-version: 2025-11-25",
+      ];
       // Half a body, then silence.
       const stalled = watch(post(headers, "{".padEnd(100)).slice(0, -99));
       // A tool call that sent one progress event and then runs silently: its SSE stream is idle.
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "hold", arguments: {}, _meta: { progressToken: 1 } } });
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "hold", arguments: {}, _meta: { progressToken: 1 } },
+      });
       const sse = watch(post(headers, body));
-      await until("the call's first SSE event", () => sse.data.includes("notifications/progress"), 5000);
+      await until(
+        "the call's first SSE event",
+        () => sse.data.includes("notifications/progress"),
+        5000,
+      );
       await new Promise((r) => setTimeout(r, 6500));
       // Only Bun's server has a connection idle timeout (Deno and Node keep their own defaults).
-      if (runtimeKey() === "bun") assert.ok(stalled.closedAfter >= 0, "the stalled connection was closed by the idle timeout within 6.5 s");
-      assert.equal(sse.closedAfter, -1, `the silent SSE stream outlived the connection idle timeout (closed after ${sse.closedAfter} ms)`);
+      if (runtimeKey() === "bun") {
+        assert.ok(
+          stalled.closedAfter >= 0,
+          "the stalled connection was closed by the idle timeout within 6.5 s",
+        );
+      }
+      assert.equal(
+        sse.closedAfter,
+        -1,
+        `the silent SSE stream outlived the connection idle timeout (closed after ${sse.closedAfter} ms)`,
+      );
       reg.release();
       await until("the call's answer", () => sse.data.includes("released"), 5000);
     } finally {
@@ -221,7 +359,10 @@ describe("HTTP sessions and connections", () => {
 describe("--http start-up of the binary", { skip: binarySkip }, () => {
   const run = async (args: string[], env: Record<string, string> = {}) => {
     const dataDir = env.SWARM_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "swarm-http-")));
-    const child = spawn(BINARY, ["--http", "--port", "0", ...args], { env: { ...process.env, SWARM_DATA_DIR: dataDir, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(BINARY, ["--http", "--port", "0", ...args], {
+      env: { ...process.env, SWARM_DATA_DIR: dataDir, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     child.stderr!.on("data", (d) => (err += d));
     const code = await new Promise<number | string | null>((r) => {

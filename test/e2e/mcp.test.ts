@@ -3,7 +3,7 @@
 // progress and cancellation; run's argument validation exercises invalid input.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,7 +26,11 @@ const manifest = join(root, "test", "fixtures", "manifest.json");
 async function env(): Promise<Record<string, string>> {
   const e: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) e[k] = v;
-  return { ...e, SWARM_DATA_DIR: await mkdtemp(join(tmpdir(), "swarm-e2e-")), SWARM_LOG_LEVEL: "info" };
+  return {
+    ...e,
+    SWARM_DATA_DIR: await mkdtemp(join(tmpdir(), "swarm-e2e-")),
+    SWARM_LOG_LEVEL: "info",
+  };
 }
 
 type Setup = () => Promise<{ client: Client; close(): Promise<void> }>;
@@ -40,38 +44,79 @@ const setups: Record<string, Setup> = {
     await connect(handle.registry, { name: "swarm-mcp", version: "test" }, b);
     const client = new Client({ name: "e2e", version: "0" });
     await client.connect(a);
-    return { client, close: async () => { await client.close(); await handle.shutdown("test done"); } };
+    return {
+      client,
+      close: async () => {
+        await client.close();
+        await handle.shutdown("test done");
+      },
+    };
   },
   async "binary over stdio"() {
     const client = new Client({ name: "e2e", version: "0" });
-    await client.connect(new StdioClientTransport({ command: binary, args: ["--manifest", manifest], env: await env(), stderr: "ignore" }));
+    await client.connect(
+      new StdioClientTransport({
+        command: binary,
+        args: ["--manifest", manifest],
+        env: await env(),
+        stderr: "ignore",
+      }),
+    );
     return { client, close: () => client.close() };
   },
   async "binary over HTTP"() {
     // No --token: the binary makes one in the data dir and prints the client entry on stderr.
-    const child = spawn(binary, ["--http", "--port", "0", "--manifest", manifest], { env: await env(), stdio: ["ignore", "ignore", "pipe"] });
-    const entry = await new Promise<{ url: string; headers: Record<string, string> }>((resolve, reject) => {
-      let err = "";
-      const timer = setTimeout(() => reject(new Error(`no mcpServers entry on stderr within 20 s: ${err}`)), 20_000);
-      child.stderr!.on("data", (d) => {
-        err += d;
-        const m = /^(\{"mcpServers".*\})$/m.exec(err);
-        if (m) resolve((clearTimeout(timer), JSON.parse(m[1]!).mcpServers.swarm));
-      });
-      child.on("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
+    const child = spawn(binary, ["--http", "--port", "0", "--manifest", manifest], {
+      env: await env(),
+      stdio: ["ignore", "ignore", "pipe"],
     });
+    const entry = await new Promise<{ url: string; headers: Record<string, string> }>(
+      (resolve, reject) => {
+        let err = "";
+        const timer = setTimeout(
+          () => reject(new Error(`no mcpServers entry on stderr within 20 s: ${err}`)),
+          20_000,
+        );
+        child.stderr!.on("data", (d) => {
+          err += d;
+          const m = /^(\{"mcpServers".*\})$/m.exec(err);
+          if (m) {
+            resolve((clearTimeout(timer), JSON.parse(m[1]!).mcpServers.swarm));
+          }
+        });
+        child.on("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
+      },
+    );
     assert.match(entry.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const refused = await fetch(entry.url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const refused = await fetch(entry.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(refused.status, 401, "no token, no entry");
     const client = new Client({ name: "e2e", version: "0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers: entry.headers } }));
-    return { client, close: async () => { await client.close(); child.kill("SIGTERM"); } };
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(entry.url), {
+        requestInit: { headers: entry.headers },
+      }),
+    );
+    return {
+      client,
+      close: async () => {
+        await client.close();
+        child.kill("SIGTERM");
+      },
+    };
   },
 };
 
 for (const [name, setup] of Object.entries(setups)) {
   const needsBinary = name.startsWith("binary");
-  describe(`MCP ${name}`, { skip: needsBinary && !existsSync(binary) ? "dist/swarm-mcp is not built (npm run build)" : false }, () => {
+  describe(`MCP ${name}`, {
+    skip: needsBinary && !existsSync(binary)
+      ? "dist/swarm-mcp is not built (npm run build)"
+      : false,
+  }, () => {
     let s: Awaited<ReturnType<Setup>>;
     before(async () => void (s = await setup()));
     after(() => s?.close());
@@ -79,7 +124,19 @@ for (const [name, setup] of Object.entries(setups)) {
     it("lists the tools with described JSON Schemas", async () => {
       const { tools } = await s.client.listTools();
       const names = tools.map((t) => t.name);
-      for (const n of ["run", "unwrap", "inspect", "wait", "status", "cancel", "runs", "slow", "best_of"]) assert.ok(names.includes(n), `missing ${n}`);
+      for (
+        const n of [
+          "run",
+          "unwrap",
+          "inspect",
+          "wait",
+          "status",
+          "cancel",
+          "runs",
+          "slow",
+          "best_of",
+        ]
+      ) assert.ok(names.includes(n), `missing ${n}`);
       const run = tools.find((t) => t.name === "run")!;
       assert.equal(run.inputSchema.type, "object");
       assert.ok((run.inputSchema.required as string[]).includes("prompt"));
@@ -88,7 +145,9 @@ for (const [name, setup] of Object.entries(setups)) {
 
     it("calls a tool and sends progress notifications when asked", async () => {
       const seen: number[] = [];
-      const res = await s.client.callTool({ name: "slow", arguments: { ms: 300 } }, undefined, { onprogress: (p) => void seen.push(p.progress) });
+      const res = await s.client.callTool({ name: "slow", arguments: { ms: 300 } }, undefined, {
+        onprogress: (p) => void seen.push(p.progress),
+      });
       assert.ok(!res.isError, JSON.stringify(res));
       assert.ok((res.structuredContent as { ticks: number }).ticks >= 2);
       assert.ok(seen.length >= 2, `progress seen: ${seen.length}`);
@@ -98,7 +157,9 @@ for (const [name, setup] of Object.entries(setups)) {
     it("cancels a call promptly and stays usable", async () => {
       const ctl = new AbortController();
       const started = Date.now();
-      const call = s.client.callTool({ name: "slow", arguments: { ms: 20000 } }, undefined, { signal: ctl.signal });
+      const call = s.client.callTool({ name: "slow", arguments: { ms: 20000 } }, undefined, {
+        signal: ctl.signal,
+      });
       setTimeout(() => ctl.abort("test cancels"), 200);
       await assert.rejects(call);
       assert.ok(Date.now() - started < 2000);
@@ -110,48 +171,80 @@ for (const [name, setup] of Object.entries(setups)) {
       const res = await s.client.callTool({ name: "slow", arguments: { ms: "soon" } });
       assert.equal(res.isError, true);
       assert.match((res.content as { text: string }[])[0]!.text, /Invalid arguments for slow: ms:/);
-      assert.equal((res.structuredContent as { error: { code: string } }).error.code, "INVALID_INPUT");
-      const bad = await s.client.callTool({ name: "unwrap", arguments: { ref: "../../etc/passwd" } });
+      assert.equal(
+        (res.structuredContent as { error: { code: string } }).error.code,
+        "INVALID_INPUT",
+      );
+      const bad = await s.client.callTool({
+        name: "unwrap",
+        arguments: { ref: "../../etc/passwd" },
+      });
       assert.equal(bad.isError, true);
       assert.match((bad.content as { text: string }[])[0]!.text, /Cannot read ref/);
     });
   });
 }
 
-describe("binary stdout", { skip: existsSync(binary) ? false : "dist/swarm-mcp is not built" }, () => {
-  it("carries JSON-RPC only: every line parses as a JSON-RPC 2.0 message", async () => {
-    const child: ChildProcess = spawn(binary, ["--manifest", manifest], { env: await env(), stdio: ["pipe", "pipe", "pipe"] });
-    const lines: string[] = [];
-    let buf = "";
-    child.stdout!.on("data", (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
+describe(
+  "binary stdout",
+  { skip: existsSync(binary) ? false : "dist/swarm-mcp is not built" },
+  () => {
+    it("carries JSON-RPC only: every line parses as a JSON-RPC 2.0 message", async () => {
+      const child: ChildProcess = spawn(binary, ["--manifest", manifest], {
+        env: await env(),
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const lines: string[] = [];
+      let buf = "";
+      child.stdout!.on("data", (d) => {
+        buf += d;
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          lines.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      });
+      const send = (m: object) => child.stdin!.write(JSON.stringify(m) + "\n");
+      send({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-11-25",
+          capabilities: {},
+          clientInfo: { name: "raw", version: "0" },
+        },
+      });
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+      send({
+        jsonrpc: "2.0",
+        id: 3,
+        method: "tools/call",
+        params: { name: "slow", arguments: { ms: 120 }, _meta: { progressToken: "p" } },
+      });
+      send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "run", arguments: {} } });
+      const exited = new Promise((r) => child.on("exit", r));
+      try {
+        await until(
+          "answers to calls 3 and 4",
+          () => lines.some((l) => l.includes('"id":4')) && lines.some((l) => l.includes('"id":3')),
+          30000,
+          20,
+        );
+      } catch (e) {
+        child.kill("SIGKILL");
+        throw e;
       }
+      child.stdin!.end();
+      const code = await within(exited, 10000, "the server exiting after stdin EOF");
+      assert.equal(code, 0, "stdin EOF ends the server cleanly");
+      assert.ok(lines.length >= 5);
+      for (const l of lines) {
+        const m = JSON.parse(l);
+        assert.equal(m.jsonrpc, "2.0", l);
+      }
+      assert.ok(lines.some((l) => l.includes("notifications/progress")));
     });
-    const send = (m: object) => child.stdin!.write(JSON.stringify(m) + "\n");
-    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } } });
-    send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
-    send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "slow", arguments: { ms: 120 }, _meta: { progressToken: "p" } } });
-    send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "run", arguments: {} } });
-    const exited = new Promise((r) => child.on("exit", r));
-    try {
-      await until("answers to calls 3 and 4", () => lines.some((l) => l.includes('"id":4')) && lines.some((l) => l.includes('"id":3')), 30000, 20);
-    } catch (e) {
-      child.kill("SIGKILL");
-      throw e;
-    }
-    child.stdin!.end();
-    const code = await within(exited, 10000, "the server exiting after stdin EOF");
-    assert.equal(code, 0, "stdin EOF ends the server cleanly");
-    assert.ok(lines.length >= 5);
-    for (const l of lines) {
-      const m = JSON.parse(l);
-      assert.equal(m.jsonrpc, "2.0", l);
-    }
-    assert.ok(lines.some((l) => l.includes("notifications/progress")));
-  });
-});
+  },
+);

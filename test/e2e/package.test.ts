@@ -19,18 +19,25 @@ import { until, within } from "../helpers/wait.ts";
 
 const exec = promisify(execFile);
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
-const skip = binarySkip || (`${process.platform}-${process.arch}` !== "linux-x64" ? "the packed binary is this machine's: linux-x64 only" : false);
+const skip = binarySkip ||
+  (`${process.platform}-${process.arch}` !== "linux-x64"
+    ? "the packed binary is this machine's: linux-x64 only"
+    : false);
 
 describe("npm package: packed, installed offline, run", { skip }, () => {
   let dir: string;
   let project: string;
   let env: Record<string, string>;
-  const npm = (args: string[], cwd: string) => exec("npm", args, { cwd, env, timeout: 120_000, maxBuffer: 16 << 20 });
+  const npm = (args: string[], cwd: string) =>
+    exec("npm", args, { cwd, env, timeout: 120_000, maxBuffer: 16 << 20 });
   /** An npm project in `name` with the given tarballs installed offline. */
   async function install(name: string, tarballs: string[], extra: string[] = []): Promise<string> {
     const p = join(dir, name);
     await mkdir(p);
-    await writeFile(join(p, "package.json"), JSON.stringify({ name: `swarm-pack-test-${name}`, version: "0.0.0", private: true }));
+    await writeFile(
+      join(p, "package.json"),
+      JSON.stringify({ name: `swarm-pack-test-${name}`, version: "0.0.0", private: true }),
+    );
     await npm(["install", "--offline", "--no-audit", "--no-fund", ...extra, ...tarballs], p);
     return p;
   }
@@ -38,13 +45,31 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "swarm-pack-"));
     // Offline from the tarballs: a private cache, and a registry nobody listens on.
-    env = { ...process.env as Record<string, string>, npm_config_cache: join(dir, "cache"), npm_config_registry: "http://127.0.0.1:9/", npm_config_update_notifier: "false" };
+    env = {
+      ...process.env as Record<string, string>,
+      npm_config_cache: join(dir, "cache"),
+      npm_config_registry: "http://127.0.0.1:9/",
+      npm_config_update_notifier: "false",
+    };
     await mkdir(join(dir, "bin"));
     await symlink(BINARY, join(dir, "bin", "swarm-mcp-linux-x64"));
-    await exec(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "scripts", "package.ts"), "--bin-dir", join(dir, "bin"), "--out", join(dir, "npm"), "--only", "linux-x64"], { timeout: 60_000 });
+    await exec(join(ROOT, "node_modules", ".bin", "bun"), [
+      join(ROOT, "scripts", "package.ts"),
+      "--bin-dir",
+      join(dir, "bin"),
+      "--out",
+      join(dir, "npm"),
+      "--only",
+      "linux-x64",
+    ], { timeout: 60_000 });
     await mkdir(join(dir, "packs"));
-    for (const pkg of ["linux-x64", "swarm-mcp"]) await npm(["pack", "--pack-destination", join(dir, "packs")], join(dir, "npm", pkg));
-    project = await install("full", (await readdir(join(dir, "packs"))).map((f) => join(dir, "packs", f)));
+    for (const pkg of ["linux-x64", "swarm-mcp"]) {
+      await npm(["pack", "--pack-destination", join(dir, "packs")], join(dir, "npm", pkg));
+    }
+    project = await install(
+      "full",
+      (await readdir(join(dir, "packs"))).map((f) => join(dir, "packs", f)),
+    );
   });
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -53,7 +78,12 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
   it("the main package depends on every platform package, each limited to its os and cpu", () => {
     const main = JSON.parse(readFileSync(join(dir, "npm", "swarm-mcp", "package.json"), "utf8"));
     assert.deepEqual(main.bin, { "swarm-mcp": "bin/swarm-mcp.js" });
-    assert.deepEqual(Object.keys(main.optionalDependencies).sort(), ["@swarm-mcp/darwin-arm64", "@swarm-mcp/darwin-x64", "@swarm-mcp/linux-arm64", "@swarm-mcp/linux-x64"]);
+    assert.deepEqual(Object.keys(main.optionalDependencies).sort(), [
+      "@swarm-mcp/darwin-arm64",
+      "@swarm-mcp/darwin-x64",
+      "@swarm-mcp/linux-arm64",
+      "@swarm-mcp/linux-x64",
+    ]);
     assert.ok(Object.values(main.optionalDependencies).every((v) => v === VERSION));
     const linux = JSON.parse(readFileSync(join(dir, "npm", "linux-x64", "package.json"), "utf8"));
     assert.deepEqual([linux.os, linux.cpu, linux.libc], [["linux"], ["x64"], ["glibc"]]);
@@ -62,14 +92,29 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
   it("the installed swarm-mcp answers tools/list over stdio", async () => {
     const command = join(project, "node_modules", ".bin", "swarm-mcp");
     assert.ok(existsSync(command), "npm did not link the swarm-mcp command");
-    const transport = new StdioClientTransport({ command, env: { PATH: process.env.PATH ?? "", HOME: dir, SWARM_DATA_DIR: join(dir, "data"), SWARM_HOST_ID: TEST_HOST_ID }, stderr: "ignore" });
+    const transport = new StdioClientTransport({
+      command,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        SWARM_DATA_DIR: join(dir, "data"),
+        SWARM_HOST_ID: TEST_HOST_ID,
+      },
+      stderr: "ignore",
+    });
     const client = new Client({ name: "pack-test", version: "0" });
     try {
       await within(client.connect(transport), 15_000, "initialize through the npm launcher");
       assert.equal(client.getServerVersion()?.name, "swarm-mcp");
-      const { tools } = await within(client.listTools(), 15_000, "tools/list through the npm launcher");
+      const { tools } = await within(
+        client.listTools(),
+        15_000,
+        "tools/list through the npm launcher",
+      );
       const names = tools.map((t) => t.name);
-      for (const name of ["run", "par", "map", "reduce", "unwrap", "wait"]) assert.ok(names.includes(name), `tools/list lacks ${name}: ${names.join(", ")}`);
+      for (const name of ["run", "par", "map", "reduce", "unwrap", "wait"]) {
+        assert.ok(names.includes(name), `tools/list lacks ${name}: ${names.join(", ")}`);
+      }
     } finally {
       await client.close();
     }
@@ -87,20 +132,41 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
     const stdin = openSync(fifo, "r+");
     let child = 0;
     try {
-      const launcher = spawn(join(project, "node_modules", ".bin", "swarm-mcp"), [], { stdio: [stdin, "ignore", "ignore"], env: { ...env, HOME: dir, SWARM_DATA_DIR: join(dir, "data2") } });
-      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => launcher.on("exit", (code, signal) => r({ code, signal })));
-      const children = () => readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+      const launcher = spawn(join(project, "node_modules", ".bin", "swarm-mcp"), [], {
+        stdio: [stdin, "ignore", "ignore"],
+        env: { ...env, HOME: dir, SWARM_DATA_DIR: join(dir, "data2") },
+      });
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+        launcher.on("exit", (code, signal) => r({ code, signal }))
+      );
+      const children = () =>
+        readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, "utf8").trim().split(
+          /\s+/,
+        ).filter(Boolean);
       await until("the launcher to start the binary", () => children().length === 1, 10_000);
       child = Number(children()[0]);
-      assert.match(readFileSync(`/proc/${child}/cmdline`, "utf8"), /@swarm-mcp\/linux-x64\/bin\/swarm-mcp/);
+      assert.match(
+        readFileSync(`/proc/${child}/cmdline`, "utf8"),
+        /@swarm-mcp\/linux-x64\/bin\/swarm-mcp/,
+      );
       launcher.kill("SIGTERM");
       const end = await within(exited, 10_000, "the launcher to exit after SIGTERM");
-      assert.ok(end.signal === "SIGTERM" || end.code === 0 || end.code === 143, `launcher ended with ${JSON.stringify(end)}`);
-      await until("the binary to exit", () => !existsSync(`/proc/${child}/cmdline`) || readFileSync(`/proc/${child}/cmdline`, "utf8") === "", 10_000);
+      assert.ok(
+        end.signal === "SIGTERM" || end.code === 0 || end.code === 143,
+        `launcher ended with ${JSON.stringify(end)}`,
+      );
+      await until(
+        "the binary to exit",
+        () =>
+          !existsSync(`/proc/${child}/cmdline`) ||
+          readFileSync(`/proc/${child}/cmdline`, "utf8") === "",
+        10_000,
+      );
     } finally {
       closeSync(stdin);
       // Only when the test failed: never leave the binary behind (checked to be ours, not a reused pid).
-      const ours = child > 0 && existsSync(`/proc/${child}/cmdline`) && readFileSync(`/proc/${child}/cmdline`, "utf8").includes(dir);
+      const ours = child > 0 && existsSync(`/proc/${child}/cmdline`) &&
+        readFileSync(`/proc/${child}/cmdline`, "utf8").includes(dir);
       if (ours) process.kill(child, "SIGKILL");
     }
   });
@@ -108,9 +174,15 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
   it("without the platform package it says which package is missing and how to get it", async () => {
     const main = join(dir, "packs", `swarm-mcp-${VERSION}.tgz`);
     const bare = await install("bare", [main], ["--omit=optional"]);
-    const r = await exec(join(bare, "node_modules", ".bin", "swarm-mcp"), ["--version"]).then(() => null, (e) => e as { code: number; stderr: string });
+    const r = await exec(join(bare, "node_modules", ".bin", "swarm-mcp"), ["--version"]).then(
+      () => null,
+      (e) => e as { code: number; stderr: string },
+    );
     assert.ok(r, "the launcher succeeded without its binary");
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Cannot start swarm-mcp: its binary package @swarm-mcp\/linux-x64 is not installed; install again without --omit=optional/);
+    assert.match(
+      r.stderr,
+      /Cannot start swarm-mcp: its binary package @swarm-mcp\/linux-x64 is not installed; install again without --omit=optional/,
+    );
   });
 });

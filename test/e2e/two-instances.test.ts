@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binarySkip, startBinary, TEST_HOST_ID, type BinaryServer } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startBinary, TEST_HOST_ID } from "../helpers/binary.ts";
 import { agentImage, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
 import { until, within } from "../helpers/wait.ts";
 
@@ -38,9 +38,16 @@ describe("two servers on one data dir", { skip }, () => {
   async function sleeping(server: BinaryServer, tool: "run" | "par", n = 1): Promise<string> {
     const started = tool === "run"
       ? await server.call("run", { ...sleeper, prompt: "sleep" })
-      : await server.call("par", { wait_s: 0, tasks: Array.from({ length: n }, (_, i) => ({ ...task, prompt: `sleep ${i}` })) });
+      : await server.call("par", {
+        wait_s: 0,
+        tasks: Array.from({ length: n }, (_, i) => ({ ...task, prompt: `sleep ${i}` })),
+      });
     assert.equal(started.status, "running");
-    await until("containers start", async () => (await ownedContainers({ "swarm-mcp.run": started.run_id })).length === n, 30000);
+    await until(
+      "containers start",
+      async () => (await ownedContainers({ "swarm-mcp.run": started.run_id })).length === n,
+      30000,
+    );
     return started.run_id;
   }
 
@@ -57,13 +64,25 @@ describe("two servers on one data dir", { skip }, () => {
     assert.equal(seen.owner.host, TEST_HOST_ID);
     const waited = await b.call("wait", { run_id: run, wait_s: 1 });
     assert.equal(waited.status, "running");
-    assert.ok((await b.call("runs", {})).runs.some((r: { run_id: string; status: string }) => r.run_id === run && r.status === "running"));
+    assert.ok(
+      (await b.call("runs", {})).runs.some((r: { run_id: string; status: string }) =>
+        r.run_id === run && r.status === "running"
+      ),
+    );
 
     const t0 = Date.now();
-    const cancelled = await within(b.call("cancel", { run_id: run }), 15000, "B's cancel of A's run");
+    const cancelled = await within(
+      b.call("cancel", { run_id: run }),
+      15000,
+      "B's cancel of A's run",
+    );
     assert.equal(cancelled.status, "cancelled");
     assert.ok(Date.now() - t0 < 10000, `cancel took ${Date.now() - t0} ms`);
-    await until("A's container removed", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0, 5000);
+    await until(
+      "A's container removed",
+      async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0,
+      5000,
+    );
     assert.equal((await a.call("status", { run_id: run })).status, "cancelled");
     assert.equal((await b.call("status", { run_id: run })).status, "cancelled");
   });
@@ -72,13 +91,29 @@ describe("two servers on one data dir", { skip }, () => {
     const data = await dataDir();
     const id = "0d0d0d0d0d0d";
     await mkdir(join(data, id), { recursive: true });
-    await writeFile(join(data, id, "run.json"), JSON.stringify({
-      run_id: id, tool: "par", status: "running", started_at: new Date().toISOString(), done: 0, total: 2, failed: 0,
-      cost_usd: 0, refs: [], error: null, owner: { instance: "deaddeaddead", pid: DEAD_PID, host: TEST_HOST_ID },
-    }));
+    await writeFile(
+      join(data, id, "run.json"),
+      JSON.stringify({
+        run_id: id,
+        tool: "par",
+        status: "running",
+        started_at: new Date().toISOString(),
+        done: 0,
+        total: 2,
+        failed: 0,
+        cost_usd: 0,
+        refs: [],
+        error: null,
+        owner: { instance: "deaddeaddead", pid: DEAD_PID, host: TEST_HOST_ID },
+      }),
+    );
     const s = await start(data);
     const read = async () => JSON.parse(await readFile(join(data, id, "run.json"), "utf8"));
-    await until("the orphaned record rewritten", async () => (await read()).status !== "running", 10000);
+    await until(
+      "the orphaned record rewritten",
+      async () => (await read()).status !== "running",
+      10000,
+    );
     const rec = await read();
     assert.equal(rec.status, "failed");
     assert.match(rec.error.message, /server stopped before this run finished/);
@@ -100,10 +135,23 @@ describe("two servers on one data dir", { skip }, () => {
         return true;
       }
     }, 5000);
-    assert.equal((await ownedContainers({ "swarm-mcp.run": run })).length, 2, "SIGKILL leaves the containers behind");
+    assert.equal(
+      (await ownedContainers({ "swarm-mcp.run": run })).length,
+      2,
+      "SIGKILL leaves the containers behind",
+    );
     const c = await start(data);
-    await until("A's containers reaped", async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0, 20000);
-    await until("A's run finished on disk", async () => JSON.parse(await readFile(join(data, run, "run.json"), "utf8")).status !== "running", 10000);
+    await until(
+      "A's containers reaped",
+      async () => (await ownedContainers({ "swarm-mcp.run": run })).length === 0,
+      20000,
+    );
+    await until(
+      "A's run finished on disk",
+      async () =>
+        JSON.parse(await readFile(join(data, run, "run.json"), "utf8")).status !== "running",
+      10000,
+    );
     const status = await c.call("status", { run_id: run });
     assert.equal(status.status, "failed");
     assert.match(status.error.message, /server stopped before this run finished/);

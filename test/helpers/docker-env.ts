@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile, chmod } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,7 +13,8 @@ import { promisify } from "node:util";
 const exec = promisify(execFile);
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BASE_IMAGE = process.env.SWARM_TEST_BASE_IMAGE ?? "swarm-base:bookworm";
-export const AGENT_IMAGE = process.env.SWARM_IMAGE ?? `swarm-mcp-agent:${JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).version}`;
+export const AGENT_IMAGE = process.env.SWARM_IMAGE ??
+  `swarm-mcp-agent:${JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")).version}`;
 const BUN = join(ROOT, "node_modules", "bun", "bin", "bun.exe");
 
 export async function docker(...args: string[]): Promise<string> {
@@ -30,7 +31,9 @@ export function dockerAvailable(): Promise<boolean> {
 
 /** Skip reason for describe()/it(), or false when the engine and the images are there. */
 export async function dockerSkip(): Promise<string | false> {
-  if (!(await dockerAvailable())) return "no Docker engine answers (CI starts one; locally start dockerd)";
+  if (!(await dockerAvailable())) {
+    return "no Docker engine answers (CI starts one; locally start dockerd)";
+  }
   if (!(await imageExists(AGENT_IMAGE)) && !(await imageExists(BASE_IMAGE))) {
     return `neither ${AGENT_IMAGE} nor ${BASE_IMAGE} exists (run scripts/make-base-image.sh, or .ci/run)`;
   }
@@ -46,7 +49,16 @@ let building: Promise<string> | undefined;
 export function agentImage(): Promise<string> {
   building ??= (async () => {
     if (await imageExists(AGENT_IMAGE)) return AGENT_IMAGE;
-    await exec(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "src", "main.ts"), "build-image", "--base", BASE_IMAGE, "--ca-cert", "/etc/ssl/certs/ca-certificates.crt", "--tag", AGENT_IMAGE], { maxBuffer: 64 << 20 });
+    await exec(join(ROOT, "node_modules", ".bin", "bun"), [
+      join(ROOT, "src", "main.ts"),
+      "build-image",
+      "--base",
+      BASE_IMAGE,
+      "--ca-cert",
+      "/etc/ssl/certs/ca-certificates.crt",
+      "--tag",
+      AGENT_IMAGE,
+    ], { maxBuffer: 64 << 20 });
     return AGENT_IMAGE;
   })();
   return building;
@@ -76,12 +88,35 @@ export async function startModelEnv(): Promise<ModelEnv> {
   const image = (await imageExists(BASE_IMAGE)) ? BASE_IMAGE : await agentImage();
   const name = `swarm-test-model-${id}`;
   await docker(
-    "run", "-d", "--rm", "--name", name, "--label", "swarm-test=1", "--network", network, "--network-alias", "model",
-    "-v", `${BUN}:/usr/local/bin/bun:ro`, "-v", `${join(ROOT, "test", "fixtures", "model-server")}:/srv:ro`, "-v", `${scriptsDir}:/scripts`,
-    "--entrypoint", "/usr/local/bin/bun", image, "/srv/main.ts", "--port", "8080", "--scripts", "/scripts",
+    "run",
+    "-d",
+    "--rm",
+    "--name",
+    name,
+    "--label",
+    "swarm-test=1",
+    "--network",
+    network,
+    "--network-alias",
+    "model",
+    "-v",
+    `${BUN}:/usr/local/bin/bun:ro`,
+    "-v",
+    `${join(ROOT, "test", "fixtures", "model-server")}:/srv:ro`,
+    "-v",
+    `${scriptsDir}:/scripts`,
+    "--entrypoint",
+    "/usr/local/bin/bun",
+    image,
+    "/srv/main.ts",
+    "--port",
+    "8080",
+    "--scripts",
+    "/scripts",
   );
   for (let i = 0; i < 100; i++) {
-    const logs = await docker("logs", name).catch(() => "") + (await exec("docker", ["logs", name]).then((r) => r.stderr, () => ""));
+    const logs = await docker("logs", name).catch(() => "") +
+      (await exec("docker", ["logs", name]).then((r) => r.stderr, () => ""));
     if (/listening/.test(logs)) break;
     if (i === 99) throw new Error(`model server did not start: ${logs}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -104,7 +139,9 @@ export async function startModelEnv(): Promise<ModelEnv> {
 
 /** Containers this project's servers started (label swarm-mcp.owner), optionally one owner's. */
 export async function ownedContainers(filter: Record<string, string> = {}): Promise<string[]> {
-  const f = Object.entries({ "swarm-mcp.owner": "", ...filter }).flatMap(([k, v]) => ["--filter", v ? `label=${k}=${v}` : `label=${k}`]);
+  const f = Object.entries({ "swarm-mcp.owner": "", ...filter }).flatMap((
+    [k, v],
+  ) => ["--filter", v ? `label=${k}=${v}` : `label=${k}`]);
   const out = await docker("ps", "-aq", ...f);
   return out ? out.split("\n") : [];
 }

@@ -53,17 +53,38 @@ export function parseDirective(prompt: string): Directive {
   if (!m) return d;
   d.raw = m[0];
   for (const [, key, rawValue] of m[1]!.matchAll(PAIR)) {
-    const value = rawValue === undefined ? "" : rawValue.startsWith('"') ? JSON.parse(rawValue) as string : rawValue;
+    const value = rawValue === undefined
+      ? ""
+      : rawValue.startsWith('"')
+      ? JSON.parse(rawValue) as string
+      : rawValue;
     switch (key) {
-      case "sleep": d.sleep = Number(value); break;
-      case "hang": d.hang = true; break;
-      case "text": d.text = value; break;
-      case "cost": d.cost = Number(value); break;
-      case "fail": d.fail = value || "fake failure"; break;
-      case "failfirst": d.failfirst = Number(value); break;
-      case "exit": d.exit = Number(value); break;
-      case "stderr": d.stderr = value; break;
-      default: throw new Error(`unknown fake directive key "${key}" in ${m[0]}`);
+      case "sleep":
+        d.sleep = Number(value);
+        break;
+      case "hang":
+        d.hang = true;
+        break;
+      case "text":
+        d.text = value;
+        break;
+      case "cost":
+        d.cost = Number(value);
+        break;
+      case "fail":
+        d.fail = value || "fake failure";
+        break;
+      case "failfirst":
+        d.failfirst = Number(value);
+        break;
+      case "exit":
+        d.exit = Number(value);
+        break;
+      case "stderr":
+        d.stderr = value;
+        break;
+      default:
+        throw new Error(`unknown fake directive key "${key}" in ${m[0]}`);
     }
   }
   return d;
@@ -76,13 +97,48 @@ function echo(prompt: string): string {
 }
 
 /** A Claude Code `--output-format stream-json --verbose` transcript for one turn. */
-export function claudeTranscript(o: { text: string; cost: number; isError: boolean; model?: string; sessionId: string }): string {
-  const init = { type: "system", subtype: "init", session_id: o.sessionId, model: o.model ?? "claude-sonnet-fake", tools: ["Read", "Write"], mcp_servers: [], cwd: "/workspace", permissionMode: "bypassPermissions" };
-  const assistant = { type: "assistant", session_id: o.sessionId, message: { id: "msg_fake", type: "message", role: "assistant", model: o.model ?? "claude-sonnet-fake", content: [{ type: "text", text: o.text }], stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 5 } } };
+export function claudeTranscript(
+  o: { text: string; cost: number; isError: boolean; model?: string; sessionId: string },
+): string {
+  const init = {
+    type: "system",
+    subtype: "init",
+    session_id: o.sessionId,
+    model: o.model ?? "claude-sonnet-fake",
+    tools: ["Read", "Write"],
+    mcp_servers: [],
+    cwd: "/workspace",
+    permissionMode: "bypassPermissions",
+  };
+  const assistant = {
+    type: "assistant",
+    session_id: o.sessionId,
+    message: {
+      id: "msg_fake",
+      type: "message",
+      role: "assistant",
+      model: o.model ?? "claude-sonnet-fake",
+      content: [{ type: "text", text: o.text }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 10, output_tokens: 5 },
+    },
+  };
   const result = {
-    type: "result", subtype: o.isError ? "error_during_execution" : "success", is_error: o.isError,
-    duration_ms: 5, duration_api_ms: 4, num_turns: 1, result: o.text, session_id: o.sessionId,
-    total_cost_usd: o.cost, usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    type: "result",
+    subtype: o.isError ? "error_during_execution" : "success",
+    is_error: o.isError,
+    duration_ms: 5,
+    duration_api_ms: 4,
+    num_turns: 1,
+    result: o.text,
+    session_id: o.sessionId,
+    total_cost_usd: o.cost,
+    usage: {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    },
   };
   return [init, assistant, result].map((x) => JSON.stringify(x)).join("\n") + "\n";
 }
@@ -121,7 +177,15 @@ export class FakeRuntime implements ContainerRuntime {
         cleanup();
         resolve();
       };
-      const timer = setTimeout(() => (cleanup(), reject(new Error(`fake runtime: condition not met within ${ms} ms (${this.started} started, ${this.running} running)`))), ms);
+      const timer = setTimeout(
+        () => (cleanup(),
+          reject(
+            new Error(
+              `fake runtime: condition not met within ${ms} ms (${this.started} started, ${this.running} running)`,
+            ),
+          )),
+        ms,
+      );
       const cleanup = () => (clearTimeout(timer), this.listeners.delete(check));
       this.listeners.add(check);
     });
@@ -132,7 +196,14 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   ping(): Promise<void> {
-    if (this.options.unavailable) return Promise.reject(new ToolError("DOCKER_UNAVAILABLE", "Cannot reach the Docker engine at fake://: the fake runtime is set to unavailable; start Docker"));
+    if (this.options.unavailable) {
+      return Promise.reject(
+        new ToolError(
+          "DOCKER_UNAVAILABLE",
+          "Cannot reach the Docker engine at fake://: the fake runtime is set to unavailable; start Docker",
+        ),
+      );
+    }
     return Promise.resolve();
   }
 
@@ -142,8 +213,14 @@ export class FakeRuntime implements ContainerRuntime {
     const stdin = opts.stdinFile !== undefined ? await readFile(opts.stdinFile, "utf8") : "";
     const directive = parseDirective(stdin);
     const call: FakeCall = {
-      id, run: opts.labels["swarm-mcp.run"] ?? "", agent: opts.labels["swarm-mcp.agent"] ?? "",
-      driver: opts.cmd.includes("--output-format") ? "claude" : "command", stdin, opts, directive, startedAt: Date.now(),
+      id,
+      run: opts.labels["swarm-mcp.run"] ?? "",
+      agent: opts.labels["swarm-mcp.agent"] ?? "",
+      driver: opts.cmd.includes("--output-format") ? "claude" : "command",
+      stdin,
+      opts,
+      directive,
+      startedAt: Date.now(),
     };
     this.calls.push(call);
     this.running++;
@@ -151,7 +228,13 @@ export class FakeRuntime implements ContainerRuntime {
     this.changed();
     const t0 = performance.now();
     const finish = (exitCode: number, timedOut: boolean, cancelled: boolean): ContainerExit => {
-      const exit = { exitCode, timedOut, cancelled, containerId: id, durationMs: Math.round(performance.now() - t0) };
+      const exit = {
+        exitCode,
+        timedOut,
+        cancelled,
+        containerId: id,
+        durationMs: Math.round(performance.now() - t0),
+      };
       call.exit = exit;
       call.endedAt = Date.now();
       this.running--;
@@ -172,13 +255,20 @@ export class FakeRuntime implements ContainerRuntime {
       const onAbort = () => end("cancel");
       signal.addEventListener("abort", onAbort, { once: true });
       this.kills.set(id, onAbort);
-      if (opts.timeoutMs > 0 && (directive.hang || directive.sleep >= opts.timeoutMs)) timers.push(setTimeout(() => end("timeout"), opts.timeoutMs));
-      else if (!directive.hang) timers.push(setTimeout(() => end("done"), directive.sleep));
+      if (opts.timeoutMs > 0 && (directive.hang || directive.sleep >= opts.timeoutMs)) {
+        timers.push(setTimeout(() => end("timeout"), opts.timeoutMs));
+      } else if (!directive.hang) timers.push(setTimeout(() => end("done"), directive.sleep));
     });
     if (ending !== "done") {
       // A killed agent leaves a partial transcript behind, as a real one would.
-      if (call.driver === "claude") await writeFile(opts.stdoutFile, claudeTranscript({ text: "partial", cost: 0, isError: false, sessionId: id }).split("\n")[0] + "\n");
-      else await writeFile(opts.stdoutFile, "partial");
+      if (call.driver === "claude") {
+        await writeFile(
+          opts.stdoutFile,
+          claudeTranscript({ text: "partial", cost: 0, isError: false, sessionId: id }).split(
+            "\n",
+          )[0] + "\n",
+        );
+      } else await writeFile(opts.stdoutFile, "partial");
       await writeFile(opts.stderrFile, "");
       return finish(137, ending === "timeout", ending === "cancel");
     }
@@ -186,11 +276,20 @@ export class FakeRuntime implements ContainerRuntime {
     const key = `${call.run}\n${directive.raw}`;
     const n = (this.counters.get(key) ?? 0) + 1;
     this.counters.set(key, n);
-    const failMessage = directive.fail ?? (n <= directive.failfirst ? `fake failure ${n} of ${directive.failfirst}` : undefined);
+    const failMessage = directive.fail ??
+      (n <= directive.failfirst ? `fake failure ${n} of ${directive.failfirst}` : undefined);
     const text = failMessage ?? directive.text ?? echo(stdin);
     const exitCode = directive.exit ?? (failMessage ? 1 : 0);
     if (call.driver === "claude") {
-      await writeFile(opts.stdoutFile, claudeTranscript({ text, cost: directive.cost, isError: failMessage !== undefined, sessionId: `session-${id}` }));
+      await writeFile(
+        opts.stdoutFile,
+        claudeTranscript({
+          text,
+          cost: directive.cost,
+          isError: failMessage !== undefined,
+          sessionId: `session-${id}`,
+        }),
+      );
       await writeFile(opts.stderrFile, directive.stderr ?? "");
     } else {
       await writeFile(opts.stdoutFile, failMessage ? "" : text);
@@ -219,7 +318,9 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   listOwned(): Promise<{ id: string; labels: Record<string, string> }[]> {
-    return Promise.resolve(this.calls.filter((c) => !c.exit).map((c) => ({ id: c.id, labels: c.opts.labels })));
+    return Promise.resolve(
+      this.calls.filter((c) => !c.exit).map((c) => ({ id: c.id, labels: c.opts.labels })),
+    );
   }
 
   remove(id: string): Promise<void> {

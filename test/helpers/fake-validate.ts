@@ -10,7 +10,9 @@ export interface FakeValidateOptions {
   stamp?: boolean;
 }
 
-export function fakeValidatePlugin(opts: FakeValidateOptions = {}): PluginFactory & { calls: { ref: string; declared_type: string }[] } {
+export function fakeValidatePlugin(
+  opts: FakeValidateOptions = {},
+): PluginFactory & { calls: { ref: string; declared_type: string }[] } {
   const calls: { ref: string; declared_type: string }[] = [];
   const factory = (core: Core) => {
     const { v } = core;
@@ -20,18 +22,34 @@ export function fakeValidatePlugin(opts: FakeValidateOptions = {}): PluginFactor
         name: "validate",
         description: "Test stand-in: validates a ref's text against a declared type",
         input: v.object({
-          artifact: v.pipe(v.union([v.string(), v.object({ ref: v.string() })]), v.description("The ref to validate")),
+          artifact: v.pipe(
+            v.union([v.string(), v.object({ ref: v.string() })]),
+            v.description("The ref to validate"),
+          ),
           declared_type: v.pipe(v.string(), v.description("The type name")),
         }),
-        async run({ artifact, declared_type }: { artifact: string | { ref: string }; declared_type: string }) {
+        async run(
+          { artifact, declared_type }: {
+            artifact: string | { ref: string };
+            declared_type: string;
+          },
+        ) {
           const ref = typeof artifact === "string" ? artifact : artifact.ref;
           calls.push({ ref, declared_type });
           const text = await core.refs.readText(ref);
           const verdict = opts.script
             ? opts.script[Math.min(calls.length - 1, opts.script.length - 1)]!
-            : text.includes(opts.validWord ?? "good") ? "VALID" : "INVALID";
+            : text.includes(opts.validWord ?? "good")
+            ? "VALID"
+            : "INVALID";
           const issues = verdict === "VALID" ? [] : [`output is not a ${declared_type}`];
-          if (opts.stamp) await core.refs.stamp(ref, "validated", { type: declared_type, verdict, by: "fake-types" });
+          if (opts.stamp) {
+            await core.refs.stamp(ref, "validated", {
+              type: declared_type,
+              verdict,
+              by: "fake-types",
+            });
+          }
           return { declared_type, verdict, score: verdict === "VALID" ? 1 : 0, issues };
         },
       }],

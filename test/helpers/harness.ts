@@ -7,7 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { loadConfig } from "../../src/config.ts";
-import { createCore, type CoreHandle } from "../../src/core/core.ts";
+import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { configureLog } from "../../src/core/log.ts";
 import { connect } from "../../src/core/server.ts";
 import type { Core, PluginFactory } from "../../src/core/types.ts";
@@ -40,7 +40,11 @@ export interface Harness {
   runtime: FakeRuntime;
   dataDir: string;
   /** Call a tool through MCP; `data` is structuredContent (for an error, its `error` object). */
-  call(name: string, args?: Record<string, unknown>, opts?: { onprogress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CallResult>;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    opts?: { onprogress?: (p: Progress) => void; signal?: AbortSignal },
+  ): Promise<CallResult>;
   /** Shut the core down and remove the data dir (unless it was given, or `keep`). */
   dispose(opts?: { keep?: boolean }): Promise<void>;
 }
@@ -58,11 +62,21 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   };
   configureLog(env.SWARM_LOG_LEVEL ?? process.env.SWARM_LOG_LEVEL ?? "error", undefined);
   const runtime = opts.runtime ?? new FakeRuntime();
-  const handle = await createCore(loadConfig(env, "test"), { runtime, ensureImage: async () => {} });
+  const handle = await createCore(loadConfig(env, "test"), {
+    runtime,
+    ensureImage: async () => {},
+  });
   const names = opts.builtins ?? defaultPlugins;
   const extra = opts.plugins ?? {};
   await handle.load(
-    { plugins: [...names.map((n) => `builtin:${n}`), ...Object.keys(extra).map((n) => `builtin:${n}`)], base: process.cwd(), source: "harness" },
+    {
+      plugins: [
+        ...names.map((n) => `builtin:${n}`),
+        ...Object.keys(extra).map((n) => `builtin:${n}`),
+      ],
+      base: process.cwd(),
+      source: "harness",
+    },
     { ...builtins, ...extra },
   );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -77,8 +91,14 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     runtime,
     dataDir,
     async call(name, args = {}, o = {}) {
-      const res = await client.callTool({ name, arguments: args }, undefined, { onprogress: o.onprogress, signal: o.signal, timeout: 120_000 });
-      const text = (res.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("");
+      const res = await client.callTool({ name, arguments: args }, undefined, {
+        onprogress: o.onprogress,
+        signal: o.signal,
+        timeout: 120_000,
+      });
+      const text = (res.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join(
+        "",
+      );
       const sc = res.structuredContent as Record<string, unknown> | undefined;
       return { isError: res.isError === true, text, data: res.isError ? sc?.error : sc ?? text };
     },

@@ -18,7 +18,11 @@ export function rawHttp(port: number, request: string, ms = 5000): Promise<RawRe
       clearTimeout(timer);
       sock.destroy();
       const [headers = "", rest = ""] = data.split("\r\n\r\n", 2);
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(headers)?.[1] ?? 0), headers, body: rest });
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(headers)?.[1] ?? 0),
+        headers,
+        body: rest,
+      });
     };
     const timer = setTimeout(done, ms);
     sock.on("data", (d) => {
@@ -26,7 +30,11 @@ export function rawHttp(port: number, request: string, ms = 5000): Promise<RawRe
       // Enough once the headers and a Content-Length body (or the first SSE event) are in.
       const [h, b] = data.split("\r\n\r\n", 2);
       const len = /content-length: (\d+)/i.exec(h ?? "")?.[1];
-      if (b !== undefined && ((len !== undefined && Buffer.byteLength(b) >= Number(len)) || /text\/event-stream/i.test(h!))) done();
+      if (
+        b !== undefined &&
+        ((len !== undefined && Buffer.byteLength(b) >= Number(len)) ||
+          /text\/event-stream/i.test(h!))
+      ) done();
     });
     sock.on("error", done);
     sock.on("close", done);
@@ -36,6 +44,13 @@ export function rawHttp(port: number, request: string, ms = 5000): Promise<RawRe
 
 /** A whole POST /mcp request with the given extra headers ("name: value") and body. */
 export function post(headers: string[], body: string, method = "POST"): string {
-  const head = [`${method} /mcp HTTP/1.1`, ...headers, "content-type: application/json", "accept: application/json, text/event-stream", `content-length: ${Buffer.byteLength(body)}`, "connection: close"];
+  const head = [
+    `${method} /mcp HTTP/1.1`,
+    ...headers,
+    "content-type: application/json",
+    "accept: application/json, text/event-stream",
+    `content-length: ${Buffer.byteLength(body)}`,
+    "connection: close",
+  ];
   return head.join("\r\n") + "\r\n\r\n" + body;
 }

@@ -1,6 +1,6 @@
 // The compiled binary on raw pipes (no SDK client: it would SIGTERM the server 2 s after closing
 // stdin, hiding whether EOF alone stops it). Bytes go in as they are; answers come back by id.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,11 +25,19 @@ export interface RawServer {
   kill(): void;
 }
 
-export async function startRaw(args: string[] = [], env: Record<string, string> = {}): Promise<RawServer> {
+export async function startRaw(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RawServer> {
   const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ANTHROPIC_") && !k.startsWith("CLAUDE_")) base[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("ANTHROPIC_") && !k.startsWith("CLAUDE_")) base[k] = v;
+  }
   const dataDir = await mkdtemp(join(tmpdir(), "swarm-raw-"));
-  const child = spawn(BINARY, args, { env: { ...base, SWARM_DATA_DIR: dataDir, SWARM_LOG_LEVEL: "info", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(BINARY, args, {
+    env: { ...base, SWARM_DATA_DIR: dataDir, SWARM_LOG_LEVEL: "info", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const lines: any[] = [];
   let err = "";
   let buf = "";
@@ -51,26 +59,51 @@ export async function startRaw(args: string[] = [], env: Record<string, string> 
     child,
     lines,
     stderr: () => err,
-    write: (data) => new Promise((resolve, reject) => child.stdin!.write(data, (e) => (e ? reject(e) : resolve()))),
+    write: (data) =>
+      new Promise((resolve, reject) =>
+        child.stdin!.write(data, (e) => (e ? reject(e) : resolve()))
+      ),
     async next(what, match, ms = 10_000) {
       const t0 = Date.now();
       for (;;) {
         const found = lines.find(match);
         if (found) return found;
-        if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before ${what}; stderr: ${err.slice(-2000)}`);
-        if (Date.now() - t0 > ms) throw new Error(`no ${what} within ${ms} ms; stderr: ${err.slice(-2000)}`);
+        if (child.exitCode !== null) {
+          throw new Error(
+            `server exited (${child.exitCode}) before ${what}; stderr: ${err.slice(-2000)}`,
+          );
+        }
+        if (Date.now() - t0 > ms) {
+          throw new Error(`no ${what} within ${ms} ms; stderr: ${err.slice(-2000)}`);
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     },
     async request(id, method, params, ms) {
-      await server.write(JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) }) + "\n");
-      return server.next(`answer to ${method} (id ${id})`, (m) => m.id === id && ("result" in m || "error" in m), ms);
+      await server.write(
+        JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) }) + "\n",
+      );
+      return server.next(
+        `answer to ${method} (id ${id})`,
+        (m) => m.id === id && ("result" in m || "error" in m),
+        ms,
+      );
     },
-    exited: (ms) => Promise.race([exit, new Promise<string>((r) => void setTimeout(() => r("running"), ms).unref?.())]),
+    exited: (ms) =>
+      Promise.race([
+        exit,
+        new Promise<string>((r) => void setTimeout(() => r("running"), ms).unref?.()),
+      ]),
     async initialize() {
-      const init = await server.request("init", "initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } });
+      const init = await server.request("init", "initialize", {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "raw", version: "0" },
+      });
       if (!init.result) throw new Error(`initialize failed: ${JSON.stringify(init)}`);
-      await server.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");
+      await server.write(
+        JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n",
+      );
     },
     kill: () => void (child.exitCode === null && child.kill("SIGKILL")),
   };

@@ -8,17 +8,33 @@ import { join } from "node:path";
 import { detectSystem, dockerHelp, readOsRelease, type System } from "../../src/install-help.ts";
 
 const SAMPLES: [string, string, System][] = [
-  ["Debian 12", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n', "debian"],
-  ["Ubuntu 24.04", 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\nUBUNTU_CODENAME=noble\n', "debian"],
+  [
+    "Debian 12",
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n',
+    "debian",
+  ],
+  [
+    "Ubuntu 24.04",
+    'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\nUBUNTU_CODENAME=noble\n',
+    "debian",
+  ],
   ["Linux Mint 21", 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n', "debian"],
-  ["Raspberry Pi OS", 'ID=raspbian\nID_LIKE=debian\n', "debian"],
+  ["Raspberry Pi OS", "ID=raspbian\nID_LIKE=debian\n", "debian"],
   ["Pop!_OS", "NAME=\"Pop!_OS\"\nID=pop\nID_LIKE='ubuntu debian'\n", "debian"],
-  ["Fedora 40", 'NAME="Fedora Linux"\nVERSION="40 (Workstation Edition)"\nID=fedora\nVERSION_ID=40\n', "fedora"],
-  ["RHEL 9", 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n', "rhel"],
+  [
+    "Fedora 40",
+    'NAME="Fedora Linux"\nVERSION="40 (Workstation Edition)"\nID=fedora\nVERSION_ID=40\n',
+    "fedora",
+  ],
+  [
+    "RHEL 9",
+    'NAME="Red Hat Enterprise Linux"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n',
+    "rhel",
+  ],
   ["Rocky 9", 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', "rhel"],
   ["AlmaLinux 9", 'ID="almalinux"\nID_LIKE="rhel centos fedora"\n', "rhel"],
   ["CentOS Stream", 'ID="centos"\nID_LIKE="rhel fedora"\n', "rhel"],
-  ["Alpine", "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.0\n", "linux"],
+  ["Alpine", 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n', "linux"],
   ["Arch", 'NAME="Arch Linux"\nID=arch\n', "linux"],
   ["no os-release", "", "linux"],
   ["CRLF line ends", 'NAME="Ubuntu"\r\nID=ubuntu\r\n', "debian"],
@@ -51,8 +67,13 @@ describe("dockerHelp", () => {
       ].join("\n"),
     );
   });
-  it("Fedora: moby-engine with dnf", () => assert.match(dockerHelp("fedora", "absent", "x"), /^ {2}sudo dnf install -y moby-engine$/m));
-  it("RHEL family: Docker's repository, then docker-ce", () => assert.match(dockerHelp("rhel", "absent", "x"), /docker-ce\.repo\n {2}sudo dnf install -y docker-ce docker-ce-cli containerd\.io/));
+  it("Fedora: moby-engine with dnf", () =>
+    assert.match(dockerHelp("fedora", "absent", "x"), /^ {2}sudo dnf install -y moby-engine$/m));
+  it("RHEL family: Docker's repository, then docker-ce", () =>
+    assert.match(
+      dockerHelp("rhel", "absent", "x"),
+      /docker-ce\.repo\n {2}sudo dnf install -y docker-ce docker-ce-cli containerd\.io/,
+    ));
   it("macOS: Docker Desktop or colima with its socket in DOCKER_HOST, no rootless or systemctl", () => {
     const text = dockerHelp("macos", "absent", "npm test");
     assert.match(text, /Docker Desktop/);
@@ -62,7 +83,10 @@ describe("dockerHelp", () => {
   });
   it("installed but stopped: how to start it, not how to install it", () => {
     const text = dockerHelp("debian", "stopped", "npm test");
-    assert.match(text, /^Docker is installed but its engine does not answer\. Start it:\n {2}sudo systemctl enable --now docker/);
+    assert.match(
+      text,
+      /^Docker is installed but its engine does not answer\. Start it:\n {2}sudo systemctl enable --now docker/,
+    );
     assert.doesNotMatch(text, /apt-get/);
   });
 });
@@ -72,7 +96,10 @@ describe("readOsRelease", () => {
     const dir = await mkdtemp(join(tmpdir(), "swarm-osrel-"));
     try {
       await writeFile(join(dir, "usr-lib"), "ID=fedora\n");
-      assert.equal(await readOsRelease([join(dir, "missing"), join(dir, "usr-lib")]), "ID=fedora\n");
+      assert.equal(
+        await readOsRelease([join(dir, "missing"), join(dir, "usr-lib")]),
+        "ID=fedora\n",
+      );
       assert.equal(await readOsRelease([join(dir, "missing")]), "");
       // /etc/os-release is a symlink on Debian: it is followed (the file is the host's, not an agent's).
       await symlink(join(dir, "usr-lib"), join(dir, "link"));

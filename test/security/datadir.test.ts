@@ -23,13 +23,22 @@ const refusedStart = (reason: RegExp) => (e: unknown) => {
 };
 
 /** A data dir laid out as another user would plant it: its own key, everything owned by `uid`. */
-async function planted(name: string, o: { uid?: number; mode?: number; keyMode?: number; key?: Buffer } = {}): Promise<string> {
+async function planted(
+  name: string,
+  o: { uid?: number; mode?: number; keyMode?: number; key?: Buffer } = {},
+): Promise<string> {
   const root = join(t, name);
   await mkdir(join(root, ".keys"), { recursive: true, mode: 0o700 });
-  await writeFile(join(root, ".keys", "stamps.key"), o.key ?? Buffer.alloc(32, 7), { mode: o.keyMode ?? 0o600 });
+  await writeFile(join(root, ".keys", "stamps.key"), o.key ?? Buffer.alloc(32, 7), {
+    mode: o.keyMode ?? 0o600,
+  });
   await chmod(join(root, ".keys", "stamps.key"), o.keyMode ?? 0o600);
   await chmod(root, o.mode ?? 0o700);
-  if (o.uid !== undefined) for (const p of [root, join(root, ".keys"), join(root, ".keys", "stamps.key")]) await chown(p, o.uid, o.uid);
+  if (o.uid !== undefined) {
+    for (const p of [root, join(root, ".keys"), join(root, ".keys", "stamps.key")]) {
+      await chown(p, o.uid, o.uid);
+    }
+  }
   return root;
 }
 
@@ -42,7 +51,10 @@ describe("data dir ownership", () => {
   after(() => rm(t, { recursive: true, force: true }));
 
   it("hostile default: without SWARM_DATA_DIR, XDG_STATE_HOME or HOME the server refuses to start", () => {
-    assert.throws(() => defaultDataDir({}), (e) => e instanceof StartupError && /set SWARM_DATA_DIR/.test(e.message));
+    assert.throws(
+      () => defaultDataDir({}),
+      (e) => e instanceof StartupError && /set SWARM_DATA_DIR/.test(e.message),
+    );
     assert.throws(() => defaultDataDir({ HOME: "" }), StartupError);
     assert.equal(defaultDataDir({ HOME: "/home/u" }), "/home/u/.local/state/swarm-mcp");
     assert.equal(defaultDataDir({ XDG_STATE_HOME: "/s", HOME: "/home/u" }), "/s/swarm-mcp");
@@ -51,16 +63,28 @@ describe("data dir ownership", () => {
   it("hostile data dir: a key planted by another uid", { skip: asRoot }, async () => {
     const root = await planted("foreign-key");
     await chown(join(root, ".keys", "stamps.key"), 65534, 65534);
-    await assert.rejects(createRefStore(root), refusedStart(/stamps\.key it is owned by uid 65534/));
+    await assert.rejects(
+      createRefStore(root),
+      refusedStart(/stamps\.key it is owned by uid 65534/),
+    );
   });
 
   it("hostile data dir: the whole dir prepared by another uid", { skip: asRoot }, async () => {
-    await assert.rejects(createRefStore(await planted("foreign-dir", { uid: 65534 })), refusedStart(/owned by uid 65534/));
+    await assert.rejects(
+      createRefStore(await planted("foreign-dir", { uid: 65534 })),
+      refusedStart(/owned by uid 65534/),
+    );
   });
 
   it("hostile data dir: group-writable, or other-readable", async () => {
-    await assert.rejects(createRefStore(await planted("group-writable", { mode: 0o770 })), refusedStart(/mode 770 lets other users in/));
-    await assert.rejects(createRefStore(await planted("world-readable", { mode: 0o705 })), refusedStart(/mode 705/));
+    await assert.rejects(
+      createRefStore(await planted("group-writable", { mode: 0o770 })),
+      refusedStart(/mode 770 lets other users in/),
+    );
+    await assert.rejects(
+      createRefStore(await planted("world-readable", { mode: 0o705 })),
+      refusedStart(/mode 705/),
+    );
   });
 
   it("hostile data dir: a symlink to a directory", async () => {
@@ -70,8 +94,14 @@ describe("data dir ownership", () => {
   });
 
   it("hostile key: readable by others, the wrong size, a symlink, a FIFO", async () => {
-    await assert.rejects(createRefStore(await planted("key-644", { keyMode: 0o644 })), refusedStart(/stamps\.key its mode 644/));
-    await assert.rejects(createRefStore(await planted("key-short", { key: Buffer.alloc(31) })), refusedStart(/31 bytes/));
+    await assert.rejects(
+      createRefStore(await planted("key-644", { keyMode: 0o644 })),
+      refusedStart(/stamps\.key its mode 644/),
+    );
+    await assert.rejects(
+      createRefStore(await planted("key-short", { key: Buffer.alloc(31) })),
+      refusedStart(/31 bytes/),
+    );
     const linked = await planted("key-link");
     await rm(join(linked, ".keys", "stamps.key"));
     await writeFile(join(t, "elsewhere.key"), Buffer.alloc(32, 1), { mode: 0o600 });
@@ -80,7 +110,10 @@ describe("data dir ownership", () => {
     const fifo = await planted("key-fifo");
     await rm(join(fifo, ".keys", "stamps.key"));
     execFileSync("mkfifo", ["-m", "600", join(fifo, ".keys", "stamps.key")]);
-    await assert.rejects(createRefStore(fifo), refusedStart(/stamps\.key it is not a regular file/));
+    await assert.rejects(
+      createRefStore(fifo),
+      refusedStart(/stamps\.key it is not a regular file/),
+    );
     const keys = await planted("keys-open");
     await chmod(join(keys, ".keys"), 0o755);
     await assert.rejects(createRefStore(keys), refusedStart(/\.keys its mode 755/));
@@ -104,8 +137,14 @@ describe("result.json is not trusted as a path or an identity", () => {
   });
   after(() => h?.dispose());
 
-  async function edited(edit: (rec: Record<string, unknown>, dir: string) => Promise<void> | void): Promise<string> {
-    const r = await h.call("run", { agent: "command", command: ["cat"], prompt: `[[fake text="own output"]]` });
+  async function edited(
+    edit: (rec: Record<string, unknown>, dir: string) => Promise<void> | void,
+  ): Promise<string> {
+    const r = await h.call("run", {
+      agent: "command",
+      command: ["cat"],
+      prompt: `[[fake text="own output"]]`,
+    });
     assert.equal(r.isError, false, r.text);
     const [run, id] = (r.data.ref as string).split("/");
     const dir = h.core.refs.paths(run!, id!).dir;
@@ -117,7 +156,10 @@ describe("result.json is not trusted as a path or an identity", () => {
   }
 
   const cases: [string, (rec: Record<string, unknown>, dir: string) => Promise<void> | void][] = [
-    ["text_file ../../../../etc/hostname", (rec) => void (rec.text_file = "../../../../etc/hostname")],
+    [
+      "text_file ../../../../etc/hostname",
+      (rec) => void (rec.text_file = "../../../../etc/hostname"),
+    ],
     ["text_file absolute host path", (rec) => void (rec.text_file = "PLACEHOLDER")],
     ["text_file ..", (rec) => void (rec.text_file = "..")],
     ["text_file a nested path", (rec) => void (rec.text_file = "workspace/x")],
@@ -128,12 +170,18 @@ describe("result.json is not trusted as a path or an identity", () => {
   ];
   for (const [what, edit] of cases) {
     it(`hostile result.json: ${what} → unwrap refuses and shows nothing from the host`, async () => {
-      const ref = await edited((rec, dir) => (what.includes("absolute") ? void (rec.text_file = host) : edit(rec, dir)));
+      const ref = await edited((
+        rec,
+        dir,
+      ) => (what.includes("absolute") ? void (rec.text_file = host) : edit(rec, dir)));
       const r = await h.call("unwrap", { ref });
       assert.equal(r.isError, true, r.text);
       assert.equal(r.data.code, "CONFLICT", r.text);
       assert.match(r.text, /result\.json is damaged or not written by swarm-mcp/);
-      await assert.rejects(h.core.refs.readText(ref), (e) => isToolError(e) && e.code === "CONFLICT");
+      await assert.rejects(
+        h.core.refs.readText(ref),
+        (e) => isToolError(e) && e.code === "CONFLICT",
+      );
     });
   }
 

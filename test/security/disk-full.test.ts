@@ -7,12 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, open, readdir, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binarySkip, startBinary, type BinaryServer } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
 import { agentImage, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
 import { within } from "../helpers/wait.ts";
 
 function mountSkip(): string | false {
-  if (process.platform !== "linux" || process.getuid?.() !== 0) return "mounting a tmpfs needs root on Linux";
+  if (process.platform !== "linux" || process.getuid?.() !== 0) {
+    return "mounting a tmpfs needs root on Linux";
+  }
   try {
     execFileSync("mount", ["--version"], { stdio: "ignore" });
     return false;
@@ -23,7 +25,8 @@ function mountSkip(): string | false {
 
 const skip = binarySkip || mountSkip() || (await dockerSkip());
 const echo = { agent: "command", network: false, timeout: 60 };
-const FULL = /^Cannot write .* in the data directory (\S+): the disk is full \((\d+) KB free\); free space or set SWARM_DATA_DIR$/;
+const FULL =
+  /^Cannot write .* in the data directory (\S+): the disk is full \((\d+) KB free\); free space or set SWARM_DATA_DIR$/;
 
 /** Write zeros until the file system refuses: ENOSPC is the only way out. */
 async function fill(file: string): Promise<void> {
@@ -70,7 +73,11 @@ describe("a full disk under the data dir", { skip }, () => {
   });
 
   const expectFull = async (tool: string, args: Record<string, unknown>) => {
-    const r = await within(server.call(tool, args, { allowError: true }), 30000, `${tool} on a full disk`);
+    const r = await within(
+      server.call(tool, args, { allowError: true }),
+      30000,
+      `${tool} on a full disk`,
+    );
     assert.equal(r.isError, true, `${tool} succeeded on a full disk`);
     const m = FULL.exec(r.text);
     assert.ok(m, `${tool}: ${r.text}`);
@@ -87,29 +94,58 @@ describe("a full disk under the data dir", { skip }, () => {
     await fill(join(mnt, "filler"));
 
     await expectFull("run", { ...echo, command: ["echo", "full"], prompt: "x" });
-    await expectFull("par", { tasks: [{ ...echo, command: ["echo", "a"], prompt: "a" }, { ...echo, command: ["echo", "b"], prompt: "b" }] });
+    await expectFull("par", {
+      tasks: [{ ...echo, command: ["echo", "a"], prompt: "a" }, {
+        ...echo,
+        command: ["echo", "b"],
+        prompt: "b",
+      }],
+    });
     await expectFull("run", { ...echo, command: ["echo", "again"], prompt: "x", wait_s: 0 });
 
     // Reads need no space.
     assert.equal((await server.call("status", { run_id: before.run_id })).status, "done");
-    assert.ok((await server.call("runs", {})).runs.some((r: { run_id: string }) => r.run_id === before.run_id));
+    assert.ok(
+      (await server.call("runs", {})).runs.some((r: { run_id: string }) =>
+        r.run_id === before.run_id
+      ),
+    );
     assert.ok(alive());
 
     await rm(join(mnt, "filler"));
-    const afterwards = await server.call("run", { ...echo, command: ["echo", "after"], prompt: "x" });
+    const afterwards = await server.call("run", {
+      ...echo,
+      command: ["echo", "after"],
+      prompt: "x",
+    });
     assert.equal(afterwards.status, "ok", afterwards.error);
   });
 
   it("an agent that fills the disk itself: its run ends with the sentence, the server keeps serving", async () => {
     // The container writes its stdout into the run's files on the tmpfs: 3 MB cannot fit.
-    const r = await within(server.call("run", { ...echo, command: ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo"], prompt: "x" }, { allowError: true }), 60000, "the filling agent");
+    const r = await within(
+      server.call("run", {
+        ...echo,
+        command: ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo"],
+        prompt: "x",
+      }, { allowError: true }),
+      60000,
+      "the filling agent",
+    );
     assert.equal(r.isError, true, `3 MB fitted in 2 MB: ${JSON.stringify(r).slice(0, 300)}`);
-    assert.match(r.text, /^Cannot write the result of agent "[0-9a-f]{12}\/agent-0" in the data directory/);
+    assert.match(
+      r.text,
+      /^Cannot write the result of agent "[0-9a-f]{12}\/agent-0" in the data directory/,
+    );
     assert.match(r.text, FULL);
     assert.ok(alive(), "the server died");
     assert.deepEqual(await ownedContainers({ "swarm-mcp.run": r.error.run_id }), []);
     // Free what the agent wrote, then the server works again.
-    for (const n of await readdir(data)) if (/^[0-9a-f]{12}$/.test(n)) await rm(join(data, n, "agent-0", "stream.jsonl"), { force: true });
+    for (const n of await readdir(data)) {
+      if (/^[0-9a-f]{12}$/.test(n)) {
+        await rm(join(data, n, "agent-0", "stream.jsonl"), { force: true });
+      }
+    }
     const ok = await server.call("run", { ...echo, command: ["echo", "after"], prompt: "x" });
     assert.equal(ok.status, "ok", ok.error);
   });

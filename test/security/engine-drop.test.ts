@@ -12,24 +12,46 @@ import { promisify } from "node:util";
 import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import type { ContainerRunOptions, Logger } from "../../src/core/types.ts";
-import { engineProxy, type EngineProxy, engineSocket, settled, type SourceServer, startSource, until } from "./engine-proxy.ts";
+import {
+  type EngineProxy,
+  engineProxy,
+  engineSocket,
+  settled,
+  type SourceServer,
+  startSource,
+  until,
+} from "./engine-proxy.ts";
 
 const exec = promisify(execFile);
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const real = engineSocket();
-const down = real ? await createDockerRuntime({ host: `unix://${real}`, log: quiet }).ping().then(() => "", (e) => (e as Error).message) : "DOCKER_HOST is not a unix socket";
+const down = real
+  ? await createDockerRuntime({ host: `unix://${real}`, log: quiet }).ping().then(
+    () => "",
+    (e) => (e as Error).message,
+  )
+  : "DOCKER_HOST is not a unix socket";
 const skip = down ? `no Docker engine to proxy (${down})` : false;
 const TEST = `drop-${process.pid}-${Date.now().toString(36)}`;
 
 /** Container ids carrying these labels (any state, or only running ones), asked of the real engine. */
 async function containers(labels: Record<string, string>, runningOnly = false): Promise<string[]> {
-  const f = [...Object.entries(labels).flatMap(([k, v]) => ["--filter", `label=${k}=${v}`]), ...(runningOnly ? ["--filter", "status=running"] : [])];
-  const { stdout } = await exec("docker", ["ps", "-aq", ...f], { env: { ...process.env, DOCKER_HOST: `unix://${real}` } });
+  const f = [
+    ...Object.entries(labels).flatMap(([k, v]) => ["--filter", `label=${k}=${v}`]),
+    ...(runningOnly ? ["--filter", "status=running"] : []),
+  ];
+  const { stdout } = await exec("docker", ["ps", "-aq", ...f], {
+    env: { ...process.env, DOCKER_HOST: `unix://${real}` },
+  });
   return stdout.trim() ? stdout.trim().split("\n") : [];
 }
 const removeAll = async (labels: Record<string, string>) => {
   const ids = await containers(labels).catch(() => []);
-  if (ids.length) await exec("docker", ["rm", "-f", ...ids], { env: { ...process.env, DOCKER_HOST: `unix://${real}` } }).catch(() => {});
+  if (ids.length) {
+    await exec("docker", ["rm", "-f", ...ids], {
+      env: { ...process.env, DOCKER_HOST: `unix://${real}` },
+    }).catch(() => {});
+  }
 };
 
 describe("the runtime when the engine connection drops", { skip }, () => {
@@ -46,15 +68,29 @@ describe("the runtime when the engine connection drops", { skip }, () => {
   });
 
   let n = 0;
-  const start = (rt: ReturnType<typeof createDockerRuntime>, capture: "files" | "stream", signal: AbortSignal, cmd = ["sleep", "300"]) => {
+  const start = (
+    rt: ReturnType<typeof createDockerRuntime>,
+    capture: "files" | "stream",
+    signal: AbortSignal,
+    cmd = ["sleep", "300"],
+  ) => {
     const labels = { "swarm-test": "1", "swarm-test.drop": TEST, "swarm-test.case": String(++n) };
     const o: ContainerRunOptions = {
-      image: "swarm-base:bookworm", cmd, env: {}, binds: [], network: "none", labels, timeoutMs: 600_000,
-      stdoutFile: join(dir, `out-${n}`), stderrFile: join(dir, `err-${n}`), capture,
+      image: "swarm-base:bookworm",
+      cmd,
+      env: {},
+      binds: [],
+      network: "none",
+      labels,
+      timeoutMs: 600_000,
+      stdoutFile: join(dir, `out-${n}`),
+      stderrFile: join(dir, `err-${n}`),
+      capture,
     };
     return { run: rt.run(o, signal), labels };
   };
-  const running = (labels: Record<string, string>) => until("the container runs", async () => (await containers(labels, true)).length === 1, 30_000);
+  const running = (labels: Record<string, string>) =>
+    until("the container runs", async () => (await containers(labels, true)).length === 1, 30_000);
 
   for (const capture of ["files", "stream"] as const) {
     it(`engine fault drop (${capture}): the run fails within the bound and the next run removes the leftover`, async () => {
@@ -65,12 +101,26 @@ describe("the runtime when the engine connection drops", { skip }, () => {
       const r = await settled(run, 10_000);
       proxy.resume();
       assert.ok(!r.pending, "the run still waits 10 s after the engine went away");
-      assert.ok(isToolError(r.error) && r.error.code === "DOCKER_UNAVAILABLE", `expected DOCKER_UNAVAILABLE, got ${r.error ?? JSON.stringify(r.value)}`);
-      assert.match((r.error as Error).message, /lost the Docker engine .* while the agent ran; its container will be removed when the engine is back/);
-      assert.equal((await containers(labels)).length, 1, "the container outlived the drop (the engine could not be told)");
+      assert.ok(
+        isToolError(r.error) && r.error.code === "DOCKER_UNAVAILABLE",
+        `expected DOCKER_UNAVAILABLE, got ${r.error ?? JSON.stringify(r.value)}`,
+      );
+      assert.match(
+        (r.error as Error).message,
+        /lost the Docker engine .* while the agent ran; its container will be removed when the engine is back/,
+      );
+      assert.equal(
+        (await containers(labels)).length,
+        1,
+        "the container outlived the drop (the engine could not be told)",
+      );
       const next = start(rt, capture, new AbortController().signal, ["true"]);
       assert.equal((await next.run).exitCode, 0, "the next run works once the engine is back");
-      await until("the leftover is removed", async () => (await containers(labels)).length === 0, 10_000);
+      await until(
+        "the leftover is removed",
+        async () => (await containers(labels)).length === 0,
+        10_000,
+      );
     });
   }
 
@@ -85,7 +135,10 @@ describe("the runtime when the engine connection drops", { skip }, () => {
     const r = await settled(run, 3000);
     proxy.resume();
     assert.ok(!r.pending, "cancel did not return within 3 s");
-    assert.ok(r.value?.cancelled || (r.error && isToolError(r.error)), `cancelled, or a clear error: ${r.error}`);
+    assert.ok(
+      r.value?.cancelled || (r.error && isToolError(r.error)),
+      `cancelled, or a clear error: ${r.error}`,
+    );
     await removeAll(labels);
   });
 
@@ -109,16 +162,34 @@ describe("the server when the engine connection drops", { skip }, () => {
   const HOST = `swarm-test-drop-${process.pid}`;
   const servers: SourceServer[] = [];
   const server = async () => {
-    const s = await startSource({ HOME: home, SWARM_DATA_DIR: join(home, "data"), SWARM_HOST_ID: HOST, DOCKER_HOST: proxy.host, SWARM_DOCKER_LOST_TIMEOUT: "2", SWARM_MAX_CONCURRENT: "1" });
+    const s = await startSource({
+      HOME: home,
+      SWARM_DATA_DIR: join(home, "data"),
+      SWARM_HOST_ID: HOST,
+      DOCKER_HOST: proxy.host,
+      SWARM_DOCKER_LOST_TIMEOUT: "2",
+      SWARM_MAX_CONCURRENT: "1",
+    });
     servers.push(s);
     return s;
   };
-  const sleeper = { agent: "command", command: ["sleep", "300"], network: false, wait_s: 0, prompt: "sleep" };
-  const ofRun = (run: string, runningOnly = false) => containers({ "swarm-mcp.host": HOST, "swarm-mcp.run": run }, runningOnly);
+  const sleeper = {
+    agent: "command",
+    command: ["sleep", "300"],
+    network: false,
+    wait_s: 0,
+    prompt: "sleep",
+  };
+  const ofRun = (run: string, runningOnly = false) =>
+    containers({ "swarm-mcp.host": HOST, "swarm-mcp.run": run }, runningOnly);
   const sleeping = async (s: SourceServer) => {
     const started = await s.call("run", sleeper);
     assert.equal(started.status, "running", JSON.stringify(started));
-    await until("the agent's container runs", async () => (await ofRun(started.run_id, true)).length === 1, 60_000);
+    await until(
+      "the agent's container runs",
+      async () => (await ofRun(started.run_id, true)).length === 1,
+      60_000,
+    );
     return started.run_id as string;
   };
 
@@ -139,16 +210,30 @@ describe("the server when the engine connection drops", { skip }, () => {
     const run = await sleeping(s);
     proxy.cut();
     const t0 = Date.now();
-    await until("the run ends", async () => (await s.call("status", { run_id: run })).status !== "running", 20_000);
+    await until(
+      "the run ends",
+      async () => (await s.call("status", { run_id: run })).status !== "running",
+      20_000,
+    );
     proxy.resume();
     const st = await s.call("status", { run_id: run });
     assert.equal(st.status, "failed", JSON.stringify(st));
     assert.match(JSON.stringify(st), /lost the Docker engine/);
     assert.ok(Date.now() - t0 < 20_000);
     // SWARM_MAX_CONCURRENT=1: this agent can only start if the first one's slot was released.
-    const second = await s.call("run", { agent: "command", command: ["true"], network: false, wait_s: 60, prompt: "true" });
+    const second = await s.call("run", {
+      agent: "command",
+      command: ["true"],
+      network: false,
+      wait_s: 60,
+      prompt: "true",
+    });
     assert.equal(second.status, "ok", JSON.stringify(second));
-    await until("the leftover container is removed", async () => (await ofRun(run)).length === 0, 15_000);
+    await until(
+      "the leftover container is removed",
+      async () => (await ofRun(run)).length === 0,
+      15_000,
+    );
   });
 
   it("engine fault drop: cancel returns within 10 s", async () => {
@@ -169,10 +254,18 @@ describe("the server when the engine connection drops", { skip }, () => {
       const closed = await settled(s.close(), 15_000);
       assert.ok(!closed.pending, "the client did not close within 15 s");
       await until("the server process exits", () => Promise.resolve(!alive(s.pid)), 15_000);
-      assert.equal((await ofRun(run)).length, 1, "the container outlived the server (the engine was unreachable)");
+      assert.equal(
+        (await ofRun(run)).length,
+        1,
+        "the container outlived the server (the engine was unreachable)",
+      );
       proxy.resume();
       await server();
-      await until("the next start reaps the leftover", async () => (await ofRun(run)).length === 0, 20_000);
+      await until(
+        "the next start reaps the leftover",
+        async () => (await ofRun(run)).length === 0,
+        20_000,
+      );
     });
   }
 });

@@ -79,11 +79,17 @@ export interface FakeEngine {
 }
 
 /** An HTTP "engine" that negotiates API 1.41 and hands every other request to `answer`. */
-export async function fakeEngine(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<FakeEngine> {
+export async function fakeEngine(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<FakeEngine> {
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   const server = httpServer((req, res) => {
-    if (req.url === "/version") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ApiVersion: "1.41", MinAPIVersion: "1.12" }));
+    if (req.url === "/version") {
+      return void res.writeHead(200, { "Content-Type": "application/json" }).end(
+        JSON.stringify({ ApiVersion: "1.41", MinAPIVersion: "1.12" }),
+      );
+    }
     requests.push(`${req.method} ${req.url}`);
     answer(req, res);
   });
@@ -111,8 +117,15 @@ export interface SourceServer {
 /** The server from source (bun src/main.ts) over stdio, with `env` on top of a scrubbed environment. */
 export async function startSource(env: Record<string, string>): Promise<SourceServer> {
   const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(ANTHROPIC_|CLAUDE_|SWARM_|DOCKER_)/.test(k)) base[k] = v;
-  const transport = new StdioClientTransport({ command: join(ROOT, "node_modules", ".bin", "bun"), args: [join(ROOT, "src", "main.ts")], env: { ...base, SWARM_LOG_LEVEL: "info", ...env }, stderr: process.env.SWARM_TEST_VERBOSE ? "inherit" : "ignore" });
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(ANTHROPIC_|CLAUDE_|SWARM_|DOCKER_)/.test(k)) base[k] = v;
+  }
+  const transport = new StdioClientTransport({
+    command: join(ROOT, "node_modules", ".bin", "bun"),
+    args: [join(ROOT, "src", "main.ts")],
+    env: { ...base, SWARM_LOG_LEVEL: "info", ...env },
+    stderr: process.env.SWARM_TEST_VERBOSE ? "inherit" : "ignore",
+  });
   const client = new Client({ name: "swarm-engine-test", version: "0" });
   await client.connect(transport);
   return {
@@ -121,14 +134,20 @@ export async function startSource(env: Record<string, string>): Promise<SourceSe
     async call(name, a) {
       const res = await client.callTool({ name, arguments: a }, undefined, { timeout: 120_000 });
       const text = (res.content as { text?: string }[])?.[0]?.text ?? "";
-      return res.isError ? { isError: true, text, ...(res.structuredContent as object) } : res.structuredContent;
+      return res.isError
+        ? { isError: true, text, ...(res.structuredContent as object) }
+        : res.structuredContent;
     },
     close: () => client.close(),
   };
 }
 
 /** Poll `check` every 100 ms until it holds; the ms it took, or a failure naming `what` after `ms`. */
-export async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<number> {
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  ms: number,
+): Promise<number> {
   const t0 = Date.now();
   while (!(await check())) {
     if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
@@ -138,9 +157,20 @@ export async function until(what: string, check: () => Promise<boolean>, ms: num
 }
 
 /** How a promise settles within `ms` ms: its value or error, or "pending". */
-export function settled<T>(p: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; pending?: true; ms: number }> {
+export function settled<T>(
+  p: Promise<T>,
+  ms: number,
+): Promise<{ value?: T; error?: unknown; pending?: true; ms: number }> {
   const t0 = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<{ pending: true; ms: number }>((r) => (timer = setTimeout(() => r({ pending: true, ms }), ms)));
-  return Promise.race([p.then((value) => ({ value, ms: Date.now() - t0 }), (error) => ({ error, ms: Date.now() - t0 })), late]).finally(() => clearTimeout(timer));
+  const late = new Promise<{ pending: true; ms: number }>((
+    r,
+  ) => (timer = setTimeout(() => r({ pending: true, ms }), ms)));
+  return Promise.race([
+    p.then(
+      (value) => ({ value, ms: Date.now() - t0 }),
+      (error) => ({ error, ms: Date.now() - t0 }),
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }

@@ -41,19 +41,52 @@ const OS_RELEASE: [name: string, text: string, want: System][] = [
 ];
 
 const PLATFORMS: [platform: string, arch: string, glibc?: boolean][] = [
-  ["win32", "x64"], ["freebsd", "x64"], ["openbsd", "x64"], ["sunos", "x64"], ["aix", "ppc64"], ["android", "arm64"],
-  ["linux", "ia32"], ["linux", "arm"], ["linux", "s390x"], ["linux", "ppc64"], ["linux", "riscv64"], ["linux", "loong64"],
-  ["darwin", "ia32"], ["LINUX", "X64"], ["linux ", "x64"], ["linux\n", "x64"], ["linux\0", "x64"],
-  ["../..", "etc/passwd"], ["/tmp/x", "x64"], ["__proto__", "x64"], ["constructor", ""], ["", ""],
-  ["linux", "x64/../../../tmp/evil"], ["linux".repeat(5000), "x64"], ["linux", "x64", false], ["linux", "arm64", false],
+  ["win32", "x64"],
+  ["freebsd", "x64"],
+  ["openbsd", "x64"],
+  ["sunos", "x64"],
+  ["aix", "ppc64"],
+  ["android", "arm64"],
+  ["linux", "ia32"],
+  ["linux", "arm"],
+  ["linux", "s390x"],
+  ["linux", "ppc64"],
+  ["linux", "riscv64"],
+  ["linux", "loong64"],
+  ["darwin", "ia32"],
+  ["LINUX", "X64"],
+  ["linux ", "x64"],
+  ["linux\n", "x64"],
+  ["linux\0", "x64"],
+  ["../..", "etc/passwd"],
+  ["/tmp/x", "x64"],
+  ["__proto__", "x64"],
+  ["constructor", ""],
+  ["", ""],
+  ["linux", "x64/../../../tmp/evil"],
+  ["linux".repeat(5000), "x64"],
+  ["linux", "x64", false],
+  ["linux", "arm64", false],
 ];
 
 const COSTS: [name: string, value: unknown, want: number | null][] = [
-  ["negative", -5, null], ["tiny negative", -1e-9, null], ["-Infinity", -Infinity, null], ["Infinity", Infinity, null],
-  ["NaN", NaN, null], ["above a million dollars", 1e6 + 1, null], ["1e308", 1e308, null], ["Number.MAX_VALUE", Number.MAX_VALUE, null],
-  ["a numeric string", "0.5", null], ["a boolean", true, null], ["an object", { usd: 1 }, null], ["an array", [0.5], null],
-  ["a float sum", 0.1 + 0.2, 0.3], ["below a micro-dollar", 4e-7, 0], ["a long fraction", 0.00007000000000000001, 0.00007],
-  ["minus zero", -0, 0], ["a million dollars exactly", 1e6, 1e6],
+  ["negative", -5, null],
+  ["tiny negative", -1e-9, null],
+  ["-Infinity", -Infinity, null],
+  ["Infinity", Infinity, null],
+  ["NaN", NaN, null],
+  ["above a million dollars", 1e6 + 1, null],
+  ["1e308", 1e308, null],
+  ["Number.MAX_VALUE", Number.MAX_VALUE, null],
+  ["a numeric string", "0.5", null],
+  ["a boolean", true, null],
+  ["an object", { usd: 1 }, null],
+  ["an array", [0.5], null],
+  ["a float sum", 0.1 + 0.2, 0.3],
+  ["below a micro-dollar", 4e-7, 0],
+  ["a long fraction", 0.00007000000000000001, 0.00007],
+  ["minus zero", -0, 0],
+  ["a million dollars exactly", 1e6, 1e6],
 ];
 
 describe("hostile first contact", () => {
@@ -63,7 +96,10 @@ describe("hostile first contact", () => {
         const system = detectSystem("linux", text);
         assert.equal(system, want);
         const help = dockerHelp(system, "absent", "npm test");
-        assert.ok(!help.includes(MARK) && !help.includes("\0") && !help.includes("\x1b"), `the help echoes the file: ${help}`);
+        assert.ok(
+          !help.includes(MARK) && !help.includes("\0") && !help.includes("\x1b"),
+          `the help echoes the file: ${help}`,
+        );
       });
     }
 
@@ -79,7 +115,8 @@ describe("hostile first contact", () => {
       await writeFile(join(dir, "big"), "x".repeat(10 << 20));
       assert.equal((await read(join(dir, "big"))).length, 64 * 1024);
     });
-    it("hostile os-release: a directory reads as empty", async () => assert.equal(await read(dir), ""));
+    it("hostile os-release: a directory reads as empty", async () =>
+      assert.equal(await read(dir), ""));
     it("hostile os-release: a dangling link reads as empty", async () => {
       await symlink(join(dir, "nowhere"), join(dir, "dangling"));
       assert.equal(await read(join(dir, "dangling")), "");
@@ -103,7 +140,10 @@ describe("hostile first contact", () => {
       const result = binaryPath("darwin", "arm64", true, () => {
         throw new Error("Cannot find module");
       });
-      assert.match(result.message, /^Cannot start swarm-mcp: its binary package @swarm-mcp\/darwin-arm64 is not installed; /);
+      assert.match(
+        result.message,
+        /^Cannot start swarm-mcp: its binary package @swarm-mcp\/darwin-arm64 is not installed; /,
+      );
     });
   });
 
@@ -119,10 +159,24 @@ describe("hostile first contact", () => {
       it(`hostile agent cost: ${name}`, async () => {
         const run = store.newRunId();
         await store.create(run, "agent-0");
-        const ref = await store.finish(run, "agent-0", { status: "ok", exit_code: 0, error: null, text: "x", cost_usd: value as number, duration_seconds: 1 });
+        const ref = await store.finish(run, "agent-0", {
+          status: "ok",
+          exit_code: 0,
+          error: null,
+          text: "x",
+          cost_usd: value as number,
+          duration_seconds: 1,
+        });
         assert.equal(ref.cost_usd, want);
-        assert.equal((await store.get(ref.ref)).cost_usd, want, "the stored record differs from the wire");
-        assert.deepEqual((await store.stamps(ref.ref)).cost, want === null ? undefined : { usd: want });
+        assert.equal(
+          (await store.get(ref.ref)).cost_usd,
+          want,
+          "the stored record differs from the wire",
+        );
+        assert.deepEqual(
+          (await store.stamps(ref.ref)).cost,
+          want === null ? undefined : { usd: want },
+        );
       });
     }
   });
@@ -133,12 +187,18 @@ describe("hostile first contact", () => {
     after(() => h.dispose());
     it("hostile agent cost: a negative cost does not raise the budget left for the other agents", async () => {
       // One at a time: after the liar and two honest agents 0.8 >= 0.7 is spent, so the last never starts.
-      const tasks = ["-100", "0.4", "0.4", "0.4"].map((c, i) => ({ prompt: `agent ${i} [[fake cost=${c}]]` }));
+      const tasks = ["-100", "0.4", "0.4", "0.4"].map((c, i) => ({
+        prompt: `agent ${i} [[fake cost=${c}]]`,
+      }));
       const r = await h.call("par", { tasks, budget: 0.7, max_concurrency: 1 });
       assert.equal(r.isError, false, r.text);
       assert.equal(r.data.results[0].cost_usd, null);
       assert.equal(r.data.budget.spent, 0.8);
-      assert.equal(r.data.budget.stopped, true, `the last agent ran on a budget raised by the lie: ${r.text}`);
+      assert.equal(
+        r.data.budget.stopped,
+        true,
+        `the last agent ran on a budget raised by the lie: ${r.text}`,
+      );
       assert.equal(r.data.budget.not_started.length, 1);
       assert.equal(r.data.totals.cost_usd, 0.8);
     });

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
-import { createCore, type CoreHandle } from "../../src/core/core.ts";
+import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { configureLog, logger } from "../../src/core/log.ts";
 import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
@@ -23,7 +23,12 @@ describe("mount escape on the real engine", { skip }, () => {
   let runs = 0;
   const call = (mountPath: string) =>
     handle.registry.invoke("run", {
-      agent: "command", command: ["sh", "-c", "ls /mnt/host"], prompt: "list", network: false, timeout: 60, wait_s: 120,
+      agent: "command",
+      command: ["sh", "-c", "ls /mnt/host"],
+      prompt: "list",
+      network: false,
+      timeout: 60,
+      wait_s: 120,
       mounts: [{ host_path: mountPath, container_path: "/mnt/host" }],
     }, { signal: AbortSignal.timeout(120_000) });
 
@@ -35,10 +40,25 @@ describe("mount escape on the real engine", { skip }, () => {
     configureLog("error", undefined);
     const real = createDockerRuntime({ host: process.env.DOCKER_HOST, log: logger("docker") });
     // The real runtime, counting the containers it is asked to run.
-    const counting: ContainerRuntime = Object.assign(Object.create(real), { run: (o: Parameters<ContainerRuntime["run"]>[0], s: AbortSignal) => (runs++, real.run(o, s)) });
-    const env = { HOME: join(dir, "home"), PATH: process.env.PATH ?? "/usr/bin:/bin", SWARM_DATA_DIR: join(dir, "data"), SWARM_IMAGE: await agentImage(), DOCKER_HOST: process.env.DOCKER_HOST ?? "" };
-    handle = await createCore(loadConfig(env, "test"), { runtime: counting, ensureImage: async () => {} });
-    await handle.load({ plugins: ["builtin:command", "builtin:combinators", "builtin:observe"], base: process.cwd(), source: "test" }, builtins);
+    const counting: ContainerRuntime = Object.assign(Object.create(real), {
+      run: (o: Parameters<ContainerRuntime["run"]>[0], s: AbortSignal) => (runs++, real.run(o, s)),
+    });
+    const env = {
+      HOME: join(dir, "home"),
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      SWARM_DATA_DIR: join(dir, "data"),
+      SWARM_IMAGE: await agentImage(),
+      DOCKER_HOST: process.env.DOCKER_HOST ?? "",
+    };
+    handle = await createCore(loadConfig(env, "test"), {
+      runtime: counting,
+      ensureImage: async () => {},
+    });
+    await handle.load({
+      plugins: ["builtin:command", "builtin:combinators", "builtin:observe"],
+      base: process.cwd(),
+      source: "test",
+    }, builtins);
   });
   after(async () => {
     await handle?.shutdown("test done");
@@ -48,12 +68,18 @@ describe("mount escape on the real engine", { skip }, () => {
   for (const path of ["/var/run", "project-link"]) {
     it(`${path} is FORBIDDEN before any container exists`, async () => {
       const before = runs;
-      const err = await call(path.startsWith("/") ? path : join(dir, path)).then((r) => r, (e) => e);
+      const err = await call(path.startsWith("/") ? path : join(dir, path)).then(
+        (r) => r,
+        (e) => e,
+      );
       assert.ok(isToolError(err), `the agent ran: ${JSON.stringify(err).slice(0, 300)}`);
       assert.equal(err.code, "FORBIDDEN", err.message);
       assert.match(err.message, /system directory \/run/);
       assert.equal(runs, before, "no container was started");
-      assert.deepEqual(await ownedContainers({ "swarm-mcp.owner": handle.core.config.instanceId }), []);
+      assert.deepEqual(
+        await ownedContainers({ "swarm-mcp.owner": handle.core.config.instanceId }),
+        [],
+      );
     });
   }
 

@@ -16,7 +16,12 @@ describe("mount policy at start time", () => {
       await mkdir(project);
       const tasks = [
         { prompt: "hold the only slot [[fake sleep=800]]", agent: "command", command: ["true"] },
-        { prompt: "mounts the project", agent: "command", command: ["true"], mounts: [{ host_path: project, container_path: "/src" }] },
+        {
+          prompt: "mounts the project",
+          agent: "command",
+          command: ["true"],
+          mounts: [{ host_path: project, container_path: "/src" }],
+        },
       ];
       const call = h.call("par", { tasks, max_concurrency: 2 });
       await h.runtime.until((rt) => rt.running === 1);

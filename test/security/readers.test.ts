@@ -21,7 +21,11 @@ let h: Harness;
 
 /** A finished command agent whose files the test then replaces; returns its ref and paths. */
 async function agent(): Promise<{ ref: string; p: AgentPaths }> {
-  const r = await h.call("run", { agent: "command", command: ["cat"], prompt: `[[fake text="ok" stderr="warn"]]` });
+  const r = await h.call("run", {
+    agent: "command",
+    command: ["cat"],
+    prompt: `[[fake text="ok" stderr="warn"]]`,
+  });
   assert.equal(r.isError, false, r.text);
   const [run, id] = (r.data.ref as string).split("/");
   return { ref: r.data.ref, p: h.core.refs.paths(run!, id!) };
@@ -37,7 +41,10 @@ async function plant(path: string, what: "secret-link" | "fifo" | "sparse" | "us
 
 async function timed<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, ko) => (timer = setTimeout(() => ko(new Error(`${what} took over ${ms} ms`)), ms)));
+  const limit = new Promise<never>((
+    _,
+    ko,
+  ) => (timer = setTimeout(() => ko(new Error(`${what} took over ${ms} ms`)), ms)));
   try {
     return await Promise.race([work, limit]);
   } finally {
@@ -57,7 +64,10 @@ describe("readers of agent-writable files", () => {
   before(async () => {
     t = await mkdtemp(join(tmpdir(), "swarm-readers-"));
     secret = join(t, "secret.txt");
-    await writeFile(secret, `${MARKER}\n{"type":"assistant","message":{"content":[{"type":"tool_use","name":"${MARKER}"}]}}\n`);
+    await writeFile(
+      secret,
+      `${MARKER}\n{"type":"assistant","message":{"content":[{"type":"tool_use","name":"${MARKER}"}]}}\n`,
+    );
     h = await createHarness();
   });
   after(async () => {
@@ -65,14 +75,31 @@ describe("readers of agent-writable files", () => {
     await rm(t, { recursive: true, force: true });
   });
 
-  for (const [file, what] of [["artifacts", "secret-link"], ["stderr", "secret-link"], ["stream", "secret-link"], ["artifacts", "fifo"], ["stderr", "fifo"], ["stream", "fifo"], ["stderr", "sparse"], ["stream", "sparse"], ["artifacts", "sparse"]] as const) {
+  for (
+    const [file, what] of [
+      ["artifacts", "secret-link"],
+      ["stderr", "secret-link"],
+      ["stream", "secret-link"],
+      ["artifacts", "fifo"],
+      ["stderr", "fifo"],
+      ["stream", "fifo"],
+      ["stderr", "sparse"],
+      ["stream", "sparse"],
+      ["artifacts", "sparse"],
+    ] as const
+  ) {
     it(`hostile reader: ${what} as ${file} → inspect is quick and says it skipped`, async () => {
       const { ref, p } = await agent();
-      const path = file === "artifacts" ? join(p.out, "artifacts.jsonl") : file === "stderr" ? p.stderr : p.stream;
+      const path = file === "artifacts"
+        ? join(p.out, "artifacts.jsonl")
+        : file === "stderr"
+        ? p.stderr
+        : p.stream;
       await plant(path, what);
       const report = await inspect(ref);
-      if (what !== "sparse") assert.match(report, /skipped: [a-z.]+ is (a symbolic link|not a regular file)/);
-      else if (file === "stream") assert.match(report, /read the first 256 MB of stream\.jsonl/);
+      if (what !== "sparse") {
+        assert.match(report, /skipped: [a-z.]+ is (a symbolic link|not a regular file)/);
+      } else if (file === "stream") assert.match(report, /read the first 256 MB of stream\.jsonl/);
       else if (file === "artifacts") assert.match(report, /truncated: artifacts\.jsonl/);
     });
   }
@@ -101,7 +128,7 @@ describe("readers of agent-writable files", () => {
     await symlink("/usr", join(p.workspace, "usr"));
     await symlink(".", join(p.workspace, "loop"));
     let deep = p.workspace;
-    for (let i = 0; i < 40; i++) await mkdir((deep = join(deep, `d${i}`)));
+    for (let i = 0; i < 40; i++) await mkdir(deep = join(deep, `d${i}`));
     await mkdir(join(p.workspace, "many"));
     execFileSync("sh", ["-c", `cd "${join(p.workspace, "many")}" && seq 1 100000 | xargs touch`]);
     const t0 = Date.now();
@@ -109,7 +136,10 @@ describe("readers of agent-writable files", () => {
     assert.ok(Date.now() - t0 < 10_000, `inspect took ${Date.now() - t0} ms`);
     assert.match(report, /usr -> \(symbolic link, not followed\)/);
     assert.match(report, /truncated: first 200 entries/);
-    assert.ok(!/\/(bin|lib|share)\//.test(report.split("## Workspace files")[1]!), "walked into /usr");
+    assert.ok(
+      !/\/(bin|lib|share)\//.test(report.split("## Workspace files")[1]!),
+      "walked into /usr",
+    );
   });
 
   it("hostile reader: the workspace itself replaced by a link to /usr", async () => {
@@ -127,7 +157,10 @@ describe("readers of agent-writable files", () => {
     assert.equal((await timed(5_000, "readStream", readStream(fifo))).lines, 0);
     const big = join(t, "stream-big");
     const fh = await open(big, "w");
-    await fh.write("x".repeat(3 << 20) + "\n" + JSON.stringify({ type: "result", subtype: "success", result: "fine" }) + "\n");
+    await fh.write(
+      "x".repeat(3 << 20) + "\n" +
+        JSON.stringify({ type: "result", subtype: "success", result: "fine" }) + "\n",
+    );
     await fh.close();
     const s = await readStream(big, { maxBytes: 8 << 20, maxLine: 1 << 20 });
     assert.equal(s.lines, 1, "the over-long line is dropped, the next one read");
@@ -160,7 +193,10 @@ describe("readers of agent-writable files", () => {
     assert.equal((await readNoFollow(f, 1, { fromEnd: true })).text, "d");
     const sparse = join(t, "sparse");
     await plant(sparse, "sparse");
-    assert.deepEqual(await timed(5_000, "copy", copyNoFollow(sparse, join(t, "copy"), 1 << 20)), { size: 1 << 20, truncated: true });
+    assert.deepEqual(await timed(5_000, "copy", copyNoFollow(sparse, join(t, "copy"), 1 << 20)), {
+      size: 1 << 20,
+      truncated: true,
+    });
     assert.equal((await hashFile(sparse)).size, 64 * 2 ** 30);
     const l = await listNoFollow(t, { maxEntries: 2, maxDepth: 3 });
     assert.equal(l.entries.length, 2);

@@ -5,7 +5,13 @@ import { ToolError } from "../errors.ts";
 import { checkImageRef } from "../image-ref.ts";
 import { apiMessage, type DockerApi, status } from "./docker-api.ts";
 
-export async function buildImage(api: DockerApi, context: Uint8Array, tag: string, buildArgs: Record<string, string>, onLine: (line: string) => void): Promise<void> {
+export async function buildImage(
+  api: DockerApi,
+  context: Uint8Array,
+  tag: string,
+  buildArgs: Record<string, string>,
+  onLine: (line: string) => void,
+): Promise<void> {
   checkImageRef(tag, "image tag");
   const tail: string[] = [];
   let error: string | undefined;
@@ -17,11 +23,22 @@ export async function buildImage(api: DockerApi, context: Uint8Array, tag: strin
     onLine(l);
   };
   const fail = (why: string): never => {
-    throw new ToolError("IMAGE_UNAVAILABLE", `Cannot build image "${tag}": ${why}; last build output:\n${tail.join("\n")}`, { image: tag });
+    throw new ToolError(
+      "IMAGE_UNAVAILABLE",
+      `Cannot build image "${tag}": ${why}; last build output:\n${tail.join("\n")}`,
+      { image: tag },
+    );
   };
   let res: Readable;
   try {
-    res = await api.stream({ method: "POST", path: "/build", query: { t: tag, buildargs: JSON.stringify(buildArgs), rm: 1, forcerm: 1 }, file: context, ok: [200], timeoutMs: 0 }); // a build takes minutes
+    res = await api.stream({
+      method: "POST",
+      path: "/build",
+      query: { t: tag, buildargs: JSON.stringify(buildArgs), rm: 1, forcerm: 1 },
+      file: context,
+      ok: [200],
+      timeoutMs: 0,
+    }); // a build takes minutes
   } catch (e) {
     if (status(e) === undefined) throw e;
     return fail(apiMessage(e));
@@ -29,13 +46,18 @@ export async function buildImage(api: DockerApi, context: Uint8Array, tag: strin
   let buf = "";
   const handle = (line: string) => {
     if (!line.trim()) return;
-    let msg: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } };
+    let msg: {
+      stream?: string;
+      status?: string;
+      error?: string;
+      errorDetail?: { message?: string };
+    };
     try {
       msg = JSON.parse(line);
     } catch {
       return note(line);
     }
-    if (msg.stream) for (const l of msg.stream.split("\n")) note(l);
+    if (msg.stream) { for (const l of msg.stream.split("\n")) note(l); }
     else if (msg.status) note(msg.status);
     if (msg.error || msg.errorDetail) error = msg.errorDetail?.message || msg.error;
   };

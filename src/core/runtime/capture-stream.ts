@@ -11,18 +11,36 @@ import { containerPath, type DockerApi } from "./docker-api.ts";
 import { pumpDemuxed } from "./demux.ts";
 
 /** `onBroken` is called when an output file fails (disk full): the container should be stopped. */
-export async function streamCapture(api: DockerApi, log: Logger, o: ContainerRunOptions, onBroken: () => void): Promise<Capture> {
+export async function streamCapture(
+  api: DockerApi,
+  log: Logger,
+  o: ContainerRunOptions,
+  onBroken: () => void,
+): Promise<Capture> {
   const input = o.stdinFile !== undefined ? await readFile(o.stdinFile) : undefined;
   const out = await openOut(o.stdoutFile);
-  const err = await openOut(o.stderrFile).catch(async (e) => (await closeOut(out), Promise.reject(e)));
+  const err = await openOut(o.stderrFile).catch(async (
+    e,
+  ) => (await closeOut(out), Promise.reject(e)));
   let sock: Duplex | undefined;
   let pumping: Promise<void> = Promise.resolve();
   const stdin = input !== undefined;
   return {
-    config: { AttachStdin: stdin, OpenStdin: stdin, StdinOnce: stdin, AttachStdout: true, AttachStderr: true },
+    config: {
+      AttachStdin: stdin,
+      OpenStdin: stdin,
+      StdinOnce: stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+    },
     binds: [],
     async beforeStart(id) {
-      sock = await api.hijack({ method: "POST", path: containerPath(id, "/attach"), query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 }, ok: [101, 200] });
+      sock = await api.hijack({
+        method: "POST",
+        path: containerPath(id, "/attach"),
+        query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 },
+        ok: [101, 200],
+      });
       pumping = pumpDemuxed(sock as Readable, out, err);
       pumping.catch(onBroken); // a failed write stops reading; the container must not block on a full pipe
       if (input !== undefined) {
@@ -35,7 +53,13 @@ export async function streamCapture(api: DockerApi, log: Logger, o: ContainerRun
       // The attach stream ends once the engine has copied the last bytes; wait for it, within reason.
       const grace = hurry ? 1000 : 10_000;
       const ended = await Promise.race([pumping.then(() => true), sleep(grace).then(() => false)]);
-      if (!ended) log.warn(`container ${id.slice(0, 12)}: output stream still open ${grace} ms after exit; closing it`);
+      if (!ended) {
+        log.warn(
+          `container ${
+            id.slice(0, 12)
+          }: output stream still open ${grace} ms after exit; closing it`,
+        );
+      }
       sock?.destroy();
       // Flushed and closed before we answer: callers read these files next.
       await Promise.all([closeOut(out), closeOut(err)]);

@@ -31,7 +31,8 @@ export interface Capture {
 }
 
 // "$@" is the command line; "swarm-io" is only the wrapper's $0, shown in error messages.
-const script = (stdin: boolean) => `exec "$@" <${stdin ? `${IO_DIR}/stdin` : "/dev/null"} >>${IO_DIR}/stdout 2>>${IO_DIR}/stderr`;
+const script = (stdin: boolean) =>
+  `exec "$@" <${stdin ? `${IO_DIR}/stdin` : "/dev/null"} >>${IO_DIR}/stdout 2>>${IO_DIR}/stderr`;
 
 export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promise<Capture> {
   // A bind of a missing path would make Docker create a directory there: check first.
@@ -40,7 +41,12 @@ export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promi
   const argv = await commandLine(api, o);
   const stdin = o.stdinFile !== undefined;
   return {
-    config: { Entrypoint: ["/bin/sh", "-c", script(stdin), "swarm-io"], Cmd: argv, AttachStdout: false, AttachStderr: false },
+    config: {
+      Entrypoint: ["/bin/sh", "-c", script(stdin), "swarm-io"],
+      Cmd: argv,
+      AttachStdout: false,
+      AttachStderr: false,
+    },
     binds: [
       `${o.stdoutFile}:${IO_DIR}/stdout:rw`,
       `${o.stderrFile}:${IO_DIR}/stderr:rw`,
@@ -49,7 +55,9 @@ export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promi
     async beforeStart() {},
     async afterExit(id, exitCode) {
       if (exitCode === 0) return;
-      const sizes = await Promise.all([o.stdoutFile, o.stderrFile].map((f) => stat(f).then((s) => s.size, () => 0)));
+      const sizes = await Promise.all(
+        [o.stdoutFile, o.stderrFile].map((f) => stat(f).then((s) => s.size, () => 0)),
+      );
       if (sizes[0]! > 0 || sizes[1]! > 0) return; // the command ran and spoke for itself
       // Only the wrapper (or the init before it) writes to the container's own stderr.
       const said = await containerLog(api, id).catch(() => "");
@@ -64,7 +72,8 @@ export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promi
  * runc says so), or a redirect it could not open (dash "cannot create", busybox "can't create",
  * bash "…: Permission denied" all name the path). The command's own stderr never lands there. */
 export function wrapperFailed(log: string): boolean {
-  return /exec \/bin\/sh failed|"\/bin\/sh": (stat|executable file not found)|\/run\/swarm-io\/std(in|out|err):/.test(log);
+  return /exec \/bin\/sh failed|"\/bin\/sh": (stat|executable file not found)|\/run\/swarm-io\/std(in|out|err):/
+    .test(log);
 }
 
 /** The argv the wrapper runs: what Docker itself would run for this create body. */
@@ -73,20 +82,34 @@ async function commandLine(api: DockerApi, o: ContainerRunOptions): Promise<stri
   if (o.entrypoint) return [...o.entrypoint, ...o.cmd];
   let config: { Entrypoint?: string[] | null; Cmd?: string[] | null } = {};
   try {
-    const img = await api.call<{ Config?: typeof config | null }>({ method: "GET", path: imagePath(o.image, "/json"), ok: [200] });
+    const img = await api.call<{ Config?: typeof config | null }>({
+      method: "GET",
+      path: imagePath(o.image, "/json"),
+      ok: [200],
+    });
     config = img.Config ?? {};
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === undefined) throw e;
     // Unknown image: create will report it with its own clear message.
   }
   const argv = [...(config.Entrypoint ?? []), ...(o.cmd.length ? o.cmd : (config.Cmd ?? []))];
-  if (argv.length === 0) throw new ToolError("INVALID_INPUT", `Cannot run image "${o.image}": it names no command and none was given; set the sandbox's command`);
+  if (argv.length === 0) {
+    throw new ToolError(
+      "INVALID_INPUT",
+      `Cannot run image "${o.image}": it names no command and none was given; set the sandbox's command`,
+    );
+  }
   return argv;
 }
 
 /** The last lines the container wrote to its own stdout/stderr (the engine's log). */
 async function containerLog(api: DockerApi, id: string): Promise<string> {
-  const res: Readable = await api.stream({ method: "GET", path: containerPath(id, "/logs"), query: { stdout: 1, stderr: 1, tail: 50 }, ok: [200] });
+  const res: Readable = await api.stream({
+    method: "GET",
+    path: containerPath(id, "/logs"),
+    query: { stdout: 1, stderr: 1, tail: 50 },
+    ok: [200],
+  });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res) {

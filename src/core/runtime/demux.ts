@@ -10,7 +10,11 @@ const HEADER = 8;
 const GC_EVERY = 16 * 1024 * 1024; // bytes streamed between GC nudges: keeps RSS flat on big outputs
 
 /** Resolves when the socket ends (or is destroyed without error); rejects on a write error. */
-export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writable): Promise<void> {
+export async function pumpDemuxed(
+  sock: Readable,
+  stdout: Writable,
+  stderr: Writable,
+): Promise<void> {
   const header = new Uint8Array(HEADER);
   let headerLen = 0;
   let remaining = 0; // payload bytes left in the current frame
@@ -68,7 +72,9 @@ export async function pumpDemuxed(sock: Readable, stdout: Writable, stderr: Writ
     const failed = stdout.errored ?? stderr.errored;
     if (failed) throw failed;
     // The socket is destroyed on purpose after a kill; losing the tail of a killed container is fine.
-    if ((e as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE" && !isSocketReset(e)) throw e;
+    if ((e as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE" && !isSocketReset(e)) {
+      throw e;
+    }
   } finally {
     stdout.off("error", onError);
     stderr.off("error", onError);

@@ -30,14 +30,24 @@ export interface Endpoint {
 export function parseDockerHost(host: string | undefined): Endpoint {
   const h = (host ?? "").trim();
   if (h === "" || h.startsWith("unix://") || h.startsWith("/")) {
-    const path = h === "" ? "/var/run/docker.sock" : h.startsWith("/") ? h : h.slice("unix://".length) || "/var/run/docker.sock";
+    const path = h === ""
+      ? "/var/run/docker.sock"
+      : h.startsWith("/")
+      ? h
+      : h.slice("unix://".length) || "/var/run/docker.sock";
     return { endpoint: `unix://${path}`, modem: { socketPath: path } };
   }
   const m = /^(?:tcp|http):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(h);
   if (!m) {
-    throw new ToolError("DOCKER_UNAVAILABLE", `Cannot reach the Docker engine at ${h}: only unix:///path and tcp://host:port endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`);
+    throw new ToolError(
+      "DOCKER_UNAVAILABLE",
+      `Cannot reach the Docker engine at ${h}: only unix:///path and tcp://host:port endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`,
+    );
   }
-  return { endpoint: `tcp://${m[1]}:${m[2]}`, modem: { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) } };
+  return {
+    endpoint: `tcp://${m[1]}:${m[2]}`,
+    modem: { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) },
+  };
 }
 
 export interface Request {
@@ -73,11 +83,16 @@ export interface DockerApi {
 }
 
 /** "/containers/<id><rest>", the id encoded: ids come from the engine or from callers. */
-export const containerPath = (id: string, rest = "") => `/containers/${encodeURIComponent(id)}${rest}`;
+export const containerPath = (id: string, rest = "") =>
+  `/containers/${encodeURIComponent(id)}${rest}`;
 /** "/images/<name><rest>" for a checked image reference, each "/"-separated segment encoded. */
-export const imagePath = (name: string, rest = "") => `/images/${checkImageRef(name).split("/").map(encodeURIComponent).join("/")}${rest}`;
+export const imagePath = (name: string, rest = "") =>
+  `/images/${checkImageRef(name).split("/").map(encodeURIComponent).join("/")}${rest}`;
 
-export function createDockerApi(host: string | undefined, opts: { timeoutMs?: number } = {}): DockerApi {
+export function createDockerApi(
+  host: string | undefined,
+  opts: { timeoutMs?: number } = {},
+): DockerApi {
   const ep = parseDockerHost(host);
   const callTimeout = opts.timeoutMs ?? CALL_TIMEOUT_MS;
   let negotiated: Promise<string> | undefined;
@@ -85,69 +100,122 @@ export function createDockerApi(host: string | undefined, opts: { timeoutMs?: nu
   const unavailable = (e: unknown): ToolError => {
     if (isToolError(e)) return e;
     const err = e as { code?: string; message?: string };
-    const reason = err.code === "ENOENT" ? "no such socket"
-      : err.code === "ECONNREFUSED" ? "connection refused"
-      : err.code === "EACCES" || err.code === "EPERM" ? "permission denied on the socket (join the docker group or fix its permissions)"
-      : err.code === "ECONNRESET" || err.message === "aborted" || err.message === "socket hang up" ? "the connection was dropped"
+    const reason = err.code === "ENOENT"
+      ? "no such socket"
+      : err.code === "ECONNREFUSED"
+      ? "connection refused"
+      : err.code === "EACCES" || err.code === "EPERM"
+      ? "permission denied on the socket (join the docker group or fix its permissions)"
+      : err.code === "ECONNRESET" || err.message === "aborted" || err.message === "socket hang up"
+      ? "the connection was dropped"
       : (err.message ?? String(e));
-    return new ToolError("DOCKER_UNAVAILABLE", `Cannot reach the Docker engine at ${ep.endpoint}: ${reason}; is dockerd running? Start it or set DOCKER_HOST`);
+    return new ToolError(
+      "DOCKER_UNAVAILABLE",
+      `Cannot reach the Docker engine at ${ep.endpoint}: ${reason}; is dockerd running? Start it or set DOCKER_HOST`,
+    );
   };
 
-  const raw = (req: Request, prefix: string): Promise<unknown> => new Promise((resolve, reject) => {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const q = qs.toString();
-    const body = req.file ? Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength)
-      : req.body !== undefined ? Buffer.from(JSON.stringify(req.body)) : undefined;
-    const headers: Record<string, string | number> = {};
-    if (body) Object.assign(headers, { "Content-Type": req.file ? "application/x-tar" : "application/json", "Content-Length": body.length });
-    if (req.hijack) Object.assign(headers, { Connection: "Upgrade", Upgrade: "tcp" });
-    const streaming = !!(req.stream || req.hijack);
-    const r: ClientRequest = httpRequest({ ...ep.modem, path: `${prefix}${req.path}${q ? `?${q}` : ""}`, method: req.method, headers, signal: req.signal });
-    let settled = false;
-    const timeout = req.timeoutMs ?? callTimeout;
-    const timer = timeout > 0 ? setTimeout(() => r.destroy(Object.assign(new Error(`no answer within ${Math.round(timeout / 100) / 10} s`), { code: "ETIMEDOUT" })), timeout) : undefined;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      f();
-    };
-    // A caller's abort is its own error; anything else without an HTTP status is the transport.
-    const failed = (e: unknown) => settle(() => reject(req.signal?.aborted ? req.signal.reason : unavailable(e)));
-    r.on("error", failed);
-    if (ep.modem.host) r.on("socket", (s) => s.setKeepAlive(true, 10_000)); // a silent peer on TCP is noticed
-    r.on("upgrade", (_res, sock, head) => settle(() => {
-      if (head.length) sock.unshift(head);
-      resolve(sock);
-    }));
-    r.on("response", (res: IncomingMessage) => {
-      const code = res.statusCode ?? 0;
-      if (req.ok.includes(code) && streaming) return settle(() => resolve(res));
-      if (code >= 300 && code < 400 && !req.ok.includes(code)) {
-        res.destroy();
-        const to = JSON.stringify(String(res.headers.location ?? "").slice(0, 100));
-        return settle(() => reject(new ToolError("DOCKER_UNAVAILABLE", `Cannot use the Docker engine at ${ep.endpoint}: it answered ${req.method} ${req.path.slice(0, 100)} with a redirect (HTTP ${code} to ${to}), which is never followed; check that DOCKER_HOST names a Docker engine`)));
+  const raw = (req: Request, prefix: string): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.query ?? {})) {
+        if (v !== undefined) qs.set(k, String(v));
       }
-      readBody(res, req.ok.includes(code) ? BODY_MAX : 65536).then((text) => settle(() => {
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = text;
+      const q = qs.toString();
+      const body = req.file
+        ? Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength)
+        : req.body !== undefined
+        ? Buffer.from(JSON.stringify(req.body))
+        : undefined;
+      const headers: Record<string, string | number> = {};
+      if (body) {
+        Object.assign(headers, {
+          "Content-Type": req.file ? "application/x-tar" : "application/json",
+          "Content-Length": body.length,
+        });
+      }
+      if (req.hijack) Object.assign(headers, { Connection: "Upgrade", Upgrade: "tcp" });
+      const streaming = !!(req.stream || req.hijack);
+      const r: ClientRequest = httpRequest({
+        ...ep.modem,
+        path: `${prefix}${req.path}${q ? `?${q}` : ""}`,
+        method: req.method,
+        headers,
+        signal: req.signal,
+      });
+      let settled = false;
+      const timeout = req.timeoutMs ?? callTimeout;
+      const timer = timeout > 0
+        ? setTimeout(() =>
+          r.destroy(
+            Object.assign(new Error(`no answer within ${Math.round(timeout / 100) / 10} s`), {
+              code: "ETIMEDOUT",
+            }),
+          ), timeout)
+        : undefined;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        f();
+      };
+      // A caller's abort is its own error; anything else without an HTTP status is the transport.
+      const failed = (e: unknown) =>
+        settle(() => reject(req.signal?.aborted ? req.signal.reason : unavailable(e)));
+      r.on("error", failed);
+      if (ep.modem.host) r.on("socket", (s) => s.setKeepAlive(true, 10_000)); // a silent peer on TCP is noticed
+      r.on("upgrade", (_res, sock, head) =>
+        settle(() => {
+          if (head.length) sock.unshift(head);
+          resolve(sock);
+        }));
+      r.on("response", (res: IncomingMessage) => {
+        const code = res.statusCode ?? 0;
+        if (req.ok.includes(code) && streaming) return settle(() => resolve(res));
+        if (code >= 300 && code < 400 && !req.ok.includes(code)) {
+          res.destroy();
+          const to = JSON.stringify(String(res.headers.location ?? "").slice(0, 100));
+          return settle(() =>
+            reject(
+              new ToolError(
+                "DOCKER_UNAVAILABLE",
+                `Cannot use the Docker engine at ${ep.endpoint}: it answered ${req.method} ${
+                  req.path.slice(0, 100)
+                } with a redirect (HTTP ${code} to ${to}), which is never followed; check that DOCKER_HOST names a Docker engine`,
+              ),
+            )
+          );
         }
-        if (req.ok.includes(code)) return resolve(json);
-        const message = (json as { message?: unknown } | undefined)?.message;
-        reject(Object.assign(new Error(`(HTTP code ${code}) ${typeof message === "string" ? message : text}`), { statusCode: code, json }));
-      }), failed);
+        readBody(res, req.ok.includes(code) ? BODY_MAX : 65536).then((text) =>
+          settle(() => {
+            let json: unknown;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              json = text;
+            }
+            if (req.ok.includes(code)) return resolve(json);
+            const message = (json as { message?: unknown } | undefined)?.message;
+            reject(
+              Object.assign(
+                new Error(`(HTTP code ${code}) ${typeof message === "string" ? message : text}`),
+                { statusCode: code, json },
+              ),
+            );
+          }), failed);
+      });
+      r.end(body);
     });
-    r.end(body);
-  });
 
   const version = (): Promise<string> => {
     if (!negotiated) {
       const p = (async () => {
-        const v = (await raw({ method: "GET", path: "/version", ok: [200], timeoutMs: Math.min(5000, callTimeout) }, "")) as { ApiVersion?: string; MinAPIVersion?: string };
+        const v = (await raw({
+          method: "GET",
+          path: "/version",
+          ok: [200],
+          timeoutMs: Math.min(5000, callTimeout),
+        }, "")) as { ApiVersion?: string; MinAPIVersion?: string };
         return pickVersion(v?.ApiVersion, v?.MinAPIVersion);
       })();
       // A failed negotiation is retried next time (dockerd may have been started since).
@@ -164,7 +232,8 @@ export function createDockerApi(host: string | undefined, opts: { timeoutMs?: nu
     version,
     unavailable,
     call: async <T>(req: Request) => (await raw(req, `/v${await version()}`)) as T,
-    stream: async (req) => (await raw({ ...req, stream: true }, `/v${await version()}`)) as Readable,
+    stream: async (req) =>
+      (await raw({ ...req, stream: true }, `/v${await version()}`)) as Readable,
     hijack: async (req) => (await raw({ ...req, hijack: true }, `/v${await version()}`)) as Duplex,
   };
 }

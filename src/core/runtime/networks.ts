@@ -6,15 +6,34 @@ export function dockerNetworks(api: DockerApi) {
   return {
     async networkLabels(name: string): Promise<Record<string, string> | null> {
       try {
-        const n = await api.call<{ Labels?: Record<string, string> | null }>({ method: "GET", path: `/networks/${encodeURIComponent(name)}`, ok: [200] });
+        const n = await api.call<{ Labels?: Record<string, string> | null }>({
+          method: "GET",
+          path: `/networks/${encodeURIComponent(name)}`,
+          ok: [200],
+        });
         return n.Labels ?? {};
       } catch (e) {
         if (status(e) === 404) return null;
         throw e;
       }
     },
-    async createNetwork(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<void> {
-      await api.call({ method: "POST", path: "/networks/create", body: { Name: name, Driver: "bridge", CheckDuplicate: true, Labels: labels, Options: options }, ok: [201, 409] });
+    async createNetwork(
+      name: string,
+      labels: Record<string, string>,
+      options: Record<string, string>,
+    ): Promise<void> {
+      await api.call({
+        method: "POST",
+        path: "/networks/create",
+        body: {
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: labels,
+          Options: options,
+        },
+        ok: [201, 409],
+      });
     },
   };
 }

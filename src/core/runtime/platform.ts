@@ -53,16 +53,30 @@ export type FetchHandler = (req: Request, keepOpen: () => void) => Response | Pr
 
 /** Serve a fetch handler on Bun, Deno or Node. Connections idle for `idleTimeoutS` are closed on Bun
  * (slow or stalled clients do not hold sockets forever); Deno and Node keep their own defaults. */
-export async function serveFetch(fetch: FetchHandler, host: string, port: number, idleTimeoutS: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveFetch(
+  fetch: FetchHandler,
+  host: string,
+  port: number,
+  idleTimeoutS: number,
+): Promise<{ port: number; close(): Promise<void> }> {
   const g = globalThis as Record<string, any>;
   const noop = () => {};
   if (runtimeKey() === "bun") {
-    const s = g.Bun.serve({ hostname: host, port, idleTimeout: idleTimeoutS, fetch: (req: Request, server: any) => fetch(req, () => server.timeout(req, 0)) });
+    const s = g.Bun.serve({
+      hostname: host,
+      port,
+      idleTimeout: idleTimeoutS,
+      fetch: (req: Request, server: any) => fetch(req, () => server.timeout(req, 0)),
+    });
     return { port: s.port, close: () => s.stop(true) };
   }
   if (runtimeKey() === "deno") {
     let bound = port;
-    const s = g.Deno.serve({ hostname: host, port, onListen: (a: { port: number }) => (bound = a.port) }, (req: Request) => fetch(req, noop));
+    const s = g.Deno.serve({
+      hostname: host,
+      port,
+      onListen: (a: { port: number }) => (bound = a.port),
+    }, (req: Request) => fetch(req, noop));
     await new Promise((r) => setTimeout(r, 0));
     return { port: s.addr?.port ?? bound, close: () => s.shutdown() };
   }

@@ -18,7 +18,11 @@ export function tar(entries: TarEntry[]): Uint8Array {
   let total = 0;
   for (const e of entries) {
     const isDir = e.name.endsWith("/");
-    const data = isDir ? new Uint8Array(0) : typeof e.data === "string" ? enc.encode(e.data) : (e.data ?? new Uint8Array(0));
+    const data = isDir
+      ? new Uint8Array(0)
+      : typeof e.data === "string"
+      ? enc.encode(e.data)
+      : (e.data ?? new Uint8Array(0));
     const header = makeHeader(e.name, data.length, e.mode ?? (isDir ? 0o755 : 0o644), isDir);
     parts.push(header);
     total += BLOCK;
@@ -72,7 +76,9 @@ function splitName(path: string): { name: string; prefix: string } {
     if (path[i] !== "/") continue;
     const prefix = path.slice(0, i);
     const name = path.slice(i + 1);
-    if (enc.encode(prefix).length <= 155 && enc.encode(name).length <= 100 && name.length > 0) return { name, prefix };
+    if (enc.encode(prefix).length <= 155 && enc.encode(name).length <= 100 && name.length > 0) {
+      return { name, prefix };
+    }
   }
   throw new Error(`tar: path too long for ustar: ${path}`);
 }

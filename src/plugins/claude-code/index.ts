@@ -1,7 +1,17 @@
 // The `claude` agent driver: the real Claude Code CLI in the agent container, prompt on stdin,
 // `--output-format stream-json` on stdout. What each flag does was checked against claude 2.1.330
 // (test/fixtures/model-server/README.md).
-import type { AgentDriver, AgentJob, AgentOutcome, ContainerExit, Core, DriverPlan, Plugin, PluginFactory, SandboxSpec } from "../../core/types.ts";
+import type {
+  AgentDriver,
+  AgentJob,
+  AgentOutcome,
+  ContainerExit,
+  Core,
+  DriverPlan,
+  Plugin,
+  PluginFactory,
+  SandboxSpec,
+} from "../../core/types.ts";
 import { exitError, writeWorkspaceFiles } from "../command/files.ts";
 import { readStream, resultError } from "./parse.ts";
 import { removeCredentials, stageHome } from "./stage.ts";
@@ -13,7 +23,9 @@ const MAX_SCHEMA_CHARS = 100_000;
 
 /** The budget the CLI enforces: the tighter of the spec's and the combinator's. */
 export function budgetFor(spec: SandboxSpec, cap: number | undefined): number | undefined {
-  const limits = [spec.max_budget, cap].filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+  const limits = [spec.max_budget, cap].filter((x): x is number =>
+    typeof x === "number" && Number.isFinite(x)
+  );
   return limits.length ? Math.min(...limits) : undefined;
 }
 
@@ -21,27 +33,51 @@ export function budgetFor(spec: SandboxSpec, cap: number | undefined): number | 
 export function claudeArgs(core: Core, job: AgentJob): string[] {
   const { spec } = job;
   const args = [
-    "--print", "--output-format", "stream-json", "--verbose",
-    "--permission-mode", "bypassPermissions", "--no-session-persistence",
-    "--model", spec.model,
+    "--print",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--permission-mode",
+    "bypassPermissions",
+    "--no-session-persistence",
+    "--model",
+    spec.model,
     // --tools restricts; --allowedTools only pre-approves and bypassPermissions approves all anyway.
     // An empty list is "" (no tools), as the CLI documents.
-    "--tools", (spec.tools ?? []).join(","),
+    "--tools",
+    (spec.tools ?? []).join(","),
   ];
-  if (spec.system_prompt !== undefined && spec.system_prompt !== "") args.push("--system-prompt", spec.system_prompt);
+  if (spec.system_prompt !== undefined && spec.system_prompt !== "") {
+    args.push("--system-prompt", spec.system_prompt);
+  }
   if (spec.output_schema !== undefined) {
     const schema = JSON.stringify(spec.output_schema);
-    if (schema.length > MAX_SCHEMA_CHARS) core.fail("TOO_LARGE", `Cannot pass "output_schema" to the agent: ${schema.length} characters is over the ${MAX_SCHEMA_CHARS} limit; simplify the schema`);
+    if (schema.length > MAX_SCHEMA_CHARS) {
+      core.fail(
+        "TOO_LARGE",
+        `Cannot pass "output_schema" to the agent: ${schema.length} characters is over the ${MAX_SCHEMA_CHARS} limit; simplify the schema`,
+      );
+    }
     args.push("--json-schema", schema);
   }
   if (spec.effort !== undefined && spec.effort !== "") {
-    if (!EFFORTS.includes(spec.effort)) core.fail("INVALID_INPUT", `Cannot use effort ${JSON.stringify(spec.effort)}: use one of ${EFFORTS.join(", ")}`);
+    if (!EFFORTS.includes(spec.effort)) {
+      core.fail(
+        "INVALID_INPUT",
+        `Cannot use effort ${JSON.stringify(spec.effort)}: use one of ${EFFORTS.join(", ")}`,
+      );
+    }
     args.push("--effort", spec.effort);
   }
   const budget = budgetFor(spec, job.budget_cap);
   if (budget !== undefined) {
     // The CLI refuses 0 and below with exit 1 before doing anything: say why here instead.
-    if (budget <= 0) core.fail("BUDGET_EXCEEDED", `Cannot start agent ${job.agent_id}: its budget is $${budget}, nothing is left to spend; raise max_budget or the combinator's budget`);
+    if (budget <= 0) {
+      core.fail(
+        "BUDGET_EXCEEDED",
+        `Cannot start agent ${job.agent_id}: its budget is $${budget}, nothing is left to spend; raise max_budget or the combinator's budget`,
+      );
+    }
     // Never round a small budget to "0.00" (the reference's f"{x:.2f}" did).
     args.push("--max-budget-usd", String(Math.max(1e-6, Math.round(budget * 1e6) / 1e6)));
   }
@@ -54,7 +90,10 @@ export function claudeDriver(core: Core): AgentDriver {
 
     async prepare(job: AgentJob): Promise<DriverPlan> {
       const cmd = claudeArgs(core, job); // argument errors before any file is written
-      const files = { ...(job.spec.claude_md !== undefined ? { "CLAUDE.md": job.spec.claude_md } : {}), ...job.spec.input_files };
+      const files = {
+        ...(job.spec.claude_md !== undefined ? { "CLAUDE.md": job.spec.claude_md } : {}),
+        ...job.spec.input_files,
+      };
       await writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, files, core.fail);
       const env = await stageHome(core, job);
       return { entrypoint: ["claude"], cmd, env, stdin: job.prompt };
@@ -74,14 +113,29 @@ export function claudeDriver(core: Core): AgentDriver {
         num_turns: typeof r?.num_turns === "number" ? r.num_turns : null,
         ...(r?.usage !== undefined ? { usage: r.usage } : {}),
       };
-      if (exit.cancelled) return { ...base, status: "cancelled", error: "Cancelled", text: r?.result ?? s.partial };
+      if (exit.cancelled) {
+        return { ...base, status: "cancelled", error: "Cancelled", text: r?.result ?? s.partial };
+      }
       // A result line means the agent finished, even if the container was killed while exiting.
       if (!r) {
         if (exit.timedOut) {
-          return { ...base, status: "timeout", text: s.partial, error: `Timed out after ${job.spec.timeout} s (partial output: ${s.partial.length} chars)` };
+          return {
+            ...base,
+            status: "timeout",
+            text: s.partial,
+            error:
+              `Timed out after ${job.spec.timeout} s (partial output: ${s.partial.length} chars)`,
+          };
         }
-        const fallback = s.lines ? "the CLI ended without a result line" : "the CLI wrote no output";
-        return { ...base, status: "failed", text: s.partial, error: await exitError(exit.exitCode, job.paths.stderr, fallback) };
+        const fallback = s.lines
+          ? "the CLI ended without a result line"
+          : "the CLI wrote no output";
+        return {
+          ...base,
+          status: "failed",
+          text: s.partial,
+          error: await exitError(exit.exitCode, job.paths.stderr, fallback),
+        };
       }
       const text = typeof r.result === "string" ? r.result : s.partial;
       if (r.is_error === true || (r.subtype !== undefined && r.subtype !== "success")) {
@@ -89,7 +143,13 @@ export function claudeDriver(core: Core): AgentDriver {
       }
       if (job.spec.output_schema !== undefined && r.structured_output == null) {
         // Verified: when the model never calls StructuredOutput the CLI still reports success.
-        return { ...base, status: "failed", text, error: "Claude Code finished without structured output: the agent never called the StructuredOutput tool that output_schema requires" };
+        return {
+          ...base,
+          status: "failed",
+          text,
+          error:
+            "Claude Code finished without structured output: the agent never called the StructuredOutput tool that output_schema requires",
+        };
       }
       return {
         ...base,
@@ -102,4 +162,7 @@ export function claudeDriver(core: Core): AgentDriver {
   };
 }
 
-export default ((core: Core): Plugin => ({ name: "claude-code", agents: [claudeDriver(core)] })) satisfies PluginFactory;
+export default ((core: Core): Plugin => ({
+  name: "claude-code",
+  agents: [claudeDriver(core)],
+})) satisfies PluginFactory;

@@ -48,10 +48,18 @@ type Line = {
 /** Stream the file line by line: transcripts can be large (tool results carry whole files). The
  * container wrote it: a link or FIFO in its place reads as empty, and reading stops at the limits. */
 export async function readStream(file: string, limits = STREAM_LIMITS): Promise<StreamSummary> {
-  const summary: StreamSummary = { model: null, session_id: null, partial: "", result: null, lines: 0 };
+  const summary: StreamSummary = {
+    model: null,
+    session_id: null,
+    partial: "",
+    result: null,
+    lines: 0,
+  };
   const parts: string[] = [];
   let partialChars = 0;
-  for await (const text of linesNoFollow(file, limits, { bytes: 0, longLines: 0, truncated: false })) {
+  for await (
+    const text of linesNoFollow(file, limits, { bytes: 0, longLines: 0, truncated: false })
+  ) {
     const raw = text.endsWith("\r") ? text.slice(0, -1) : text;
     summary.lines++;
     // Tool results (type "user") are the bulk of a transcript and never needed here.
@@ -84,13 +92,16 @@ function textBlocks(content: unknown): string[] {
   if (typeof content === "string") return [content];
   if (!Array.isArray(content)) return [];
   return content
-    .filter((b): b is { type: "text"; text: string } => b?.type === "text" && typeof b.text === "string" && b.text !== "")
+    .filter((b): b is { type: "text"; text: string } =>
+      b?.type === "text" && typeof b.text === "string" && b.text !== ""
+    )
     .map((b) => b.text);
 }
 
 /** The CLI's own words for a failed result: `result`, else `errors`, else the subtype. */
 export function resultError(r: ResultLine): string {
-  const words = (typeof r.result === "string" && r.result.trim()) || (Array.isArray(r.errors) && r.errors.join("; ")) || "";
+  const words = (typeof r.result === "string" && r.result.trim()) ||
+    (Array.isArray(r.errors) && r.errors.join("; ")) || "";
   const kind = r.subtype && r.subtype !== "success" ? r.subtype : r.terminal_reason ?? "error";
   return `Claude Code failed (${kind}): ${words || "no message"}`.slice(0, 800);
 }

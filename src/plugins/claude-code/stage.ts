@@ -11,7 +11,11 @@ export const HOOK_COMMAND = "/opt/swarm/hooks/log-artifacts.sh";
 /** Tools that change files or reach outside: what the artifacts log is for. */
 export const HOOK_MATCHER = "Write|Edit|MultiEdit|Bash|NotebookEdit|mcp__.*";
 /** Any one of these is a credential; with none, the host's credentials file is copied instead. */
-export const CREDENTIAL_ENV = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"];
+export const CREDENTIAL_ENV = [
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+];
 const FORWARD_ENV = [...CREDENTIAL_ENV, "ANTHROPIC_BASE_URL"];
 
 type Env = Record<string, string | undefined>;
@@ -20,10 +24,16 @@ type Obj = { [key: string]: Json };
 /** Where the host's Claude Code keeps its files (CLAUDE_CONFIG_DIR moves both). */
 export function hostClaudePaths(env: Env): { claudeJson: string; credentials: string } | null {
   if (env.CLAUDE_CONFIG_DIR) {
-    return { claudeJson: join(env.CLAUDE_CONFIG_DIR, ".claude.json"), credentials: join(env.CLAUDE_CONFIG_DIR, ".credentials.json") };
+    return {
+      claudeJson: join(env.CLAUDE_CONFIG_DIR, ".claude.json"),
+      credentials: join(env.CLAUDE_CONFIG_DIR, ".credentials.json"),
+    };
   }
   if (!env.HOME) return null;
-  return { claudeJson: join(env.HOME, ".claude.json"), credentials: join(env.HOME, ".claude", ".credentials.json") };
+  return {
+    claudeJson: join(env.HOME, ".claude.json"),
+    credentials: join(env.HOME, ".claude", ".credentials.json"),
+  };
 }
 
 async function readJsonObject(file: string): Promise<Obj | null> {
@@ -46,7 +56,10 @@ async function readJsonObject(file: string): Promise<Obj | null> {
  * file holds no OAuth access token. */
 export function accessOnlyCredentials(host: Obj): string | null {
   const oauth = host.claudeAiOauth;
-  if (!oauth || typeof oauth !== "object" || Array.isArray(oauth) || typeof oauth.accessToken !== "string") return null;
+  if (
+    !oauth || typeof oauth !== "object" || Array.isArray(oauth) ||
+    typeof oauth.accessToken !== "string"
+  ) return null;
   const { refreshToken: _refresh, ...access } = oauth;
   return JSON.stringify({ claudeAiOauth: access });
 }
@@ -56,7 +69,9 @@ export function accessOnlyCredentials(host: Obj): string | null {
  * the last component. */
 export async function removeCredentials(home: string): Promise<void> {
   const claudeDir = join(home, ".claude");
-  for (const dir of [home, claudeDir]) if (!(await lstat(dir).catch(() => null))?.isDirectory()) return;
+  for (const dir of [home, claudeDir]) {
+    if (!(await lstat(dir).catch(() => null))?.isDirectory()) return;
+  }
   await unlink(join(claudeDir, ".credentials.json")).catch((e) => {
     if ((e as { code?: string }).code !== "ENOENT") throw e;
   });
@@ -69,16 +84,27 @@ export async function hostMcpServers(core: Core, names: string[]): Promise<Obj> 
   const list = names.map((n) => JSON.stringify(n)).join(", ");
   const config = where ? await readJsonObject(where.claudeJson) : null;
   if (!where || !config) {
-    core.fail("NOT_FOUND", `Cannot give the agent MCP server ${list}: no readable ${where?.claudeJson ?? "~/.claude.json (HOME is not set)"}; add servers with "claude mcp add --scope user <name> …"`);
+    core.fail(
+      "NOT_FOUND",
+      `Cannot give the agent MCP server ${list}: no readable ${
+        where?.claudeJson ?? "~/.claude.json (HOME is not set)"
+      }; add servers with "claude mcp add --scope user <name> …"`,
+    );
   }
   const servers = config.mcpServers;
-  const available = servers && typeof servers === "object" && !Array.isArray(servers) ? servers : {};
+  const available = servers && typeof servers === "object" && !Array.isArray(servers)
+    ? servers
+    : {};
   const missing = names.filter((n) => !Object.hasOwn(available, n));
   if (missing.length > 0) {
     const have = Object.keys(available);
     core.fail(
       "NOT_FOUND",
-      `Cannot give the agent MCP server ${missing.map((n) => JSON.stringify(n)).join(", ")}: not in the "mcpServers" of ${where.claudeJson}; available: ${have.length ? have.join(", ") : "none"}`,
+      `Cannot give the agent MCP server ${
+        missing.map((n) => JSON.stringify(n)).join(", ")
+      }: not in the "mcpServers" of ${where.claudeJson}; available: ${
+        have.length ? have.join(", ") : "none"
+      }`,
       { missing, available: have },
     );
   }
@@ -109,19 +135,32 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
       if (account?.oauthAccount) claudeJson.oauthAccount = account.oauthAccount;
     } else {
       core.logger("claude-code").warn(
-        `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no OAuth access token in ${where?.credentials ?? "~/.claude/.credentials.json"}; the CLI will report "Not logged in"`,
+        `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no OAuth access token in ${
+          where?.credentials ?? "~/.claude/.credentials.json"
+        }; the CLI will report "Not logged in"`,
       );
     }
   }
   if (Object.keys(mcpServers).length > 0) claudeJson.mcpServers = mcpServers;
   // 0600: MCP entries may carry tokens in their env.
-  await writeNoFollow(join(job.paths.home, ".claude.json"), JSON.stringify(claudeJson, null, 2) + "\n", 0o600);
+  await writeNoFollow(
+    join(job.paths.home, ".claude.json"),
+    JSON.stringify(claudeJson, null, 2) + "\n",
+    0o600,
+  );
 
   const settings = {
     hooks: {
-      PostToolUse: [{ matcher: HOOK_MATCHER, hooks: [{ type: "command", command: HOOK_COMMAND, timeout: 10 }] }],
+      PostToolUse: [{
+        matcher: HOOK_MATCHER,
+        hooks: [{ type: "command", command: HOOK_COMMAND, timeout: 10 }],
+      }],
     },
   };
-  await writeNoFollow(join(claudeDir, "settings.json"), JSON.stringify(settings, null, 2) + "\n", 0o600);
+  await writeNoFollow(
+    join(claudeDir, "settings.json"),
+    JSON.stringify(settings, null, 2) + "\n",
+    0o600,
+  );
   return forwarded;
 }

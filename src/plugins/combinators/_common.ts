@@ -6,12 +6,27 @@ export const MAX_PROMPT = 1024 * 1024;
 
 export function waitField(core: Core) {
   const { v } = core;
-  return v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600), v.description("Seconds to wait for the result (default 90). If the work is not done by then you get {status: \"running\", run_id}; call wait(run_id) then, do not start it again.")), 90);
+  return v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.maxValue(3600),
+      v.description(
+        'Seconds to wait for the result (default 90). If the work is not done by then you get {status: "running", run_id}; call wait(run_id) then, do not start it again.',
+      ),
+    ),
+    90,
+  );
 }
 
 export function promptField(core: Core, what = "What the agent should do") {
   const { v } = core;
-  return v.pipe(v.string(), v.minLength(1, "the prompt is empty"), v.maxLength(MAX_PROMPT, "the prompt is over 1 MiB"), v.description(what));
+  return v.pipe(
+    v.string(),
+    v.minLength(1, "the prompt is empty"),
+    v.maxLength(MAX_PROMPT, "the prompt is over 1 MiB"),
+    v.description(what),
+  );
 }
 
 /** The reference's type context: "# Input Type" / "# Output Type" blocks before the prompt. */
@@ -23,15 +38,31 @@ export function typedPrompt(spec: SandboxSpec, prompt: string): string {
 }
 
 /** Run one agent as part of `run`, recording it on the run handle. */
-export async function agent(core: Core, run: RunHandle, spec: SandboxSpec, prompt: string, agentId: string, extra: { parents?: string[]; budget_cap?: number; signal?: AbortSignal } = {}): Promise<Ref> {
+export async function agent(
+  core: Core,
+  run: RunHandle,
+  spec: SandboxSpec,
+  prompt: string,
+  agentId: string,
+  extra: { parents?: string[]; budget_cap?: number; signal?: AbortSignal } = {},
+): Promise<Ref> {
   // `signal` lets race kill one agent without cancelling the whole run.
-  const ref = await core.spawn(spec, typedPrompt(spec, prompt), { run_id: run.run_id, agent_id: agentId, signal: extra.signal ?? run.signal, parents: extra.parents, budget_cap: extra.budget_cap });
+  const ref = await core.spawn(spec, typedPrompt(spec, prompt), {
+    run_id: run.run_id,
+    agent_id: agentId,
+    signal: extra.signal ?? run.signal,
+    parents: extra.parents,
+    budget_cap: extra.budget_cap,
+  });
   run.add(ref);
   return ref;
 }
 
 /** Split validated args into the sandbox fields (what a spec may override) and the rest. */
-export function splitArgs<T extends Record<string, unknown>>(args: T, own: readonly string[]): { sandbox: unknown; overrides: Record<string, unknown>; rest: Record<string, unknown> } {
+export function splitArgs<T extends Record<string, unknown>>(
+  args: T,
+  own: readonly string[],
+): { sandbox: unknown; overrides: Record<string, unknown>; rest: Record<string, unknown> } {
   const overrides: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(args)) {

@@ -30,15 +30,35 @@ export function parseList(core: Core, field: string, raw: unknown, max = MAX_TAS
     try {
       value = JSON.parse(value);
     } catch (e) {
-      core.fail("INVALID_INPUT", `Cannot parse "${field}" as JSON: ${(e as Error).message}; pass a list, or a JSON array string`);
+      core.fail(
+        "INVALID_INPUT",
+        `Cannot parse "${field}" as JSON: ${
+          (e as Error).message
+        }; pass a list, or a JSON array string`,
+      );
     }
   }
-  if (value && typeof value === "object" && !Array.isArray(value) && Array.isArray((value as { results?: unknown }).results)) {
+  if (
+    value && typeof value === "object" && !Array.isArray(value) &&
+    Array.isArray((value as { results?: unknown }).results)
+  ) {
     value = (value as { results: unknown[] }).results;
   }
-  if (!Array.isArray(value)) core.fail("INVALID_INPUT", `Cannot use "${field}": expected a list, got ${value === null ? "null" : typeof value}`);
-  if (value.length === 0) core.fail("INVALID_INPUT", `Cannot use "${field}": the list is empty; give at least one item`);
-  if (value.length > max) core.fail("TOO_LARGE", `Cannot use "${field}": ${value.length} items is over the limit of ${max}; split the work into several calls`);
+  if (!Array.isArray(value)) {
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot use "${field}": expected a list, got ${value === null ? "null" : typeof value}`,
+    );
+  }
+  if (value.length === 0) {
+    core.fail("INVALID_INPUT", `Cannot use "${field}": the list is empty; give at least one item`);
+  }
+  if (value.length > max) {
+    core.fail(
+      "TOO_LARGE",
+      `Cannot use "${field}": ${value.length} items is over the limit of ${max}; split the work into several calls`,
+    );
+  }
   return value;
 }
 
@@ -52,13 +72,36 @@ export interface TaskSpec {
 export function parseTasks(core: Core, field: string, raw: unknown): TaskSpec[] {
   const known = new Set(Object.keys(core.sandboxFields));
   return parseList(core, field, raw).map((t, i) => {
-    if (!t || typeof t !== "object" || Array.isArray(t)) core.fail("INVALID_INPUT", `Cannot use ${field}[${i}]: each item must be an object like {"prompt": "…"}`);
+    if (!t || typeof t !== "object" || Array.isArray(t)) {
+      core.fail(
+        "INVALID_INPUT",
+        `Cannot use ${field}[${i}]: each item must be an object like {"prompt": "…"}`,
+      );
+    }
     const { prompt, sandbox, ...rest } = t as Record<string, unknown>;
-    if (typeof prompt !== "string" || prompt.trim() === "") core.fail("INVALID_INPUT", `Cannot use ${field}[${i}]: it needs a non-empty "prompt" string`);
-    if (prompt.length > MAX_PROMPT) core.fail("TOO_LARGE", `Cannot use ${field}[${i}]: its prompt is over 1 MiB; put large inputs in files and mount them`);
+    if (typeof prompt !== "string" || prompt.trim() === "") {
+      core.fail("INVALID_INPUT", `Cannot use ${field}[${i}]: it needs a non-empty "prompt" string`);
+    }
+    if (prompt.length > MAX_PROMPT) {
+      core.fail(
+        "TOO_LARGE",
+        `Cannot use ${field}[${i}]: its prompt is over 1 MiB; put large inputs in files and mount them`,
+      );
+    }
     const unknown = Object.keys(rest).filter((k) => !known.has(k));
-    if (unknown.length) core.fail("INVALID_INPUT", `Cannot use ${field}[${i}]: unknown field "${unknown[0]}"; a task takes "prompt", "sandbox" and the sandbox fields (${[...known].filter((k) => k !== "sandbox").join(", ")})`);
-    const fields = Object.fromEntries(Object.entries(rest).filter(([, x]) => x !== undefined && x !== null));
+    if (unknown.length) {
+      core.fail(
+        "INVALID_INPUT",
+        `Cannot use ${field}[${i}]: unknown field "${
+          unknown[0]
+        }"; a task takes "prompt", "sandbox" and the sandbox fields (${
+          [...known].filter((k) => k !== "sandbox").join(", ")
+        })`,
+      );
+    }
+    const fields = Object.fromEntries(
+      Object.entries(rest).filter(([, x]) => x !== undefined && x !== null),
+    );
     return { prompt, sandbox: sandbox ?? undefined, fields };
   });
 }
@@ -67,17 +110,29 @@ export function parseTasks(core: Core, field: string, raw: unknown): TaskSpec[] 
  * The spec for one task: built-in defaults < the call's sandbox < the call's fields < the task's
  * sandbox < the task's fields. Fields nobody gave never override anything.
  */
-export async function taskSpec(core: Core, top: Top, task: TaskSpec, where: string): Promise<SandboxSpec> {
+export async function taskSpec(
+  core: Core,
+  top: Top,
+  task: TaskSpec,
+  where: string,
+): Promise<SandboxSpec> {
   const { v } = core;
-  const check = v.safeParse(v.object({ ...core.sandboxFields }), { ...task.fields, ...(task.sandbox !== undefined ? { sandbox: task.sandbox } : {}) });
+  const check = v.safeParse(v.object({ ...core.sandboxFields }), {
+    ...task.fields,
+    ...(task.sandbox !== undefined ? { sandbox: task.sandbox } : {}),
+  });
   if (!check.success) {
     const i = check.issues[0]!;
-    core.fail("INVALID_INPUT", `Cannot use ${where}.${i.path?.map((p) => String(p.key)).join(".") ?? ""}: ${i.message}`);
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot use ${where}.${i.path?.map((p) => String(p.key)).join(".") ?? ""}: ${i.message}`,
+    );
   }
   let layer: Record<string, unknown> = {};
   const s = task.sandbox;
-  if (typeof s === "string" && s.trim() !== "" && !s.trim().startsWith("{")) layer = await core.sandboxes.load(s.trim());
-  else if (typeof s === "string" && s.trim() !== "") {
+  if (typeof s === "string" && s.trim() !== "" && !s.trim().startsWith("{")) {
+    layer = await core.sandboxes.load(s.trim());
+  } else if (typeof s === "string" && s.trim() !== "") {
     try {
       layer = JSON.parse(s);
     } catch (e) {
@@ -91,7 +146,12 @@ type Top = { sandbox: unknown; overrides: Record<string, unknown> };
 
 /** The start of every tool that takes a task list: split the arguments, read the list, and check
  * the call-level sandbox so a bad field fails the call before anything starts. */
-export async function taskCall(core: Core, args: Record<string, unknown>, own: string[], field: string): Promise<{ top: Top; tasks: TaskSpec[]; rest: Record<string, unknown> }> {
+export async function taskCall(
+  core: Core,
+  args: Record<string, unknown>,
+  own: string[],
+  field: string,
+): Promise<{ top: Top; tasks: TaskSpec[]; rest: Record<string, unknown> }> {
   const { sandbox, overrides, rest } = splitArgs(args, own);
   const tasks = parseTasks(core, field, rest[field]);
   await core.sandboxes.resolve(sandbox, overrides);
@@ -100,8 +160,16 @@ export async function taskCall(core: Core, args: Record<string, unknown>, own: s
 
 /** runTask's spec for item i of a task list. A task with nothing of its own has only the call's
  * fields, so its input errors are the call's and fail it (callLevel). */
-export function listedSpec(core: Core, top: Top, task: TaskSpec, where: string): Pick<TaskRun, "spec" | "callLevel"> {
-  return { spec: () => taskSpec(core, top, task, where), callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0 };
+export function listedSpec(
+  core: Core,
+  top: Top,
+  task: TaskSpec,
+  where: string,
+): Pick<TaskRun, "spec" | "callLevel"> {
+  return {
+    spec: () => taskSpec(core, top, task, where),
+    callLevel: task.sandbox === undefined && Object.keys(task.fields).length === 0,
+  };
 }
 
 /** Spending for one call: no agent starts once spent ≥ limit, and each agent is capped at what is left. */
@@ -118,21 +186,41 @@ export class Budget {
     return this.limit === undefined ? undefined : Math.max(0, round(this.limit - this.spent()));
   }
   message(): string {
-    return `Not started: the budget of ${usd(this.limit ?? 0)} is spent (${usd(this.spent())} so far); raise "budget" to run it`;
+    return `Not started: the budget of ${usd(this.limit ?? 0)} is spent (${
+      usd(this.spent())
+    } so far); raise "budget" to run it`;
   }
   report(): { limit: number; spent: number; stopped: boolean; not_started: string[] } | undefined {
     if (this.limit === undefined) return undefined;
-    return { limit: this.limit, spent: round(this.spent()), stopped: this.notStarted.length > 0, not_started: this.notStarted };
+    return {
+      limit: this.limit,
+      spent: round(this.spent()),
+      stopped: this.notStarted.length > 0,
+      not_started: this.notStarted,
+    };
   }
 }
 
 /** Store a ref for a task that never ran (cancelled, over budget, bad input), so every task has one. */
-export async function placeholder(core: Core, run: RunHandle, agentId: string, status: RefStatus, error: string, parents: string[] = []): Promise<Ref> {
+export async function placeholder(
+  core: Core,
+  run: RunHandle,
+  agentId: string,
+  status: RefStatus,
+  error: string,
+  parents: string[] = [],
+): Promise<Ref> {
   // spawn may have made the dir before it refused the task; the ref still belongs there.
   await core.refs.create(run.run_id, agentId).catch((e) => {
     if (!isToolError(e) || e.code !== "CONFLICT") throw e;
   });
-  const ref = await core.refs.finish(run.run_id, agentId, { status, exit_code: -1, error, duration_seconds: 0, parents });
+  const ref = await core.refs.finish(run.run_id, agentId, {
+    status,
+    exit_code: -1,
+    error,
+    duration_seconds: 0,
+    parents,
+  });
   run.add(ref);
   return ref;
 }
@@ -154,14 +242,27 @@ export interface TaskRun {
 /** Run one task as part of `run`. Always a ref, except when the environment is broken (no Docker…). */
 export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<Ref> {
   const signal = t.signal ?? run.signal;
-  if (signal.aborted) return placeholder(core, run, t.agentId, "cancelled", t.abortReason?.() ?? "Cancelled before the agent started", t.parents);
+  if (signal.aborted) {
+    return placeholder(
+      core,
+      run,
+      t.agentId,
+      "cancelled",
+      t.abortReason?.() ?? "Cancelled before the agent started",
+      t.parents,
+    );
+  }
   if (t.budget?.exhausted()) {
     t.budget.notStarted.push(t.agentId);
     return placeholder(core, run, t.agentId, "cancelled", t.budget.message(), t.parents);
   }
   try {
     const spec = await t.spec();
-    return await agent(core, run, spec, t.prompt, t.agentId, { parents: t.parents, budget_cap: t.budget?.cap(), signal });
+    return await agent(core, run, spec, t.prompt, t.agentId, {
+      parents: t.parents,
+      budget_cap: t.budget?.cap(),
+      signal,
+    });
   } catch (e) {
     if (!isToolError(e) || !TASK_INPUT_CODES.has(e.code) || t.callLevel) throw e;
     const stored = e.data?.ref;
@@ -175,7 +276,11 @@ export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<R
 }
 
 /** Run fn(0..n-1) with at most `limit` at once, results in index order; stops dequeuing after a throw. */
-export async function schedule<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+export async function schedule<T>(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<T>,
+): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
   let broken = false;
@@ -213,7 +318,9 @@ export function totals(refs: Ref[], startedAt: number): Totals {
 /** One line per failed ref for an error message: "agent-2: Timed out after 60s". */
 export function describeFailures(refs: Ref[], max = 10): string {
   const bad = refs.filter((r) => r.status !== "ok");
-  const lines = bad.slice(0, max).map((r) => `${r.agent_id}: ${(r.error ?? r.status).replace(/\s+/g, " ").slice(0, 200)}`);
+  const lines = bad.slice(0, max).map((r) =>
+    `${r.agent_id}: ${(r.error ?? r.status).replace(/\s+/g, " ").slice(0, 200)}`
+  );
   if (bad.length > max) lines.push(`… and ${bad.length - max} more`);
   return lines.join("; ");
 }
@@ -224,12 +331,16 @@ export function clean<T extends Record<string, unknown>>(o: T): T {
 }
 
 /** Whether another tool is loaded, asked through ctx.call: a string is never valid arguments, so it never runs. */
-export async function hasTool(call: (tool: string, args: Record<string, unknown>) => Promise<unknown>, name: string): Promise<boolean> {
+export async function hasTool(
+  call: (tool: string, args: Record<string, unknown>) => Promise<unknown>,
+  name: string,
+): Promise<boolean> {
   try {
     await call(name, "probe" as unknown as Record<string, unknown>);
     return true;
   } catch (e) {
-    return !(isToolError(e) && e.code === "NOT_FOUND" && e.message.startsWith(`Cannot call tool "${name}": no such tool`));
+    return !(isToolError(e) && e.code === "NOT_FOUND" &&
+      e.message.startsWith(`Cannot call tool "${name}": no such tool`));
   }
 }
 
@@ -245,24 +356,53 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 
 export function concurrencyField(core: Core) {
   const { v } = core;
-  return v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description("Most agents running at once for this call (default 5); SWARM_MAX_CONCURRENT still caps the whole server")), 5);
+  return v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(100),
+      v.description(
+        "Most agents running at once for this call (default 5); SWARM_MAX_CONCURRENT still caps the whole server",
+      ),
+    ),
+    5,
+  );
 }
 
 export function budgetField(core: Core) {
   const { v } = core;
-  return v.optional(v.pipe(v.number(), v.minValue(0), v.description("USD limit for the whole call: no agent starts once this much is spent, and each agent is capped at what is left (tasks not started are reported, not dropped)")));
+  return v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.description(
+        "USD limit for the whole call: no agent starts once this much is spent, and each agent is capped at what is left (tasks not started are reported, not dropped)",
+      ),
+    ),
+  );
 }
 
 export function tasksField(core: Core, what: string) {
   const { v } = core;
   return v.pipe(
     v.union([v.array(v.record(v.string(), v.unknown())), v.string()]),
-    v.description(`${what}: a list (or JSON array string) of objects {"prompt": "…", "sandbox"?: name or spec, …any sandbox field}. The call's own sandbox fields are defaults for every item; an item's fields override them`),
+    v.description(
+      `${what}: a list (or JSON array string) of objects {"prompt": "…", "sandbox"?: name or spec, …any sandbox field}. The call's own sandbox fields are defaults for every item; an item's fields override them`,
+    ),
   );
 }
 
 /** The shape par, map and race share: refs in input order plus counts, totals and the budget. */
 export function manyResult(run: RunHandle, refs: Ref[], startedAt: number, budget?: Budget) {
   const t = totals(refs, startedAt);
-  return clean({ run_id: run.run_id, total: refs.length, succeeded: t.succeeded, failed: t.failed, results: refs, totals: t, budget: budget?.report() });
+  return clean({
+    run_id: run.run_id,
+    total: refs.length,
+    succeeded: t.succeeded,
+    failed: t.failed,
+    results: refs,
+    totals: t,
+    budget: budget?.report(),
+  });
 }

@@ -15,39 +15,80 @@ export interface Verdict {
 /** Fail clearly, before any agent starts, when there is no validate tool to call. */
 export async function requireValidate(core: Core, ctx: ToolContext, who: string): Promise<void> {
   if (await hasTool(ctx.call, "validate")) return;
-  core.fail("NOT_FOUND", `Cannot use "declared_type" in ${who}: ${who} needs the types plugin, and no "validate" tool is loaded; add "builtin:types" to the manifest${who === "retry" ? ", or call retry without declared_type" : ""}`);
+  core.fail(
+    "NOT_FOUND",
+    `Cannot use "declared_type" in ${who}: ${who} needs the types plugin, and no "validate" tool is loaded; add "builtin:types" to the manifest${
+      who === "retry" ? ", or call retry without declared_type" : ""
+    }`,
+  );
 }
 
 function refOf(x: unknown): string | null {
   if (typeof x === "string" && /^[0-9a-f]{12}\/[A-Za-z0-9._-]{1,64}$/.test(x)) return x;
-  if (x && typeof x === "object" && typeof (x as { ref?: unknown }).ref === "string") return refOf((x as { ref: string }).ref);
+  if (x && typeof x === "object" && typeof (x as { ref?: unknown }).ref === "string") {
+    return refOf((x as { ref: string }).ref);
+  }
   return null;
 }
 
 /** Validate one ref as declared_type; `signal` stops waiting (the run was cancelled). */
-export async function validateRef(core: Core, ctx: ToolContext, signal: AbortSignal, ref: string, declaredType: string, extra: Record<string, unknown> = {}): Promise<Verdict> {
+export async function validateRef(
+  core: Core,
+  ctx: ToolContext,
+  signal: AbortSignal,
+  ref: string,
+  declaredType: string,
+  extra: Record<string, unknown> = {},
+): Promise<Verdict> {
   const before = JSON.stringify((await core.refs.stamps(ref)).validated ?? null);
-  let out = (await abortable(ctx.call("validate", { artifact: { ref }, declared_type: declaredType, ...extra }, { signal }), signal)) as Record<string, unknown> | null;
+  let out = (await abortable(
+    ctx.call("validate", { artifact: { ref }, declared_type: declaredType, ...extra }, {
+      signal,
+    }),
+    signal,
+  )) as Record<string, unknown> | null;
   // A slow validation may come back as a run handle like any long call: wait for it.
   while (out && out.status === "running" && typeof out.run_id === "string") {
-    out = (await abortable(ctx.call("wait", { run_id: out.run_id, wait_s: 600 }, { signal }), signal)) as Record<string, unknown> | null;
+    out = (await abortable(
+      ctx.call("wait", { run_id: out.run_id, wait_s: 600 }, { signal }),
+      signal,
+    )) as Record<string, unknown> | null;
   }
   const verdict = String(out?.verdict ?? (out?.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
   const raw = out?.issues;
-  const issues = Array.isArray(raw) ? raw.map((i) => (typeof i === "string" ? i : JSON.stringify(i))) : typeof raw === "string" && raw ? [raw] : [];
+  const issues = Array.isArray(raw)
+    ? raw.map((i) => (typeof i === "string" ? i : JSON.stringify(i)))
+    : typeof raw === "string" && raw
+    ? [raw]
+    : [];
   const score = typeof out?.score === "number" ? out.score : null;
   const result: Verdict = {
-    ok: verdict === "VALID", verdict, score, issues: issues.slice(0, 20).map((i) => i.slice(0, 500)),
+    ok: verdict === "VALID",
+    verdict,
+    score,
+    issues: issues.slice(0, 20).map((i) => i.slice(0, 500)),
     validation_ref: refOf(out?.validation_ref) ?? refOf(out?.ref) ?? refOf(out?.result),
   };
   // The types plugin should stamp the ref itself; if it did not, record the verdict so guard can see it.
   if (JSON.stringify((await core.refs.stamps(ref)).validated ?? null) === before) {
-    await core.refs.stamp(ref, "validated", { type: declaredType, verdict, score, issues: result.issues, validation_ref: result.validation_ref } as Json);
+    await core.refs.stamp(
+      ref,
+      "validated",
+      {
+        type: declaredType,
+        verdict,
+        score,
+        issues: result.issues,
+        validation_ref: result.validation_ref,
+      } as Json,
+    );
   }
   return result;
 }
 
 /** One line for a prompt or an error message. */
 export function describeVerdict(v: Verdict): string {
-  return `Type validation failed (${v.verdict}${v.score !== null ? `, score ${v.score}` : ""})${v.issues.length ? `: ${v.issues.join("; ")}` : ""}`;
+  return `Type validation failed (${v.verdict}${v.score !== null ? `, score ${v.score}` : ""})${
+    v.issues.length ? `: ${v.issues.join("; ")}` : ""
+  }`;
 }

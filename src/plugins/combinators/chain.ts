@@ -2,7 +2,16 @@
 // stops the chain if it fails.
 import type { Core, Ref, Tool } from "../../core/types.ts";
 import { waitField } from "./_common.ts";
-import { Budget, budgetField, clean, listedSpec, runTask, taskCall, tasksField, totals } from "./_tasks.ts";
+import {
+  Budget,
+  budgetField,
+  clean,
+  listedSpec,
+  runTask,
+  taskCall,
+  tasksField,
+  totals,
+} from "./_tasks.ts";
 
 const OWN = ["stages", "budget", "wait_s"];
 /** The largest previous output handed on inline; bigger ones should go through files. */
@@ -12,7 +21,8 @@ export function chain(core: Core): Tool {
   const { v } = core;
   return {
     name: "chain",
-    description: "Run agents one after another (ids stage-0, stage-1, …). Each stage's prompt gets \"# Context from previous stage:\" with the previous stage's output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: \"Stage i failed: …\", intermediates, totals}. With budget, a stage that would start after the spend reaches it is not started (the chain stops there) and each stage is capped at what is left. Sandbox fields given here are defaults for every stage.",
+    description:
+      'Run agents one after another (ids stage-0, stage-1, …). Each stage\'s prompt gets "# Context from previous stage:" with the previous stage\'s output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: "Stage i failed: …", intermediates, totals}. With budget, a stage that would start after the spend reaches it is not started (the chain stops there) and each stage is capped at what is left. Sandbox fields given here are defaults for every stage.',
     annotations: { openWorldHint: true },
     input: v.object({
       stages: tasksField(core, "The stages, in order"),
@@ -22,29 +32,53 @@ export function chain(core: Core): Tool {
     }),
     async run(args: Record<string, unknown>, ctx) {
       const { top, tasks: stages, rest } = await taskCall(core, args, OWN, "stages");
-      return core.runs.start("chain", ctx, { wait_s: rest.wait_s as number, total: stages.length }, async (run) => {
-        const t0 = Date.now();
-        const budget = new Budget(rest.budget as number | undefined, run);
-        const done: Ref[] = [];
-        let context: string | undefined;
-        for (const [i, stage] of stages.entries()) {
-          const prev = done.at(-1);
-          const prompt = context === undefined ? stage.prompt : `${stage.prompt}\n\n# Context from previous stage:\n${context}`;
-          const ref = await runTask(core, run, {
-            agentId: `stage-${i}`, prompt, parents: prev ? [prev.ref] : [], budget,
-            ...listedSpec(core, top, stage, `stages[${i}]`),
-          });
-          done.push(ref);
-          if (ref.status !== "ok") {
-            return clean({
-              run_id: run.run_id, completed_stages: i, total_stages: stages.length, failed_stage: i,
-              error: `Stage ${i} failed: ${ref.error ?? ref.status}`, intermediates: done, totals: totals(done, t0), budget: budget.report(),
+      return core.runs.start(
+        "chain",
+        ctx,
+        { wait_s: rest.wait_s as number, total: stages.length },
+        async (run) => {
+          const t0 = Date.now();
+          const budget = new Budget(rest.budget as number | undefined, run);
+          const done: Ref[] = [];
+          let context: string | undefined;
+          for (const [i, stage] of stages.entries()) {
+            const prev = done.at(-1);
+            const prompt = context === undefined
+              ? stage.prompt
+              : `${stage.prompt}\n\n# Context from previous stage:\n${context}`;
+            const ref = await runTask(core, run, {
+              agentId: `stage-${i}`,
+              prompt,
+              parents: prev ? [prev.ref] : [],
+              budget,
+              ...listedSpec(core, top, stage, `stages[${i}]`),
             });
+            done.push(ref);
+            if (ref.status !== "ok") {
+              return clean({
+                run_id: run.run_id,
+                completed_stages: i,
+                total_stages: stages.length,
+                failed_stage: i,
+                error: `Stage ${i} failed: ${ref.error ?? ref.status}`,
+                intermediates: done,
+                totals: totals(done, t0),
+                budget: budget.report(),
+              });
+            }
+            if (i < stages.length - 1) context = await core.refs.readText(ref.ref, MAX_CONTEXT);
           }
-          if (i < stages.length - 1) context = await core.refs.readText(ref.ref, MAX_CONTEXT);
-        }
-        return clean({ run_id: run.run_id, completed_stages: stages.length, total_stages: stages.length, final: done.at(-1)!, intermediates: done, totals: totals(done, t0), budget: budget.report() });
-      });
+          return clean({
+            run_id: run.run_id,
+            completed_stages: stages.length,
+            total_stages: stages.length,
+            final: done.at(-1)!,
+            intermediates: done,
+            totals: totals(done, t0),
+            budget: budget.report(),
+          });
+        },
+      );
     },
   };
 }

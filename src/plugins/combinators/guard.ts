@@ -9,26 +9,42 @@ type Check = (typeof CHECKS)[number];
 const MAX_ANCESTORS = 10_000;
 
 type Obj = Record<string, Json>;
-const obj = (x: Json | undefined): Obj | undefined => (x && typeof x === "object" && !Array.isArray(x) ? x : undefined);
-const list = (x: Json | undefined): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+const obj = (
+  x: Json | undefined,
+): Obj | undefined => (x && typeof x === "object" && !Array.isArray(x) ? x : undefined);
+const list = (
+  x: Json | undefined,
+): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
 
 export function guard(core: Core): Tool {
   const { v } = core;
   function failed(check: Check, ref: string, why: string): never {
-    core.fail("GUARD_FAILED", `Cannot pass guard "${check}" for ref "${ref}": ${why}`, { ref, check });
+    core.fail("GUARD_FAILED", `Cannot pass guard "${check}" for ref "${ref}": ${why}`, {
+      ref,
+      check,
+    });
   }
 
-  async function record(check: Check, input: unknown): Promise<{ rec: RefRecord; stamps: Record<string, Json> }> {
+  async function record(
+    check: Check,
+    input: unknown,
+  ): Promise<{ rec: RefRecord; stamps: Record<string, Json> }> {
     const id = core.refs.parse(input);
     const ref = `${id.run_id}/${id.agent_id}`;
     const rec = await core.refs.get(ref).catch((e) => {
-      if (isToolError(e) && e.code === "NOT_FOUND") failed(check, ref, "it does not exist (no result is stored under that id); check the id");
+      if (isToolError(e) && e.code === "NOT_FOUND") {
+        failed(check, ref, "it does not exist (no result is stored under that id); check the id");
+      }
       throw e;
     });
     const stamps = await core.refs.stamps(ref);
     // A record whose stamps fail the signature lost them: say so rather than judge it unstamped.
     if (Object.keys(rec.stamps ?? {}).length > 0 && Object.keys(stamps).length === 0) {
-      failed(check, ref, "its stamps do not verify (its result file was changed outside swarm-mcp), so nothing about it can be trusted");
+      failed(
+        check,
+        ref,
+        "its stamps do not verify (its result file was changed outside swarm-mcp), so nothing about it can be trusted",
+      );
     }
     return { rec, stamps };
   }
@@ -42,10 +58,20 @@ export function guard(core: Core): Tool {
       const ref = queue.shift()!;
       if (seen.has(ref)) continue;
       seen.add(ref);
-      if (seen.size > MAX_ANCESTORS) failed("budget", rec.ref, `it has more than ${MAX_ANCESTORS} ancestors to account for`);
-      const r = await core.refs.get(ref).catch(() => failed("budget", rec.ref, `its ancestor "${ref}" no longer exists, so its cost cannot be accounted for`));
+      if (seen.size > MAX_ANCESTORS) {
+        failed("budget", rec.ref, `it has more than ${MAX_ANCESTORS} ancestors to account for`);
+      }
+      const r = await core.refs.get(ref).catch(() =>
+        failed(
+          "budget",
+          rec.ref,
+          `its ancestor "${ref}" no longer exists, so its cost cannot be accounted for`,
+        )
+      );
       const cost = obj((await core.refs.stamps(ref)).cost);
-      if (r.cost_usd !== null && typeof cost?.usd !== "number") failed("budget", rec.ref, `the cost of "${ref}" is not covered by a valid signed stamp`);
+      if (r.cost_usd !== null && typeof cost?.usd !== "number") {
+        failed("budget", rec.ref, `the cost of "${ref}" is not covered by a valid signed stamp`);
+      }
       total += typeof cost?.usd === "number" ? cost.usd : 0;
       queue.push(...r.parents);
     }
@@ -59,7 +85,12 @@ export function guard(core: Core): Tool {
       try {
         return (JSON.parse(s) as unknown[]).map(String);
       } catch {
-        core.fail("INVALID_INPUT", `Cannot use value ${JSON.stringify(s.slice(0, 80))} for the classification guard: it is not a JSON list; give an MCP name or a list of names`);
+        core.fail(
+          "INVALID_INPUT",
+          `Cannot use value ${
+            JSON.stringify(s.slice(0, 80))
+          } for the classification guard: it is not a JSON list; give an MCP name or a list of names`,
+        );
       }
     }
     return [s];
@@ -67,15 +98,44 @@ export function guard(core: Core): Tool {
 
   return {
     name: "guard",
-    description: "Check a condition on a ref and return the ref if it holds; otherwise fail with GUARD_FAILED saying why. Checks: exists; validated (value: the type name, optional); budget (value: USD limit for the ref and everything it was derived from); classification (value: MCP name(s) that want the data; without a value, the ref must be classified); encrypted (the ref must be encrypted; value: the expected key_id, optional). Reads only the server's signed stamps, never the JSON you pass.",
+    description:
+      "Check a condition on a ref and return the ref if it holds; otherwise fail with GUARD_FAILED saying why. Checks: exists; validated (value: the type name, optional); budget (value: USD limit for the ref and everything it was derived from); classification (value: MCP name(s) that want the data; without a value, the ref must be classified); encrypted (the ref must be encrypted; value: the expected key_id, optional). Reads only the server's signed stamps, never the JSON you pass.",
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     input: v.object({
-      ref: v.pipe(v.union([v.string(), v.looseObject({ ref: v.string() })]), v.description('The ref: "<run_id>/<agent_id>" or a ref object (only its "ref" field is used)')),
-      check: v.pipe(v.picklist(CHECKS, `Unknown check; use one of ${CHECKS.join(", ")}`), v.description(`What to check: ${CHECKS.join(", ")}`)),
-      value: v.optional(v.pipe(v.union([v.string(), v.number(), v.array(v.string())]), v.description("The check's argument: a type name (validated), a USD limit (budget), MCP name(s) (classification), a key_id (encrypted)"))),
+      ref: v.pipe(
+        v.union([v.string(), v.looseObject({ ref: v.string() })]),
+        v.description(
+          'The ref: "<run_id>/<agent_id>" or a ref object (only its "ref" field is used)',
+        ),
+      ),
+      check: v.pipe(
+        v.picklist(CHECKS, `Unknown check; use one of ${CHECKS.join(", ")}`),
+        v.description(`What to check: ${CHECKS.join(", ")}`),
+      ),
+      value: v.optional(
+        v.pipe(
+          v.union([v.string(), v.number(), v.array(v.string())]),
+          v.description(
+            "The check's argument: a type name (validated), a USD limit (budget), MCP name(s) (classification), a key_id (encrypted)",
+          ),
+        ),
+      ),
     }),
-    async run({ ref: input, check, value }: { ref: unknown; check: Check; value?: string | number | string[] }) {
-      if (!CHECKS.includes(check)) core.fail("INVALID_INPUT", `Cannot check ${JSON.stringify(String(check).slice(0, 40))}: unknown check; use one of ${CHECKS.join(", ")}`);
+    async run(
+      { ref: input, check, value }: {
+        ref: unknown;
+        check: Check;
+        value?: string | number | string[];
+      },
+    ) {
+      if (!CHECKS.includes(check)) {
+        core.fail(
+          "INVALID_INPUT",
+          `Cannot check ${JSON.stringify(String(check).slice(0, 40))}: unknown check; use one of ${
+            CHECKS.join(", ")
+          }`,
+        );
+      }
       const { rec, stamps } = await record(check, input);
       const ref = rec.ref;
       switch (check) {
@@ -84,21 +144,37 @@ export function guard(core: Core): Tool {
         case "validated": {
           const s = obj(stamps.validated);
           const type = s && String(s.type ?? s.declared_type ?? s.validated_as ?? s.name ?? "");
-          const verdict = s && String(s.verdict ?? (s.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
+          const verdict = s &&
+            String(s.verdict ?? (s.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
           const want = value === undefined ? undefined : String(value);
           if (!s || verdict !== "VALID" || (want !== undefined && type !== want)) {
             const current = s ? `validated as "${type}" with verdict ${verdict}` : "not validated";
-            failed(check, ref, `not validated${want !== undefined ? ` as "${want}"` : ""} (current: ${current}); call validate or retry with declared_type`);
+            failed(
+              check,
+              ref,
+              `not validated${
+                want !== undefined ? ` as "${want}"` : ""
+              } (current: ${current}); call validate or retry with declared_type`,
+            );
           }
           break;
         }
         case "budget": {
           const limit = typeof value === "number" ? value : Number(value);
           if (value === undefined || Array.isArray(value) || !Number.isFinite(limit) || limit < 0) {
-            core.fail("INVALID_INPUT", `Cannot check budget for ref "${ref}": give the limit in USD as value, e.g. 0.5`);
+            core.fail(
+              "INVALID_INPUT",
+              `Cannot check budget for ref "${ref}": give the limit in USD as value, e.g. 0.5`,
+            );
           }
           const spent = round(await lineageCost(rec));
-          if (spent > limit) failed(check, ref, `it cost $${spent} (with the refs it was derived from), over the limit of $${limit}`);
+          if (spent > limit) {
+            failed(
+              check,
+              ref,
+              `it cost $${spent} (with the refs it was derived from), over the limit of $${limit}`,
+            );
+          }
           break;
         }
         case "classification": {
@@ -112,15 +188,31 @@ export function guard(core: Core): Tool {
           const denied = list(c.denied_mcps);
           const allowed = list(c.allowed_mcps);
           for (const m of mcpNames(value)) {
-            if (denied.includes(m)) failed(check, ref, `MCP "${m}" is denied for classification "${level}"`);
-            if (allowed.length && !allowed.includes(m)) failed(check, ref, `MCP "${m}" is not in the allowed list for classification "${level}" (${allowed.join(", ")})`);
+            if (denied.includes(m)) {
+              failed(check, ref, `MCP "${m}" is denied for classification "${level}"`);
+            }
+            if (allowed.length && !allowed.includes(m)) {
+              failed(
+                check,
+                ref,
+                `MCP "${m}" is not in the allowed list for classification "${level}" (${
+                  allowed.join(", ")
+                })`,
+              );
+            }
           }
           break;
         }
         case "encrypted": {
           const e = obj(stamps.encryption);
           if (!e) failed(check, ref, "it is not encrypted; call encrypt first");
-          if (value !== undefined && String(value) !== String(e.key_id)) failed(check, ref, `it is encrypted with another key (key_id ${String(e.key_id)}, not ${String(value)})`);
+          if (value !== undefined && String(value) !== String(e.key_id)) {
+            failed(
+              check,
+              ref,
+              `it is encrypted with another key (key_id ${String(e.key_id)}, not ${String(value)})`,
+            );
+          }
           break;
         }
       }

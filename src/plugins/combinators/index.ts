@@ -13,5 +13,7 @@ import { run } from "./run.ts";
 
 export default ((core) => ({
   name: "combinators",
-  tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) => make(core)),
+  tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) =>
+    make(core)
+  ),
 })) satisfies PluginFactory;

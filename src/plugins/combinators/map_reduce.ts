@@ -4,9 +4,28 @@ import type { Core, Tool } from "../../core/types.ts";
 import { promptField, splitArgs, waitField } from "./_common.ts";
 import { fillTemplate, inputsField, templateField } from "./map.ts";
 import { refText, synthesisPrompt } from "./reduce.ts";
-import { Budget, budgetField, clean, concurrencyField, describeFailures, parseList, runTask, schedule, totals } from "./_tasks.ts";
+import {
+  Budget,
+  budgetField,
+  clean,
+  concurrencyField,
+  describeFailures,
+  parseList,
+  runTask,
+  schedule,
+  totals,
+} from "./_tasks.ts";
 
-const OWN = ["prompt_template", "inputs", "synthesis_prompt", "reduce_model", "reduce_system_prompt", "max_concurrency", "budget", "wait_s"];
+const OWN = [
+  "prompt_template",
+  "inputs",
+  "synthesis_prompt",
+  "reduce_model",
+  "reduce_system_prompt",
+  "max_concurrency",
+  "budget",
+  "wait_s",
+];
 /** Fields that describe one map item's job, not the synthesis. */
 const MAP_ONLY = ["system_prompt", "input_type", "output_type"];
 
@@ -14,14 +33,22 @@ export function mapReduce(core: Core): Tool {
   const { v } = core;
   return {
     name: "map_reduce",
-    description: "Map a prompt template over inputs in parallel (agent-0…), then synthesise the successful outputs with one reducer agent, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref (parents: the map refs), map_errors?: [{agent_id, ref, error}], map_results: [ref…], totals, budget?}. If every map agent fails it is an error listing each. system_prompt applies to the map agents, reduce_system_prompt to the reducer; output_schema applies to the reducer only.",
+    description:
+      "Map a prompt template over inputs in parallel (agent-0…), then synthesise the successful outputs with one reducer agent, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref (parents: the map refs), map_errors?: [{agent_id, ref, error}], map_results: [ref…], totals, budget?}. If every map agent fails it is an error listing each. system_prompt applies to the map agents, reduce_system_prompt to the reducer; output_schema applies to the reducer only.",
     annotations: { openWorldHint: true },
     input: v.object({
       prompt_template: templateField(core),
       inputs: inputsField(core),
-      synthesis_prompt: promptField(core, "Instructions for the reducer; the map outputs are appended under \"# Inputs to synthesise:\""),
-      reduce_model: v.optional(v.pipe(v.string(), v.description("Model for the reducer (default: the map agents' model)"))),
-      reduce_system_prompt: v.optional(v.pipe(v.string(), v.description("System prompt for the reducer"))),
+      synthesis_prompt: promptField(
+        core,
+        'Instructions for the reducer; the map outputs are appended under "# Inputs to synthesise:"',
+      ),
+      reduce_model: v.optional(
+        v.pipe(v.string(), v.description("Model for the reducer (default: the map agents' model)")),
+      ),
+      reduce_system_prompt: v.optional(
+        v.pipe(v.string(), v.description("System prompt for the reducer")),
+      ),
       ...core.sandboxFields,
       max_concurrency: concurrencyField(core),
       budget: budgetField(core),
@@ -29,35 +56,83 @@ export function mapReduce(core: Core): Tool {
     }),
     async run(args: Record<string, unknown>, ctx) {
       const { sandbox, overrides, rest } = splitArgs(args, OWN);
-      const prompts = fillTemplate(core, rest.prompt_template as string, parseList(core, "inputs", rest.inputs));
+      const prompts = fillTemplate(
+        core,
+        rest.prompt_template as string,
+        parseList(core, "inputs", rest.inputs),
+      );
       const { output_schema, ...mapFields } = overrides;
       const mapSpec = await core.sandboxes.resolve(sandbox, mapFields);
-      const reduceFields = Object.fromEntries(Object.entries(overrides).filter(([k]) => !MAP_ONLY.includes(k)));
+      const reduceFields = Object.fromEntries(
+        Object.entries(overrides).filter(([k]) => !MAP_ONLY.includes(k)),
+      );
       const reduceSpec = await core.sandboxes.resolve(sandbox, {
-        ...reduceFields, output_schema, model: rest.reduce_model ?? overrides.model, system_prompt: rest.reduce_system_prompt,
+        ...reduceFields,
+        output_schema,
+        model: rest.reduce_model ?? overrides.model,
+        system_prompt: rest.reduce_system_prompt,
       });
-      return core.runs.start("map_reduce", ctx, { wait_s: rest.wait_s as number, total: prompts.length + 1 }, async (run) => {
+      return core.runs.start("map_reduce", ctx, {
+        wait_s: rest.wait_s as number,
+        total: prompts.length + 1,
+      }, async (run) => {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
-        const maps = await schedule(prompts.length, rest.max_concurrency as number, (i) =>
-          runTask(core, run, { agentId: `agent-${i}`, prompt: prompts[i]!, spec: () => Promise.resolve(mapSpec), budget, callLevel: true }));
-        if (run.signal.aborted) core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
+        const maps = await schedule(
+          prompts.length,
+          rest.max_concurrency as number,
+          (i) =>
+            runTask(core, run, {
+              agentId: `agent-${i}`,
+              prompt: prompts[i]!,
+              spec: () => Promise.resolve(mapSpec),
+              budget,
+              callLevel: true,
+            }),
+        );
+        if (run.signal.aborted) {
+          core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
+        }
         const ok = maps.filter((r) => r.status === "ok");
         const bad = maps.filter((r) => r.status !== "ok");
         if (ok.length === 0) {
-          const why = budget.report()?.stopped ? ` (the budget of $${budget.limit} stopped ${budget.notStarted.length} of them)` : "";
-          core.fail("AGENT_FAILED", `Cannot reduce: all ${maps.length} map agents failed${why} in run "${run.run_id}": ${describeFailures(maps)}; call inspect on a ref to see why`);
+          const why = budget.report()?.stopped
+            ? ` (the budget of $${budget.limit} stopped ${budget.notStarted.length} of them)`
+            : "";
+          core.fail(
+            "AGENT_FAILED",
+            `Cannot reduce: all ${maps.length} map agents failed${why} in run "${run.run_id}": ${
+              describeFailures(maps)
+            }; call inspect on a ref to see why`,
+          );
         }
         const texts: string[] = [];
         for (const r of ok) texts.push(await refText(core, r.ref));
         const reducer = await runTask(core, run, {
-          agentId: "reducer", prompt: synthesisPrompt(rest.synthesis_prompt as string, texts), parents: ok.map((r) => r.ref),
-          spec: () => Promise.resolve(reduceSpec), budget, callLevel: true,
+          agentId: "reducer",
+          prompt: synthesisPrompt(rest.synthesis_prompt as string, texts),
+          parents: ok.map((r) => r.ref),
+          spec: () => Promise.resolve(reduceSpec),
+          budget,
+          callLevel: true,
         });
         return clean({
-          run_id: run.run_id, map_total: maps.length, map_succeeded: ok.length, map_failed: bad.length, result: reducer,
-          map_errors: bad.length ? bad.map((r) => ({ agent_id: r.agent_id, ref: r.ref, status: r.status, error: r.error })) : undefined,
-          map_results: maps, totals: totals([...maps, reducer], t0), budget: budget.report(),
+          run_id: run.run_id,
+          map_total: maps.length,
+          map_succeeded: ok.length,
+          map_failed: bad.length,
+          result: reducer,
+          map_errors: bad.length
+            ? bad.map((r) => ({
+              agent_id: r.agent_id,
+              ref: r.ref,
+              status: r.status,
+              error: r.error,
+            }))
+            : undefined,
+          map_results: maps,
+          totals: totals([...maps, reducer], t0),
+          budget: budget.report(),
         });
       });
     },

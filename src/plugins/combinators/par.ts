@@ -1,7 +1,17 @@
 // par: several agents at once, each with its own prompt and sandbox; refs come back in task order.
 import type { Core, Tool } from "../../core/types.ts";
 import { waitField } from "./_common.ts";
-import { Budget, budgetField, concurrencyField, manyResult, listedSpec, runTask, schedule, taskCall, tasksField } from "./_tasks.ts";
+import {
+  Budget,
+  budgetField,
+  concurrencyField,
+  listedSpec,
+  manyResult,
+  runTask,
+  schedule,
+  taskCall,
+  tasksField,
+} from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 
@@ -9,7 +19,8 @@ export function par(core: Core): Tool {
   const { v } = core;
   return {
     name: "par",
-    description: "Run several coding agents in parallel, each in its own Docker container, and return {run_id, total, succeeded, failed, results: [ref…] in task order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. A task that fails (or has a bad argument) gives a failed ref; the others go on. Sandbox fields given here are defaults for every task. Call unwrap on a ref to read its text.",
+    description:
+      "Run several coding agents in parallel, each in its own Docker container, and return {run_id, total, succeeded, failed, results: [ref…] in task order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. A task that fails (or has a bad argument) gives a failed ref; the others go on. Sandbox fields given here are defaults for every task. Call unwrap on a ref to read its text.",
     annotations: { openWorldHint: true },
     input: v.object({
       tasks: tasksField(core, "The agents to run"),
@@ -20,18 +31,25 @@ export function par(core: Core): Tool {
     }),
     async run(args: Record<string, unknown>, ctx) {
       const { top, tasks, rest } = await taskCall(core, args, OWN, "tasks");
-      return core.runs.start("par", ctx, { wait_s: rest.wait_s as number, total: tasks.length }, async (run) => {
-        const t0 = Date.now();
-        const budget = new Budget(rest.budget as number | undefined, run);
-        const refs = await schedule(tasks.length, rest.max_concurrency as number, (i) => {
-          const task = tasks[i]!;
-          return runTask(core, run, {
-            agentId: `agent-${i}`, prompt: task.prompt, budget,
-            ...listedSpec(core, top, task, `tasks[${i}]`),
+      return core.runs.start(
+        "par",
+        ctx,
+        { wait_s: rest.wait_s as number, total: tasks.length },
+        async (run) => {
+          const t0 = Date.now();
+          const budget = new Budget(rest.budget as number | undefined, run);
+          const refs = await schedule(tasks.length, rest.max_concurrency as number, (i) => {
+            const task = tasks[i]!;
+            return runTask(core, run, {
+              agentId: `agent-${i}`,
+              prompt: task.prompt,
+              budget,
+              ...listedSpec(core, top, task, `tasks[${i}]`),
+            });
           });
-        });
-        return manyResult(run, refs, t0, budget);
-      });
+          return manyResult(run, refs, t0, budget);
+        },
+      );
     },
   };
 }

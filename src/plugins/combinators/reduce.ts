@@ -11,13 +11,22 @@ const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
 /** The reference's synthesis prompt: the instructions, then each input under "## Input i". */
 export function synthesisPrompt(instructions: string, texts: string[]): string {
-  return `${instructions}\n\n# Inputs to synthesise:\n\n${texts.map((t, i) => `## Input ${i + 1}\n${t}`).join("\n\n---\n\n")}`;
+  return `${instructions}\n\n# Inputs to synthesise:\n\n${
+    texts.map((t, i) => `## Input ${i + 1}\n${t}`).join("\n\n---\n\n")
+  }`;
 }
 
 /** Read one ref's text for a synthesis, refusing encrypted ones (their text is ciphertext). */
 export async function refText(core: Core, ref: string): Promise<string> {
   const enc = (await core.refs.stamps(ref)).encryption as { key_id?: string } | undefined;
-  if (enc) core.fail("CONFLICT", `Cannot read ref "${ref}" for a synthesis: its output is encrypted (key_id ${enc.key_id ?? "unknown"}); decrypt it and pass the text instead`);
+  if (enc) {
+    core.fail(
+      "CONFLICT",
+      `Cannot read ref "${ref}" for a synthesis: its output is encrypted (key_id ${
+        enc.key_id ?? "unknown"
+      }); decrypt it and pass the text instead`,
+    );
+  }
   return core.refs.readText(ref, MAX_INPUT_BYTES);
 }
 
@@ -34,8 +43,9 @@ export async function collectInputs(core: Core, field: string, raw: unknown): Pr
   for (const [i, item] of parseList(core, field, raw).entries()) {
     let text: string;
     let refId: string | null = null;
-    if (typeof item === "string" && REF_ID.test(item.trim())) refId = await core.refs.get(item).then((r) => r.ref, () => null);
-    else if (item && typeof item === "object" && "ref" in item) {
+    if (typeof item === "string" && REF_ID.test(item.trim())) {
+      refId = await core.refs.get(item).then((r) => r.ref, () => null);
+    } else if (item && typeof item === "object" && "ref" in item) {
       const p = core.refs.parse(item);
       refId = `${p.run_id}/${p.agent_id}`;
     }
@@ -48,14 +58,26 @@ export async function collectInputs(core: Core, field: string, raw: unknown): Pr
       text = await refText(core, rec.ref);
       out.parents.push(rec.ref);
     } else if (typeof item === "string") text = item;
-    else if (item && typeof item === "object" && typeof (item as { text?: unknown }).text === "string") text = (item as { text: string }).text;
+    else if (
+      item && typeof item === "object" && typeof (item as { text?: unknown }).text === "string"
+    ) text = (item as { text: string }).text;
     else text = JSON.stringify(item);
     bytes += text.length;
-    if (bytes > MAX_INPUT_BYTES) core.fail("TOO_LARGE", `Cannot use ${field}[${i}]: the inputs add up to more than ${MAX_INPUT_BYTES} characters; reduce them in groups first`);
+    if (bytes > MAX_INPUT_BYTES) {
+      core.fail(
+        "TOO_LARGE",
+        `Cannot use ${field}[${i}]: the inputs add up to more than ${MAX_INPUT_BYTES} characters; reduce them in groups first`,
+      );
+    }
     out.texts.push(text);
   }
   if (out.texts.length === 0) {
-    core.fail("INVALID_INPUT", `Cannot reduce: none of the ${out.skipped.length} input refs succeeded (${out.skipped.map((s) => `${s.ref}: ${s.status}`).join(", ")}); nothing to synthesise`);
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot reduce: none of the ${out.skipped.length} input refs succeeded (${
+        out.skipped.map((s) => `${s.ref}: ${s.status}`).join(", ")
+      }); nothing to synthesise`,
+    );
   }
   return out;
 }
@@ -65,29 +87,72 @@ export function reduce(core: Core): Tool {
   const list = v.union([v.array(v.unknown()), v.string(), v.record(v.string(), v.unknown())]);
   return {
     name: "reduce",
-    description: "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}; budget caps the reducer's spend like max_budget and is reported the way par reports it.",
+    description:
+      "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}; budget caps the reducer's spend like max_budget and is reported the way par reports it.",
     annotations: { openWorldHint: true },
     input: v.object({
-      inputs: v.optional(v.pipe(list, v.description("What to synthesise: a list (or JSON array string) of texts, {text}, {ref} or ref ids, or a par/map result"))),
-      results: v.optional(v.pipe(list, v.description("Same as inputs (the reference implementation's name)"))),
-      synthesis_prompt: promptField(core, "Instructions for the synthesis; the inputs are appended under \"# Inputs to synthesise:\""),
+      inputs: v.optional(
+        v.pipe(
+          list,
+          v.description(
+            "What to synthesise: a list (or JSON array string) of texts, {text}, {ref} or ref ids, or a par/map result",
+          ),
+        ),
+      ),
+      results: v.optional(
+        v.pipe(list, v.description("Same as inputs (the reference implementation's name)")),
+      ),
+      synthesis_prompt: promptField(
+        core,
+        'Instructions for the synthesis; the inputs are appended under "# Inputs to synthesise:"',
+      ),
       budget: budgetField(core),
       ...core.sandboxFields,
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {
       const { sandbox, overrides, rest } = splitArgs(args, OWN);
-      if (rest.inputs === undefined && rest.results === undefined) core.fail("INVALID_INPUT", `Cannot reduce: give "inputs" (texts or refs to synthesise)`);
-      const inputs = await collectInputs(core, rest.inputs !== undefined ? "inputs" : "results", rest.inputs ?? rest.results);
+      if (rest.inputs === undefined && rest.results === undefined) {
+        core.fail("INVALID_INPUT", `Cannot reduce: give "inputs" (texts or refs to synthesise)`);
+      }
+      const inputs = await collectInputs(
+        core,
+        rest.inputs !== undefined ? "inputs" : "results",
+        rest.inputs ?? rest.results,
+      );
       const prompt = synthesisPrompt(rest.synthesis_prompt as string, inputs.texts);
-      if (prompt.length > MAX_INPUT_BYTES + MAX_PROMPT) core.fail("TOO_LARGE", "Cannot reduce: the synthesis prompt is too large; reduce the inputs in groups first");
+      if (prompt.length > MAX_INPUT_BYTES + MAX_PROMPT) {
+        core.fail(
+          "TOO_LARGE",
+          "Cannot reduce: the synthesis prompt is too large; reduce the inputs in groups first",
+        );
+      }
       const spec = await core.sandboxes.resolve(sandbox, overrides);
-      return core.runs.start("reduce", ctx, { wait_s: rest.wait_s as number, total: 1 }, async (run) => {
-        const t0 = Date.now();
-        const budget = new Budget(rest.budget as number | undefined, run);
-        const ref: Ref = await runTask(core, run, { agentId: "reducer", prompt, parents: inputs.parents, spec: () => Promise.resolve(spec), callLevel: true, budget });
-        return clean({ run_id: run.run_id, input_count: inputs.texts.length, result: ref, skipped: inputs.skipped.length ? inputs.skipped : undefined, totals: totals([ref], t0), budget: budget.report() });
-      });
+      return core.runs.start(
+        "reduce",
+        ctx,
+        { wait_s: rest.wait_s as number, total: 1 },
+        async (run) => {
+          const t0 = Date.now();
+          const budget = new Budget(rest.budget as number | undefined, run);
+          const ref: Ref = await runTask(core, run, {
+            agentId: "reducer",
+            prompt,
+            parents: inputs.parents,
+            spec: () => Promise.resolve(spec),
+            callLevel: true,
+            budget,
+          });
+          return clean({
+            run_id: run.run_id,
+            input_count: inputs.texts.length,
+            result: ref,
+            skipped: inputs.skipped.length ? inputs.skipped : undefined,
+            totals: totals([ref], t0),
+            budget: budget.report(),
+          });
+        },
+      );
     },
   };
 }

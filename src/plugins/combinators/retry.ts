@@ -10,19 +10,39 @@ const OWN = ["prompt", "max_attempts", "declared_type", "budget", "wait_s"];
 /** The reference's feedback block, appended to the original prompt from the second attempt on. */
 export function retryPrompt(prompt: string, priorErrors: string[]): string {
   if (priorErrors.length === 0) return prompt;
-  return `${prompt}\n\n# Prior attempts failed with these errors:\n${priorErrors.map((e, i) => `\n## Attempt ${i + 1}\n${e}\n`).join("")}\nPlease fix the issues and try again.`;
+  return `${prompt}\n\n# Prior attempts failed with these errors:\n${
+    priorErrors.map((e, i) => `\n## Attempt ${i + 1}\n${e}\n`).join("")
+  }\nPlease fix the issues and try again.`;
 }
 
 export function retry(core: Core): Tool {
   const { v } = core;
   return {
     name: "retry",
-    description: "Run one agent and, if it fails, run it again with the earlier errors added to its prompt, up to max_attempts times (ids attempt-1, attempt-2, …). With declared_type, an output that does not validate as that type also counts as a failure (needs the types plugin). Returns the successful ref (stamped with retry: {attempt, max_attempts, prior_errors}) plus attempts, totals and budget; if every attempt fails it is an error listing each.",
+    description:
+      "Run one agent and, if it fails, run it again with the earlier errors added to its prompt, up to max_attempts times (ids attempt-1, attempt-2, …). With declared_type, an output that does not validate as that type also counts as a failure (needs the types plugin). Returns the successful ref (stamped with retry: {attempt, max_attempts, prior_errors}) plus attempts, totals and budget; if every attempt fails it is an error listing each.",
     annotations: { openWorldHint: true },
     input: v.object({
       prompt: promptField(core),
-      max_attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10), v.description("Most attempts, the first included (default 3)")), 3),
-      declared_type: v.optional(v.pipe(v.string(), v.minLength(1), v.description("A registered type name: each successful output is validated as this type, and retried if it is not VALID"))),
+      max_attempts: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.minValue(1),
+          v.maxValue(10),
+          v.description("Most attempts, the first included (default 3)"),
+        ),
+        3,
+      ),
+      declared_type: v.optional(
+        v.pipe(
+          v.string(),
+          v.minLength(1),
+          v.description(
+            "A registered type name: each successful output is validated as this type, and retried if it is not VALID",
+          ),
+        ),
+      ),
       ...core.sandboxFields,
       budget: budgetField(core),
       wait_s: waitField(core),
@@ -33,44 +53,79 @@ export function retry(core: Core): Tool {
       const max = rest.max_attempts as number;
       const declaredType = rest.declared_type as string | undefined;
       if (declaredType !== undefined) await requireValidate(core, ctx, "retry");
-      return core.runs.start("retry", ctx, { wait_s: rest.wait_s as number, total: max }, async (run) => {
-        const t0 = Date.now();
-        const budget = new Budget(rest.budget as number | undefined, run);
-        const attempts: Ref[] = [];
-        const prior: string[] = [];
-        for (let n = 1; n <= max && !run.signal.aborted; n++) {
-          if (budget.exhausted()) {
-            budget.notStarted.push(`attempt-${n}`);
-            break;
-          }
-          const ref = await runTask(core, run, {
-            agentId: `attempt-${n}`, prompt: retryPrompt(rest.prompt as string, prior), parents: attempts.map((r) => r.ref),
-            spec: () => Promise.resolve(spec), budget, callLevel: true,
-          });
-          attempts.push(ref);
-          if (ref.status !== "ok") {
-            prior.push(ref.error ?? `The agent ended with status ${ref.status}`);
-            continue;
-          }
-          if (declaredType !== undefined) {
-            const verdict = await validateRef(core, ctx, run.signal, ref.ref, declaredType);
-            if (!verdict.ok) {
-              prior.push(describeVerdict(verdict));
+      return core.runs.start(
+        "retry",
+        ctx,
+        { wait_s: rest.wait_s as number, total: max },
+        async (run) => {
+          const t0 = Date.now();
+          const budget = new Budget(rest.budget as number | undefined, run);
+          const attempts: Ref[] = [];
+          const prior: string[] = [];
+          for (let n = 1; n <= max && !run.signal.aborted; n++) {
+            if (budget.exhausted()) {
+              budget.notStarted.push(`attempt-${n}`);
+              break;
+            }
+            const ref = await runTask(core, run, {
+              agentId: `attempt-${n}`,
+              prompt: retryPrompt(rest.prompt as string, prior),
+              parents: attempts.map((r) => r.ref),
+              spec: () => Promise.resolve(spec),
+              budget,
+              callLevel: true,
+            });
+            attempts.push(ref);
+            if (ref.status !== "ok") {
+              prior.push(ref.error ?? `The agent ended with status ${ref.status}`);
               continue;
             }
+            if (declaredType !== undefined) {
+              const verdict = await validateRef(core, ctx, run.signal, ref.ref, declaredType);
+              if (!verdict.ok) {
+                prior.push(describeVerdict(verdict));
+                continue;
+              }
+            }
+            const stamped = await core.refs.stamp(ref.ref, "retry", {
+              attempt: n,
+              max_attempts: max,
+              prior_errors: prior.map((e) => e.slice(0, 500)),
+            });
+            return clean({
+              ...stamped,
+              attempts: attempts.map((r) => r.ref),
+              totals: totals(attempts, t0),
+              budget: budget.report(),
+            });
           }
-          const stamped = await core.refs.stamp(ref.ref, "retry", { attempt: n, max_attempts: max, prior_errors: prior.map((e) => e.slice(0, 500)) });
-          return clean({ ...stamped, attempts: attempts.map((r) => r.ref), totals: totals(attempts, t0), budget: budget.report() });
-        }
-        if (run.signal.aborted) core.fail("CANCELLED", `Run "${run.run_id}" was cancelled after ${attempts.length} attempt(s)`);
-        const errors = prior.map((e, i) => `attempt ${i + 1}: ${e.replace(/\s+/g, " ").slice(0, 300)}`).join("; ");
-        const last = attempts.at(-1);
-        const next = last ? `; call inspect on "${last.ref}" to see why` : "";
-        if (budget.report()?.stopped) {
-          core.fail("BUDGET_EXCEEDED", `Cannot finish retry: the budget of $${budget.limit} was spent ($${budget.report()!.spent}) after ${attempts.length} attempt(s) in run "${run.run_id}"${errors ? `: ${errors}` : ""}${next}`);
-        }
-        core.fail("AGENT_FAILED", `Cannot finish retry: all ${max} attempts failed in run "${run.run_id}": ${errors}${next}`);
-      });
+          if (run.signal.aborted) {
+            core.fail(
+              "CANCELLED",
+              `Run "${run.run_id}" was cancelled after ${attempts.length} attempt(s)`,
+            );
+          }
+          const errors = prior.map((e, i) =>
+            `attempt ${i + 1}: ${e.replace(/\s+/g, " ").slice(0, 300)}`
+          ).join("; ");
+          const last = attempts.at(-1);
+          const next = last ? `; call inspect on "${last.ref}" to see why` : "";
+          if (budget.report()?.stopped) {
+            core.fail(
+              "BUDGET_EXCEEDED",
+              `Cannot finish retry: the budget of $${budget.limit} was spent ($${
+                budget.report()!.spent
+              }) after ${attempts.length} attempt(s) in run "${run.run_id}"${
+                errors ? `: ${errors}` : ""
+              }${next}`,
+            );
+          }
+          core.fail(
+            "AGENT_FAILED",
+            `Cannot finish retry: all ${max} attempts failed in run "${run.run_id}": ${errors}${next}`,
+          );
+        },
+      );
     },
   };
 }

@@ -16,7 +16,12 @@ type Fail = Core["fail"];
  */
 export function workspacePath(key: string, workdir: string, fail: Fail): string {
   const refuse = (why: string): never =>
-    fail("INVALID_INPUT", `Cannot write input file ${JSON.stringify(key.slice(0, 200))}: ${why}; name it relative to the workdir (${workdir}), e.g. "src/main.py"`);
+    fail(
+      "INVALID_INPUT",
+      `Cannot write input file ${
+        JSON.stringify(key.slice(0, 200))
+      }: ${why}; name it relative to the workdir (${workdir}), e.g. "src/main.py"`,
+    );
   if (key.trim() === "" || key.includes("\0")) refuse("the name is empty or holds a NUL byte");
   if (key.split("/").includes("..")) refuse('".." may not appear in the path');
   let rel = key;
@@ -40,9 +45,28 @@ async function checkAncestors(root: string, rel: string, show: string, fail: Fai
     const st = await lstat(at).catch(() => null);
     if (!st) return; // the rest will be created by us
     const last = i === parts.length - 1;
-    if (st.isSymbolicLink()) fail("INVALID_INPUT", `Cannot write input file ${JSON.stringify(show)}: ${parts.slice(0, i + 1).join("/")} is a symbolic link in the workspace; choose another path`);
-    if (!last && !st.isDirectory()) fail("INVALID_INPUT", `Cannot write input file ${JSON.stringify(show)}: ${parts.slice(0, i + 1).join("/")} is a file, not a directory`);
-    if (last && st.isDirectory()) fail("INVALID_INPUT", `Cannot write input file ${JSON.stringify(show)}: it is a directory in the workspace`);
+    if (st.isSymbolicLink()) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot write input file ${JSON.stringify(show)}: ${
+          parts.slice(0, i + 1).join("/")
+        } is a symbolic link in the workspace; choose another path`,
+      );
+    }
+    if (!last && !st.isDirectory()) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot write input file ${JSON.stringify(show)}: ${
+          parts.slice(0, i + 1).join("/")
+        } is a file, not a directory`,
+      );
+    }
+    if (last && st.isDirectory()) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot write input file ${JSON.stringify(show)}: it is a directory in the workspace`,
+      );
+    }
   }
 }
 
@@ -51,10 +75,22 @@ async function checkAncestors(root: string, rel: string, show: string, fail: Fai
  * written, so a bad key leaves nothing half-staged. Files are 0600 and directories 0700: the
  * container runs as the server's own uid, and nobody else needs to read them.
  */
-export async function writeWorkspaceFiles(workspace: string, workdir: string, files: Record<string, string>, fail: Fail): Promise<string[]> {
+export async function writeWorkspaceFiles(
+  workspace: string,
+  workdir: string,
+  files: Record<string, string>,
+  fail: Fail,
+): Promise<string[]> {
   const planned: [string, string][] = [];
   for (const [key, content] of Object.entries(files)) {
-    if (typeof content !== "string") fail("INVALID_INPUT", `Cannot write input file ${JSON.stringify(key.slice(0, 200))}: its content must be a string`);
+    if (typeof content !== "string") {
+      fail(
+        "INVALID_INPUT",
+        `Cannot write input file ${
+          JSON.stringify(key.slice(0, 200))
+        }: its content must be a string`,
+      );
+    }
     const rel = workspacePath(key, workdir, fail);
     await checkAncestors(workspace, rel, key, fail);
     planned.push([rel, content]);
@@ -69,7 +105,8 @@ export async function writeWorkspaceFiles(workspace: string, workdir: string, fi
 
 /** O_NOFOLLOW: even a symlink planted between the check and the write is not followed. */
 export async function writeNoFollow(file: string, content: string, mode = 0o600): Promise<void> {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC |
+    (constants.O_NOFOLLOW ?? 0);
   const fh = await open(file, flags, mode);
   try {
     await fh.writeFile(content);
@@ -89,7 +126,11 @@ export async function stderrTail(file: string, maxLines = 5, maxChars = 600): Pr
 }
 
 /** "Exit code N: <stderr tail>" — the reference's convention, kept so callers can match on it. */
-export async function exitError(code: number, stderrFile: string, fallback: string): Promise<string> {
+export async function exitError(
+  code: number,
+  stderrFile: string,
+  fallback: string,
+): Promise<string> {
   const tail = await stderrTail(stderrFile);
   return `Exit code ${code}: ${tail || fallback}`;
 }

@@ -3,7 +3,16 @@
 // it may be tens of megabytes, so the driver never reads it into memory.
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
-import type { AgentDriver, AgentJob, AgentOutcome, ContainerExit, Core, DriverPlan, Plugin, PluginFactory } from "../../core/types.ts";
+import type {
+  AgentDriver,
+  AgentJob,
+  AgentOutcome,
+  ContainerExit,
+  Core,
+  DriverPlan,
+  Plugin,
+  PluginFactory,
+} from "../../core/types.ts";
 import { exitError, writeWorkspaceFiles } from "./files.ts";
 
 export function commandDriver(core: Core): AgentDriver {
@@ -12,11 +21,27 @@ export function commandDriver(core: Core): AgentDriver {
 
     async prepare(job: AgentJob): Promise<DriverPlan> {
       const argv = job.spec.command;
-      if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string") || argv[0] === "") {
-        core.fail("INVALID_INPUT", 'Cannot start a "command" agent: the sandbox has no "command"; give the argv to run, e.g. command: ["sh", "-c", "wc -w"]');
+      if (
+        !Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string") ||
+        argv[0] === ""
+      ) {
+        core.fail(
+          "INVALID_INPUT",
+          'Cannot start a "command" agent: the sandbox has no "command"; give the argv to run, e.g. command: ["sh", "-c", "wc -w"]',
+        );
       }
-      if (argv.some((a) => a.includes("\0"))) core.fail("INVALID_INPUT", 'Cannot start a "command" agent: an argument of "command" holds a NUL byte');
-      await writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, job.spec.input_files ?? {}, core.fail);
+      if (argv.some((a) => a.includes("\0"))) {
+        core.fail(
+          "INVALID_INPUT",
+          'Cannot start a "command" agent: an argument of "command" holds a NUL byte',
+        );
+      }
+      await writeWorkspaceFiles(
+        job.paths.workspace,
+        job.spec.workdir,
+        job.spec.input_files ?? {},
+        core.fail,
+      );
       // The entrypoint is set explicitly: the default agent image's ENTRYPOINT is `claude`.
       // No credentials are forwarded: a plain command has no use for the model's API key.
       return { entrypoint: [argv[0]!], cmd: argv.slice(1), env: {}, stdin: job.prompt };
@@ -24,18 +49,40 @@ export function commandDriver(core: Core): AgentDriver {
 
     async parse(job: AgentJob, exit: ContainerExit): Promise<AgentOutcome> {
       const textFile = relative(job.paths.dir, job.paths.stream);
-      const base = { exit_code: exit.exitCode, text_file: textFile, cost_usd: null, session_id: null, num_turns: null, model: null };
+      const base = {
+        exit_code: exit.exitCode,
+        text_file: textFile,
+        cost_usd: null,
+        session_id: null,
+        num_turns: null,
+        model: null,
+      };
       if (exit.cancelled) return { ...base, status: "cancelled", error: "Cancelled" };
       if (exit.timedOut) {
         const size = await stat(job.paths.stream).then((s) => s.size, () => 0);
-        return { ...base, status: "timeout", error: `Timed out after ${job.spec.timeout} s (partial output: ${size} bytes)` };
+        return {
+          ...base,
+          status: "timeout",
+          error: `Timed out after ${job.spec.timeout} s (partial output: ${size} bytes)`,
+        };
       }
       if (exit.exitCode !== 0) {
-        return { ...base, status: "failed", error: await exitError(exit.exitCode, job.paths.stderr, "the command wrote nothing to stderr") };
+        return {
+          ...base,
+          status: "failed",
+          error: await exitError(
+            exit.exitCode,
+            job.paths.stderr,
+            "the command wrote nothing to stderr",
+          ),
+        };
       }
       return { ...base, status: "ok", error: null };
     },
   };
 }
 
-export default ((core: Core): Plugin => ({ name: "command", agents: [commandDriver(core)] })) satisfies PluginFactory;
+export default ((core: Core): Plugin => ({
+  name: "command",
+  agents: [commandDriver(core)],
+})) satisfies PluginFactory;

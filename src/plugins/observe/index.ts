@@ -4,4 +4,7 @@ import { inspect } from "./inspect.ts";
 import { runTools } from "./runs.ts";
 import { unwrap } from "./unwrap.ts";
 
-export default ((core) => ({ name: "observe", tools: [unwrap(core), inspect(core), ...runTools(core)] })) satisfies PluginFactory;
+export default ((core) => ({
+  name: "observe",
+  tools: [unwrap(core), inspect(core), ...runTools(core)],
+})) satisfies PluginFactory;

@@ -3,19 +3,25 @@
 // result.json was written by the agent: read without following links, each read bounded.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type LineStats, linesNoFollow, listNoFollow, readNoFollow } from "../../core/safe-fs.ts";
+import { linesNoFollow, type LineStats, listNoFollow, readNoFollow } from "../../core/safe-fs.ts";
 import type { Core, Tool } from "../../core/types.ts";
 
 const MAX_STREAM = 256 << 20;
 
-async function toolCalls(stream: string): Promise<{ names: string[]; count: number; stats: LineStats }> {
+async function toolCalls(
+  stream: string,
+): Promise<{ names: string[]; count: number; stats: LineStats }> {
   const names: string[] = [];
   let count = 0;
   const stats: LineStats = { bytes: 0, longLines: 0, truncated: false };
-  for await (const line of linesNoFollow(stream, { maxBytes: MAX_STREAM, maxLine: 1 << 20 }, stats)) {
+  for await (
+    const line of linesNoFollow(stream, { maxBytes: MAX_STREAM, maxLine: 1 << 20 }, stats)
+  ) {
     if (!line.includes('"tool_use"')) continue;
     try {
-      for (const b of JSON.parse(line)?.message?.content ?? []) if (b?.type === "tool_use" && count++ < 1000) names.push(String(b.name).slice(0, 200));
+      for (
+        const b of JSON.parse(line)?.message?.content ?? []
+      ) if (b?.type === "tool_use" && count++ < 1000) names.push(String(b.name).slice(0, 200));
     } catch { /* not JSON: a command agent's plain output */ }
   }
   return { names, count, stats };
@@ -23,42 +29,90 @@ async function toolCalls(stream: string): Promise<{ names: string[]; count: numb
 
 /** What a bounded read left out, for the report: "", or " (…)". */
 function note(r: { skipped?: string; truncated: boolean }, what: string): string {
-  return r.skipped && r.skipped !== "missing" ? ` (skipped: ${what} is ${r.skipped})` : r.truncated ? ` (truncated: ${what} is over the limit)` : "";
+  return r.skipped && r.skipped !== "missing"
+    ? ` (skipped: ${what} is ${r.skipped})`
+    : r.truncated
+    ? ` (truncated: ${what} is over the limit)`
+    : "";
 }
 
 export function inspect(core: Core): Tool {
   const { v } = core;
   return {
     name: "inspect",
-    description: "Write a debug report for a ref to inspect.md (status, error, cost, the first 2000 characters of output, the tool calls the agent made, traced artifacts, files it left) and return {ref, file, tool_calls, has_partial_output}. Use it when an agent failed or timed out.",
+    description:
+      "Write a debug report for a ref to inspect.md (status, error, cost, the first 2000 characters of output, the tool calls the agent made, traced artifacts, files it left) and return {ref, file, tool_calls, has_partial_output}. Use it when an agent failed or timed out.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
-    input: v.object({ ref: v.pipe(v.union([v.string(), v.object({ ref: v.string() })]), v.description('The ref: "<run_id>/<agent_id>" or a ref object')) }),
+    input: v.object({
+      ref: v.pipe(
+        v.union([v.string(), v.object({ ref: v.string() })]),
+        v.description('The ref: "<run_id>/<agent_id>" or a ref object'),
+      ),
+    }),
     async run({ ref }) {
       const rec = await core.refs.get(ref);
       const p = core.refs.paths(rec.run_id, rec.agent_id);
       const encrypted = "encryption" in (await core.refs.stamps(rec.ref));
       const textFile = core.refs.textPath(rec);
-      const text = encrypted ? "(encrypted)" : textFile ? (await readNoFollow(textFile, 8192)).text.slice(0, 2000) : "";
+      const text = encrypted
+        ? "(encrypted)"
+        : textFile
+        ? (await readNoFollow(textFile, 8192)).text.slice(0, 2000)
+        : "";
       const { names: calls, count, stats } = await toolCalls(p.stream);
       const artifacts = await readNoFollow(join(p.out, "artifacts.jsonl"), 64 * 1024);
       const files = await listNoFollow(p.workspace, { maxEntries: 200, maxDepth: 8 });
       const stderr = await readNoFollow(p.stderr, 2000, { fromEnd: true });
-      const streamNote = stats.skipped && stats.skipped !== "missing" ? ` (skipped: stream.jsonl is ${stats.skipped})` : stats.truncated ? ` (read the first ${MAX_STREAM >> 20} MB of stream.jsonl)` : "";
+      const streamNote = stats.skipped && stats.skipped !== "missing"
+        ? ` (skipped: stream.jsonl is ${stats.skipped})`
+        : stats.truncated
+        ? ` (read the first ${MAX_STREAM >> 20} MB of stream.jsonl)`
+        : "";
       const report = [
-        `# Inspect ${rec.ref}`, "",
-        `- status: ${rec.status} (exit ${rec.exit_code})`, `- error: ${rec.error ?? "none"}`,
-        `- model: ${rec.model ?? "-"}  cost: ${rec.cost_usd ?? "-"}  turns: ${rec.num_turns ?? "-"}  duration: ${rec.duration_seconds}s`,
-        `- session: ${rec.session_id ?? "-"}  parents: ${rec.parents.join(", ") || "none"}`, "",
-        "## Output (first 2000 characters)", "", text || "(empty)", "",
-        `## Tool calls (${count})${streamNote}`, "", calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)", "",
-        `## Artifacts${note(artifacts, "artifacts.jsonl")}`, "", artifacts.text.trim().split("\n").filter(Boolean).slice(0, 50).join("\n") || "(none)", "",
-        `## Workspace files${files.skipped && files.skipped !== "missing" ? ` (skipped: the workspace is ${files.skipped})` : files.truncated ? " (truncated: first 200 entries, 8 levels)" : ""}`, "",
-        files.entries.join("\n") || "(none)", "",
-        `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`, "", stderr.text || "(empty)", "",
+        `# Inspect ${rec.ref}`,
+        "",
+        `- status: ${rec.status} (exit ${rec.exit_code})`,
+        `- error: ${rec.error ?? "none"}`,
+        `- model: ${rec.model ?? "-"}  cost: ${rec.cost_usd ?? "-"}  turns: ${
+          rec.num_turns ?? "-"
+        }  duration: ${rec.duration_seconds}s`,
+        `- session: ${rec.session_id ?? "-"}  parents: ${rec.parents.join(", ") || "none"}`,
+        "",
+        "## Output (first 2000 characters)",
+        "",
+        text || "(empty)",
+        "",
+        `## Tool calls (${count})${streamNote}`,
+        "",
+        calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)",
+        "",
+        `## Artifacts${note(artifacts, "artifacts.jsonl")}`,
+        "",
+        artifacts.text.trim().split("\n").filter(Boolean).slice(0, 50).join("\n") || "(none)",
+        "",
+        `## Workspace files${
+          files.skipped && files.skipped !== "missing"
+            ? ` (skipped: the workspace is ${files.skipped})`
+            : files.truncated
+            ? " (truncated: first 200 entries, 8 levels)"
+            : ""
+        }`,
+        "",
+        files.entries.join("\n") || "(none)",
+        "",
+        `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`,
+        "",
+        stderr.text || "(empty)",
+        "",
       ].join("\n");
       const file = join(p.dir, "inspect.md");
       await writeFile(file, report, { mode: 0o600 });
-      return { ref: rec.ref, file, tool_calls: count, has_partial_output: rec.status !== "ok" && (stats.bytes > 0 || rec.size > 0) };
+      return {
+        ref: rec.ref,
+        file,
+        tool_calls: count,
+        has_partial_output: rec.status !== "ok" && (stats.bytes > 0 || rec.size > 0),
+      };
     },
   };
 }

@@ -3,36 +3,64 @@ import type { Core, Tool } from "../../core/types.ts";
 
 export function runTools(core: Core): Tool[] {
   const { v } = core;
-  const runId = v.pipe(v.string(), v.description('The run_id returned by the call, 12 hex characters'));
-  const waitS = v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600), v.description("Seconds to wait before returning {status: \"running\"} again (default 90)")), 90);
+  const runId = v.pipe(
+    v.string(),
+    v.description("The run_id returned by the call, 12 hex characters"),
+  );
+  const waitS = v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.maxValue(3600),
+      v.description('Seconds to wait before returning {status: "running"} again (default 90)'),
+    ),
+    90,
+  );
   return [
     {
       name: "wait",
-      description: "Wait for a run started by run, par, map, chain, reduce, map_reduce, race or retry that returned {status: \"running\", run_id}. Returns the finished result, or {status: \"running\"} again after wait_s; call wait again rather than starting the work again.",
+      description:
+        'Wait for a run started by run, par, map, chain, reduce, map_reduce, race or retry that returned {status: "running", run_id}. Returns the finished result, or {status: "running"} again after wait_s; call wait again rather than starting the work again.',
       annotations: { readOnlyHint: true, openWorldHint: false },
       input: v.object({ run_id: runId, wait_s: waitS }),
       run: ({ run_id, wait_s }, ctx) => core.runs.wait(run_id, wait_s, ctx),
     },
     {
       name: "status",
-      description: "Report a run's progress without waiting: status (running, done, failed, cancelled), agents done/total/failed, cost so far and the refs finished so far.",
+      description:
+        "Report a run's progress without waiting: status (running, done, failed, cancelled), agents done/total/failed, cost so far and the refs finished so far.",
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
       input: v.object({ run_id: runId }),
       run: ({ run_id }) => core.runs.status(run_id).then(({ result: _r, ...info }) => info),
     },
     {
       name: "cancel",
-      description: "Cancel a running run: its containers are killed within seconds; refs already finished are kept. Returns the run's final status.",
+      description:
+        "Cancel a running run: its containers are killed within seconds; refs already finished are kept. Returns the run's final status.",
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
       input: v.object({ run_id: runId }),
       run: ({ run_id }) => core.runs.cancel(run_id).then(({ result: _r, ...info }) => info),
     },
     {
       name: "runs",
-      description: "List recent runs, newest first, with tool, status, agents done/failed and cost. Use it to find a run_id again.",
+      description:
+        "List recent runs, newest first, with tool, status, agents done/failed and cost. Use it to find a run_id again.",
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-      input: v.object({ limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(200), v.description("How many runs (default 20)")), 20) }),
-      run: async ({ limit }) => ({ runs: (await core.runs.list(limit)).map(({ result: _r, refs: _f, ...info }) => info) }),
+      input: v.object({
+        limit: v.optional(
+          v.pipe(
+            v.number(),
+            v.integer(),
+            v.minValue(1),
+            v.maxValue(200),
+            v.description("How many runs (default 20)"),
+          ),
+          20,
+        ),
+      }),
+      run: async ({ limit }) => ({
+        runs: (await core.runs.list(limit)).map(({ result: _r, refs: _f, ...info }) => info),
+      }),
     },
   ];
 }

@@ -10,19 +10,44 @@ export function unwrap(core: Core): Tool {
   const { v } = core;
   return {
     name: "unwrap",
-    description: "Write a ref's full output text to output.md in its directory and return {ref, file, size}. Call it when you need the text an agent produced; then Read the file. Refs are the small handles returned by run, par, map and the other combinators.",
+    description:
+      "Write a ref's full output text to output.md in its directory and return {ref, file, size}. Call it when you need the text an agent produced; then Read the file. Refs are the small handles returned by run, par, map and the other combinators.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
-    input: v.object({ ref: v.pipe(v.union([v.string(), v.object({ ref: v.string() })]), v.description('The ref: "<run_id>/<agent_id>" or a ref object')) }),
+    input: v.object({
+      ref: v.pipe(
+        v.union([v.string(), v.object({ ref: v.string() })]),
+        v.description('The ref: "<run_id>/<agent_id>" or a ref object'),
+      ),
+    }),
     async run({ ref }) {
       const rec = await core.refs.get(ref);
       const enc = (await core.refs.stamps(rec.ref)).encryption as { key_id?: string } | undefined;
-      if (enc) core.fail("CONFLICT", `Cannot unwrap ref "${rec.ref}": its output is encrypted (key_id ${enc.key_id ?? "unknown"}); call decrypt with that key_id`);
+      if (enc) {
+        core.fail(
+          "CONFLICT",
+          `Cannot unwrap ref "${rec.ref}": its output is encrypted (key_id ${
+            enc.key_id ?? "unknown"
+          }); call decrypt with that key_id`,
+        );
+      }
       const file = join(core.refs.paths(rec.run_id, rec.agent_id).dir, "output.md");
       const src = core.refs.textPath(rec);
       const copied = await copyNoFollow(src, file, MAX_UNWRAP);
-      const skipped = copied.skipped && copied.skipped !== "missing" ? { skipped: `the text file is ${copied.skipped}` } : {};
-      const truncated = copied.truncated ? { truncated: `only the first ${MAX_UNWRAP >> 30} GB of the output were copied` } : {};
-      return { ref: rec.ref, file, size: copied.size, status: rec.status, error: rec.error, ...skipped, ...truncated };
+      const skipped = copied.skipped && copied.skipped !== "missing"
+        ? { skipped: `the text file is ${copied.skipped}` }
+        : {};
+      const truncated = copied.truncated
+        ? { truncated: `only the first ${MAX_UNWRAP >> 30} GB of the output were copied` }
+        : {};
+      return {
+        ref: rec.ref,
+        file,
+        size: copied.size,
+        status: rec.status,
+        error: rec.error,
+        ...skipped,
+        ...truncated,
+      };
     },
   };
 }

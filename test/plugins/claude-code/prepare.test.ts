@@ -25,7 +25,10 @@ describe("claude driver: prepare", () => {
   });
 
   test("stages HOME, CLAUDE.md and input files; credentials go to env, never argv", async () => {
-    const job = fx.job({ claude_md: "# Rules\nBe brief.", input_files: { "src/a.py": "print(1)\n", "/workspace/b.txt": "b" } });
+    const job = fx.job({
+      claude_md: "# Rules\nBe brief.",
+      input_files: { "src/a.py": "print(1)\n", "/workspace/b.txt": "b" },
+    });
     await createDirs(job);
     const plan = await claudeDriver(fx.core).prepare(job);
 
@@ -42,23 +45,44 @@ describe("claude driver: prepare", () => {
     assert.ok(!new RegExp(`^(${HOOK_MATCHER})$`).test("Read"));
     await assert.rejects(stat(join(job.paths.home, ".claude", ".credentials.json")));
 
-    assert.equal(await readFile(join(job.paths.workspace, "CLAUDE.md"), "utf8"), "# Rules\nBe brief.");
+    assert.equal(
+      await readFile(join(job.paths.workspace, "CLAUDE.md"), "utf8"),
+      "# Rules\nBe brief.",
+    );
     assert.equal(await readFile(join(job.paths.workspace, "src/a.py"), "utf8"), "print(1)\n");
     assert.equal(await readFile(join(job.paths.workspace, "b.txt"), "utf8"), "b");
 
     assert.deepEqual(plan.entrypoint, ["claude"]);
     assert.deepEqual(plan.cmd, [
-      "--print", "--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions",
-      "--no-session-persistence", "--model", "claude-sonnet-4-5", "--tools", "Read,Write",
+      "--print",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "bypassPermissions",
+      "--no-session-persistence",
+      "--model",
+      "claude-sonnet-4-5",
+      "--tools",
+      "Read,Write",
     ]);
     assert.equal(plan.stdin, job.prompt);
-    assert.deepEqual(plan.env, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: "http://model-server:8080" });
+    assert.deepEqual(plan.env, {
+      ANTHROPIC_API_KEY: KEY,
+      ANTHROPIC_BASE_URL: "http://model-server:8080",
+    });
     assert.ok(!JSON.stringify([plan.cmd, plan.entrypoint]).includes(KEY));
   });
 
   test("optional flags: system prompt, schema, effort, and the tighter budget", async () => {
     const schema = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
-    const job = fx.job({ system_prompt: "You review code.", output_schema: schema, effort: "low", max_budget: 2, tools: [] }, { budget_cap: 0.75 });
+    const job = fx.job({
+      system_prompt: "You review code.",
+      output_schema: schema,
+      effort: "low",
+      max_budget: 2,
+      tools: [],
+    }, { budget_cap: 0.75 });
     await createDirs(job);
     const { cmd } = await claudeDriver(fx.core).prepare(job);
     const flag = (name: string) => cmd[cmd.indexOf(name) + 1];
@@ -71,7 +95,11 @@ describe("claude driver: prepare", () => {
     const tiny = fx.job({ max_budget: 0.001 });
     await createDirs(tiny);
     const t = (await claudeDriver(fx.core).prepare(tiny)).cmd;
-    assert.equal(t[t.indexOf("--max-budget-usd") + 1], "0.001", "a small budget must not round to 0");
+    assert.equal(
+      t[t.indexOf("--max-budget-usd") + 1],
+      "0.001",
+      "a small budget must not round to 0",
+    );
 
     const none = fx.job();
     await createDirs(none);
@@ -108,12 +136,18 @@ describe("claude driver: MCP servers and credentials from the host", () => {
   test("named MCP servers are copied from the host's ~/.claude.json into a 0600 file", async () => {
     const f = await fixture({ ANTHROPIC_API_KEY: KEY });
     try {
-      await writeFile(join(f.hostHome, ".claude.json"), JSON.stringify({ mcpServers: servers, projects: { "/x": {} } }));
+      await writeFile(
+        join(f.hostHome, ".claude.json"),
+        JSON.stringify({ mcpServers: servers, projects: { "/x": {} } }),
+      );
       const job = f.job({ mcps: ["github"] });
       await createDirs(job);
       await claudeDriver(f.core).prepare(job);
       const staged = await readJson(join(job.paths.home, ".claude.json"));
-      assert.deepEqual(staged, { hasCompletedOnboarding: true, mcpServers: { github: servers.github } });
+      assert.deepEqual(staged, {
+        hasCompletedOnboarding: true,
+        mcpServers: { github: servers.github },
+      });
       assert.equal(await mode(join(job.paths.home, ".claude.json")), 0o600);
     } finally {
       await f.cleanup();
@@ -126,8 +160,12 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       await writeFile(join(f.hostHome, ".claude.json"), JSON.stringify({ mcpServers: servers }));
       const job = f.job({ mcps: ["github", "jira"] });
       await createDirs(job);
-      await assert.rejects(claudeDriver(f.core).prepare(job), (e: Error & { code?: string }) =>
-        e.code === "NOT_FOUND" && e.message.includes('"jira"') && e.message.includes("available: github, docs") && !e.message.includes('"github"'));
+      await assert.rejects(
+        claudeDriver(f.core).prepare(job),
+        (e: Error & { code?: string }) =>
+          e.code === "NOT_FOUND" && e.message.includes('"jira"') &&
+          e.message.includes("available: github, docs") && !e.message.includes('"github"'),
+      );
       const none = f.job({ mcps: ["x"] });
       await createDirs(none);
       await writeFile(join(f.hostHome, ".claude.json"), "{}");
@@ -154,7 +192,10 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       await mkdir(join(f.hostHome, ".claude"));
       const creds = JSON.stringify({ claudeAiOauth: { accessToken: "tok" } });
       await writeFile(join(f.hostHome, ".claude", ".credentials.json"), creds, { mode: 0o644 });
-      await writeFile(join(f.hostHome, ".claude.json"), JSON.stringify({ oauthAccount: { emailAddress: "a@b.c" } }));
+      await writeFile(
+        join(f.hostHome, ".claude.json"),
+        JSON.stringify({ oauthAccount: { emailAddress: "a@b.c" } }),
+      );
       const job = f.job();
       await createDirs(job);
       const plan = await claudeDriver(f.core).prepare(job);
@@ -162,7 +203,9 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       assert.equal(await readFile(copy, "utf8"), creds);
       assert.equal(await mode(copy), 0o600);
       assert.deepEqual(plan.env, {});
-      assert.deepEqual((await readJson(join(job.paths.home, ".claude.json"))).oauthAccount, { emailAddress: "a@b.c" });
+      assert.deepEqual((await readJson(join(job.paths.home, ".claude.json"))).oauthAccount, {
+        emailAddress: "a@b.c",
+      });
     } finally {
       await f.cleanup();
     }
@@ -183,12 +226,19 @@ describe("claude driver: MCP servers and credentials from the host", () => {
   });
 
   test("OAuth and auth-token variables are forwarded through env", async () => {
-    const f = await fixture({ CLAUDE_CODE_OAUTH_TOKEN: "oauth-x", ANTHROPIC_AUTH_TOKEN: "bearer-y", UNRELATED: "z" });
+    const f = await fixture({
+      CLAUDE_CODE_OAUTH_TOKEN: "oauth-x",
+      ANTHROPIC_AUTH_TOKEN: "bearer-y",
+      UNRELATED: "z",
+    });
     try {
       const job = f.job();
       await createDirs(job);
       const plan = await claudeDriver(f.core).prepare(job);
-      assert.deepEqual(plan.env, { CLAUDE_CODE_OAUTH_TOKEN: "oauth-x", ANTHROPIC_AUTH_TOKEN: "bearer-y" });
+      assert.deepEqual(plan.env, {
+        CLAUDE_CODE_OAUTH_TOKEN: "oauth-x",
+        ANTHROPIC_AUTH_TOKEN: "bearer-y",
+      });
     } finally {
       await f.cleanup();
     }

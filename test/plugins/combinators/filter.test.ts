@@ -21,15 +21,25 @@ describe("filter", () => {
     const validate = fakeValidatePlugin({ validWord: "good", stamp: true });
     const h = await createHarness({ plugins: { "fake-types": validate } });
     try {
-      const p = await h.call("par", { tasks: [{ prompt: 'x [[fake text="good report"]]' }, { prompt: 'y [[fake text="bad"]]' }, { prompt: 'z [[fake fail="crash"]]' }, { prompt: 'w [[fake text="good too"]]' }] });
+      const p = await h.call("par", {
+        tasks: [{ prompt: 'x [[fake text="good report"]]' }, { prompt: 'y [[fake text="bad"]]' }, {
+          prompt: 'z [[fake fail="crash"]]',
+        }, { prompt: 'w [[fake text="good too"]]' }],
+      });
       const r = await h.call("filter", { refs: p.data, declared_type: "report" });
       assert.equal(r.isError, false, r.text);
       assert.equal(r.data.total, 4);
       assert.equal(r.data.valid, 2);
       assert.equal(r.data.invalid, 2);
-      assert.deepEqual(r.data.results.map((x: { agent_id: string }) => x.agent_id), ["agent-0", "agent-3"]);
+      assert.deepEqual(r.data.results.map((x: { agent_id: string }) => x.agent_id), [
+        "agent-0",
+        "agent-3",
+      ]);
       assert.equal(r.data.results[0].stamps.validated.verdict, "VALID");
-      assert.deepEqual(r.data.rejected.map((x: { agent_id: string; verdict: string }) => [x.agent_id, x.verdict]), [["agent-1", "INVALID"], ["agent-2", "UNKNOWN"]]);
+      assert.deepEqual(
+        r.data.rejected.map((x: { agent_id: string; verdict: string }) => [x.agent_id, x.verdict]),
+        [["agent-1", "INVALID"], ["agent-2", "UNKNOWN"]],
+      );
       assert.match(r.data.rejected[1].issues[0], /status failed/);
       assert.equal(validate.calls.length, 3); // the failed agent was not validated
     } finally {

@@ -5,20 +5,42 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness } from "../../helpers/harness.ts";
 
-const tasks = (n: number, extra: Record<string, unknown> = {}) => Array.from({ length: n }, (_, i) => ({ prompt: `t${i} [[fake sleep=150]]`, ...extra }));
+const tasks = (n: number, extra: Record<string, unknown> = {}) =>
+  Array.from({ length: n }, (_, i) => ({ prompt: `t${i} [[fake sleep=150]]`, ...extra }));
 
 describe("spawn → runtime boundary", () => {
   it("passes memory, cpus and the sandbox's image; the default image otherwise; no GPU unless asked", async () => {
     const h = await createHarness({ env: { SWARM_IMAGE: "swarm-test-default:1" } });
     try {
-      const a = await h.call("run", { prompt: "a", memory: "256m", cpus: 1.5, image: "swarm-test-custom:2" });
+      const a = await h.call("run", {
+        prompt: "a",
+        memory: "256m",
+        cpus: 1.5,
+        image: "swarm-test-custom:2",
+      });
       assert.equal(a.isError, false, a.text);
-      const b = await h.call("run", { prompt: "b", agent: "command", command: ["true"], sandbox: { memory: "1g", cpus: 0.25 } });
+      const b = await h.call("run", {
+        prompt: "b",
+        agent: "command",
+        command: ["true"],
+        sandbox: { memory: "1g", cpus: 0.25 },
+      });
       assert.equal(b.isError, false, b.text);
       const c = await h.call("run", { prompt: "c" });
-      const [ca, cb, cc] = [a, b, c].map((r) => h.runtime.calls.find((x) => x.run === r.data.run_id)!.opts);
-      assert.deepEqual([ca!.memoryBytes, ca!.nanoCpus, ca!.image, Boolean(ca!.gpu)], [256 * 1024 ** 2, 1.5e9, "swarm-test-custom:2", false]);
-      assert.deepEqual([cb!.memoryBytes, cb!.nanoCpus, cb!.image], [1024 ** 3, 2.5e8, "swarm-test-default:1"]);
+      const [ca, cb, cc] = [a, b, c].map((r) =>
+        h.runtime.calls.find((x) => x.run === r.data.run_id)!.opts
+      );
+      assert.deepEqual([ca!.memoryBytes, ca!.nanoCpus, ca!.image, Boolean(ca!.gpu)], [
+        256 * 1024 ** 2,
+        1.5e9,
+        "swarm-test-custom:2",
+        false,
+      ]);
+      assert.deepEqual([cb!.memoryBytes, cb!.nanoCpus, cb!.image], [
+        1024 ** 3,
+        2.5e8,
+        "swarm-test-default:1",
+      ]);
       assert.equal(cc!.image, "swarm-test-default:1");
       assert.equal(Boolean(cc!.gpu), false);
     } finally {
@@ -52,7 +74,10 @@ describe("spawn → runtime boundary", () => {
   it("SWARM_MAX_CONCURRENT caps agents over all calls, whatever max_concurrency says", async () => {
     const h = await createHarness({ env: { SWARM_MAX_CONCURRENT: "2" } });
     try {
-      const [x, y] = await Promise.all([h.call("par", { tasks: tasks(3), max_concurrency: 5 }), h.call("par", { tasks: tasks(3), max_concurrency: 5 })]);
+      const [x, y] = await Promise.all([
+        h.call("par", { tasks: tasks(3), max_concurrency: 5 }),
+        h.call("par", { tasks: tasks(3), max_concurrency: 5 }),
+      ]);
       assert.equal(x!.data.succeeded + y!.data.succeeded, 6, x!.text + y!.text);
       assert.equal(h.runtime.maxConcurrent, 2);
     } finally {

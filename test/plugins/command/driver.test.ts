@@ -36,20 +36,31 @@ describe("command driver: prepare", () => {
     for (const command of [undefined, [], [""]]) {
       const job = fx.job({ agent: "command", command: command as string[] | undefined });
       await createDirs(job);
-      await assert.rejects(driver.prepare(job), (e: Error & { code?: string }) => e.code === "INVALID_INPUT" && /"command"/.test(e.message));
+      await assert.rejects(
+        driver.prepare(job),
+        (e: Error & { code?: string }) => e.code === "INVALID_INPUT" && /"command"/.test(e.message),
+      );
     }
   });
 
   test("input_files land in the workspace; escapes are refused before anything is written", async () => {
     const driver = commandDriver(fx.core);
-    const ok = fx.job({ agent: "command", command: ["cat"], input_files: { "data/in.txt": "x", "/workspace/top.txt": "y" } });
+    const ok = fx.job({
+      agent: "command",
+      command: ["cat"],
+      input_files: { "data/in.txt": "x", "/workspace/top.txt": "y" },
+    });
     await createDirs(ok);
     await driver.prepare(ok);
     assert.equal(await readFile(join(ok.paths.workspace, "data/in.txt"), "utf8"), "x");
     assert.equal(await readFile(join(ok.paths.workspace, "top.txt"), "utf8"), "y");
     assert.equal((await stat(join(ok.paths.workspace, "top.txt"))).mode & 0o777, 0o600);
 
-    const bad = fx.job({ agent: "command", command: ["cat"], input_files: { "fine.txt": "a", "../escape.txt": "b" } });
+    const bad = fx.job({
+      agent: "command",
+      command: ["cat"],
+      input_files: { "fine.txt": "a", "../escape.txt": "b" },
+    });
     await createDirs(bad);
     assert.equal(await code(driver.prepare(bad)), "INVALID_INPUT");
     assert.deepEqual(await readdir(bad.paths.workspace), []);
@@ -74,7 +85,21 @@ describe("workspace paths", () => {
   });
 
   test("escapes, other absolute paths, directories and NUL bytes are refused", () => {
-    for (const key of ["../x", "a/../../x", "a/../b", "/etc/passwd", "/workspace/../etc/passwd", "/workspacex/y", "/workspace", "", ".", "dir/", "a\0b"]) {
+    for (
+      const key of [
+        "../x",
+        "a/../../x",
+        "a/../b",
+        "/etc/passwd",
+        "/workspace/../etc/passwd",
+        "/workspacex/y",
+        "/workspace",
+        "",
+        ".",
+        "dir/",
+        "a\0b",
+      ]
+    ) {
       assert.ok(refused(key), `should refuse ${JSON.stringify(key)}`);
     }
   });
@@ -135,11 +160,17 @@ describe("command driver: parse", () => {
     const job = fx.job({ agent: "command", command: ["sleep", "99"], timeout: 7 });
     await createDirs(job);
     await writeFile(job.paths.stream, "12345");
-    const timedOut = await commandDriver(fx.core).parse(job, exit({ exitCode: 137, timedOut: true }));
+    const timedOut = await commandDriver(fx.core).parse(
+      job,
+      exit({ exitCode: 137, timedOut: true }),
+    );
     assert.equal(timedOut.status, "timeout");
     assert.equal(timedOut.error, "Timed out after 7 s (partial output: 5 bytes)");
     assert.equal(timedOut.text_file, "stream.jsonl");
-    const cancelled = await commandDriver(fx.core).parse(job, exit({ exitCode: 137, cancelled: true }));
+    const cancelled = await commandDriver(fx.core).parse(
+      job,
+      exit({ exitCode: 137, cancelled: true }),
+    );
     assert.equal(cancelled.status, "cancelled");
   });
 

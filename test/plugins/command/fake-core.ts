@@ -5,7 +5,13 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fail } from "../../../src/core/errors.ts";
-import type { AgentJob, ContainerExit, Core, Logger, SandboxSpec } from "../../../src/core/types.ts";
+import type {
+  AgentJob,
+  ContainerExit,
+  Core,
+  Logger,
+  SandboxSpec,
+} from "../../../src/core/types.ts";
 
 export interface Fixture {
   root: string;
@@ -18,8 +24,19 @@ export interface Fixture {
 
 export function spec(over: Partial<SandboxSpec> = {}): SandboxSpec {
   return {
-    agent: "claude", model: "claude-sonnet-4-5", tools: ["Read", "Write"], mcps: [], mounts: [], workdir: "/workspace",
-    input_files: {}, network: false, gpu: false, resources: [], timeout: 30, env_vars: {}, ...over,
+    agent: "claude",
+    model: "claude-sonnet-4-5",
+    tools: ["Read", "Write"],
+    mcps: [],
+    mounts: [],
+    workdir: "/workspace",
+    input_files: {},
+    network: false,
+    gpu: false,
+    resources: [],
+    timeout: 30,
+    env_vars: {},
+    ...over,
   };
 }
 
@@ -28,7 +45,12 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
   const hostHome = join(root, "host-home");
   await mkdir(hostHome, { mode: 0o700 });
   const warnings: string[] = [];
-  const log: Logger = { debug() {}, info() {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+  const log: Logger = {
+    debug() {},
+    info() {},
+    warn: (m) => void warnings.push(m),
+    error: (m) => void warnings.push(m),
+  };
   const core = {
     config: { env: { HOME: hostHome, ...env } },
     fail,
@@ -43,7 +65,14 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
     job(over = {}, extra = {}) {
       const dir = join(root, "data", "0123456789ab", `agent-${++n}`);
       const paths = agentPaths(dir);
-      return { run_id: "0123456789ab", agent_id: `agent-${n}`, prompt: "Say hi [[script:x]]", spec: spec(over), paths, ...extra };
+      return {
+        run_id: "0123456789ab",
+        agent_id: `agent-${n}`,
+        prompt: "Say hi [[script:x]]",
+        spec: spec(over),
+        paths,
+        ...extra,
+      };
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
@@ -51,11 +80,20 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
 
 /** What refs.create() does: the agent dir and its subdirs, 0700. */
 export async function createDirs(job: AgentJob): Promise<void> {
-  for (const d of [job.paths.home, job.paths.workspace, job.paths.out]) await mkdir(d, { recursive: true, mode: 0o700 });
+  for (const d of [job.paths.home, job.paths.workspace, job.paths.out]) {
+    await mkdir(d, { recursive: true, mode: 0o700 });
+  }
 }
 
 export function exit(over: Partial<ContainerExit> = {}): ContainerExit {
-  return { exitCode: 0, timedOut: false, cancelled: false, containerId: "c0ffee", durationMs: 1234, ...over };
+  return {
+    exitCode: 0,
+    timedOut: false,
+    cancelled: false,
+    containerId: "c0ffee",
+    durationMs: 1234,
+    ...over,
+  };
 }
 
 /** Assert-friendly: the ToolError code a promise rejects with. */

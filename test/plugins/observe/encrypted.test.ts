@@ -16,7 +16,11 @@ describe("encrypted refs", () => {
     const r = await h.call("run", { prompt: `x [[fake text="${SECRET}"]]` });
     assert.equal(r.isError, false, r.text);
     ref = r.data.ref;
-    assert.equal(await h.core.refs.readText(ref), SECRET, "the fixture's text is what must stay hidden");
+    assert.equal(
+      await h.core.refs.readText(ref),
+      SECRET,
+      "the fixture's text is what must stay hidden",
+    );
     await h.core.refs.stamp(ref, "encryption", { key_id: "k1", alg: "xchacha20poly1305" });
   });
   after(() => h.dispose());
@@ -30,7 +34,12 @@ describe("encrypted refs", () => {
     assert.equal(await stat(join(dir, "output.md")).then(() => "exists", () => "absent"), "absent");
   });
 
-  for (const [how, input] of [["a {ref} object", () => ({ ref })], ["a ref id string", () => ref]] as const) {
+  for (
+    const [how, input] of [["a {ref} object", () => ({ ref })], [
+      "a ref id string",
+      () => ref,
+    ]] as const
+  ) {
     it(`reduce refuses it given as ${how} and starts no reducer`, async () => {
       const before = h.runtime.started;
       const r = await h.call("reduce", { inputs: [input(), "plain"], synthesis_prompt: "merge" });
