@@ -11,7 +11,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { ToolRegistry } from "../../src/core/registry.ts";
 import { runtimeKey } from "../../src/core/runtime/platform.ts";
-import { type HttpOptions, serveHttp } from "../../src/core/http.ts";
+import { type HttpOptions, serveHttp } from "../../src/server/http.ts";
 import { BINARY, binarySkip } from "../helpers/binary.ts";
 import { post, rawHttp } from "../helpers/raw-http.ts";
 import { configureLog } from "../../src/core/log.ts";

@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { createCore } from "../../src/core/core.ts";
 import { readManifest } from "../../src/core/loader.ts";
-import { connect } from "../../src/core/server.ts";
+import { connect } from "../../src/server/mcp.ts";
 import { loadConfig } from "../../src/config.ts";
 import { builtins } from "../../src/plugins/_registry.ts";
 import { until, within } from "../helpers/wait.ts";

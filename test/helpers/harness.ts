@@ -9,7 +9,7 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { loadConfig } from "../../src/config.ts";
 import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { configureLog } from "../../src/core/log.ts";
-import { connect } from "../../src/core/server.ts";
+import { connect } from "../../src/server/mcp.ts";
 import type { Core, PluginFactory } from "../../src/core/types.ts";
 import { builtins, defaultPlugins } from "../../src/plugins/_registry.ts";
 import { FakeRuntime } from "./fake-runtime.ts";

@@ -8,8 +8,8 @@ import { chmod, lstat, mkdtemp, readFile, symlink, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { type HttpServer, serveHttp } from "../../src/core/http.ts";
-import { httpToken } from "../../src/core/http-token.ts";
+import { type HttpServer, serveHttp } from "../../src/server/http.ts";
+import { httpToken } from "../../src/server/http-token.ts";
 import { configureLog } from "../../src/core/log.ts";
 import { ToolRegistry } from "../../src/core/registry.ts";
 import { post, rawHttp } from "../helpers/raw-http.ts";

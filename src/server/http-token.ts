@@ -5,8 +5,8 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { StartupError } from "./loader.ts";
-import { callerIds } from "./runtime/platform.ts";
+import { StartupError } from "../core/loader.ts";
+import { callerIds } from "../core/runtime/platform.ts";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;

@@ -1,13 +1,13 @@
 // The MCP part of the server: publishes the tool table (valibot → JSON Schema), maps results and
-// errors, turns MCP cancellation and transport close into AbortSignals, and serves stdio. With
-// http.ts and stdio.ts, the only files that import the MCP SDK.
+// errors, turns MCP cancellation and transport close into AbortSignals, and serves stdio. Only
+// src/server/ imports the MCP SDK: the core knows tools, not the protocol.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { errorResult, type ToolResult } from "./errors.ts";
-import { logger } from "./log.ts";
-import type { ToolRegistry } from "./registry.ts";
+import { errorResult, type ToolResult } from "../core/errors.ts";
+import { logger } from "../core/log.ts";
+import type { ToolRegistry } from "../core/registry.ts";
 import { LineTransport } from "./stdio.ts";
 
 /** The largest JSON-RPC message accepted, on stdio and over HTTP alike. */

@@ -6,11 +6,11 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { Hono } from "hono";
-import { StartupError } from "./loader.ts";
-import { logger } from "./log.ts";
-import type { ToolRegistry } from "./registry.ts";
-import { serveFetch } from "./runtime/platform.ts";
-import { createMcpServer, MAX_MESSAGE_BYTES, type ServerInfo } from "./server.ts";
+import { StartupError } from "../core/loader.ts";
+import { logger } from "../core/log.ts";
+import type { ToolRegistry } from "../core/registry.ts";
+import { serveFetch } from "./serve-fetch.ts";
+import { createMcpServer, MAX_MESSAGE_BYTES, type ServerInfo } from "./mcp.ts";
 
 const log = logger("http");
 
