@@ -1,17 +1,25 @@
-// RefStore: ref ids, the on-disk layout under the data dir, provenance, and server-held stamps.
-// Every path is derived from ids that passed validation; caller text is never joined into a path.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+// RefStore: the record of each finished agent (result.json), provenance, and server-held stamps.
+// Ids and the agent dir's inventory are in ref-ids.ts, reading its content in ref-content.ts.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { lstat, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StartupError } from "./loader.ts";
 import { callerIds } from "./runtime/platform.ts";
 import { type Opened, openRegular, readNoFollow } from "./safe-fs.ts";
 import { fail, writingData } from "./errors.ts";
+import { createContentReader, hashFile } from "./ref-content.ts";
+import {
+  AGENT_FILES,
+  agentPaths,
+  checkAgentId,
+  isFileName,
+  parseRefId,
+  RUN_ID,
+} from "./ref-ids.ts";
 import type { AgentPaths, Json, Ref, RefRecord, RefStore } from "./types.ts";
 
-export const RUN_ID = /^[0-9a-f]{12}$/;
-export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const MAX_REF_INPUT = 4096;
+export { AGENT_ID, agentPaths, parseRefId, RUN_ID } from "./ref-ids.ts";
+
 /** Dollars on the wire: float sums like 0.1 + 0.2 are cut to a micro-dollar, well below any price step. */
 export const roundUsd = (x: number) => Math.round(x * 1e6) / 1e6;
 /** No agent run costs this much: a larger figure is a lie (Infinity would also end as null in JSON). */
@@ -21,94 +29,6 @@ const agentCost = (
   x: unknown,
 ) => (typeof x === "number" && x >= 0 && x <= MAX_AGENT_USD ? roundUsd(x) || 0 : null); // || 0: no -0
 const MAX_RESULT_JSON = 4 << 20;
-const MAX_HASHED = 2 ** 30;
-
-/** A text file is a plain name in the agent dir (text.md, stream.jsonl, …), never a path. */
-const textFileName = (name: unknown) =>
-  typeof name === "string" && AGENT_ID.test(name) && name !== "." && name !== "..";
-
-/** Validate an agent id chosen by a tool (not by a caller): a programming error otherwise. */
-export function checkAgentId(id: string): string {
-  if (!AGENT_ID.test(id) || id === "." || id === "..") {
-    throw new RangeError(`Invalid agent id "${id}"`);
-  }
-  return id;
-}
-
-export function parseRefId(input: unknown): { run_id: string; agent_id: string } {
-  let value = input;
-  if (typeof value === "string" && value.length > MAX_REF_INPUT) {
-    fail(
-      "INVALID_INPUT",
-      `Cannot read ref: the value is ${value.length} characters long; pass the "ref" field of a result, like "a1b2c3d4e5f6/agent-0"`,
-    );
-  }
-  if (typeof value === "string" && value.trim().startsWith("{")) {
-    const text: string = value;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      fail(
-        "INVALID_INPUT",
-        `Cannot read ref ${
-          JSON.stringify(text.slice(0, 80))
-        }: it is not valid JSON; pass a ref id like "a1b2c3d4e5f6/agent-0"`,
-      );
-    }
-  }
-  if (value && typeof value === "object" && "ref" in value) value = (value as { ref: unknown }).ref;
-  if (typeof value !== "string") {
-    fail(
-      "INVALID_INPUT",
-      `Cannot read ref: expected a string like "a1b2c3d4e5f6/agent-0" or an object with a "ref" field, got ${typeof value}`,
-    );
-  }
-  const m = /^([^/]*)\/([^/]*)$/.exec(value.trim());
-  if (!m || !RUN_ID.test(m[1]!) || !AGENT_ID.test(m[2]!) || m[2] === "." || m[2] === "..") {
-    fail(
-      "INVALID_INPUT",
-      `Cannot read ref ${
-        JSON.stringify(value.slice(0, 100))
-      }: a ref is "<12 hex run id>/<agent id>", like "a1b2c3d4e5f6/agent-0"; copy it from a tool result`,
-    );
-  }
-  return { run_id: m[1]!, agent_id: m[2]! };
-}
-
-/** The layout of one agent's directory (the one place that names its files). */
-export function agentPaths(dir: string): AgentPaths {
-  return {
-    dir,
-    home: join(dir, "home"),
-    workspace: join(dir, "workspace"),
-    out: join(dir, "out"),
-    stream: join(dir, "stream.jsonl"),
-    stderr: join(dir, "stderr.log"),
-    prompt: join(dir, "prompt.txt"),
-    stdin: join(dir, "stdin.txt"),
-  };
-}
-
-/** sha256 of a file's bytes (the first MAX_HASHED of them), read through one reused buffer so a
- * large output costs no memory; size is the whole file's. The file may be the agent's stdout: a link
- * or FIFO in its place hashes as empty (size 0), and a sparse 64 GB one is not read to its end. */
-export async function hashFile(path: string): Promise<{ hash: string; size: number }> {
-  const h = createHash("sha256");
-  const buf = new Uint8Array(1 << 20);
-  const { fh, size } = await openRegular(path);
-  if (!fh) return { hash: "", size: 0 };
-  try {
-    for (let done = 0; done < MAX_HASHED;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      done += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-  return { hash: h.digest("hex"), size };
-}
 
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
@@ -186,7 +106,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
   const paths = (runId: string, agentId: string): AgentPaths =>
     agentPaths(join(runDir(runId), checkAgentId(agentId)));
   const resultPath = (runId: string, agentId: string) =>
-    join(paths(runId, agentId).dir, "result.json");
+    join(paths(runId, agentId).dir, AGENT_FILES.result);
 
   async function get(input: unknown): Promise<RefRecord> {
     const { run_id, agent_id } = parseRefId(input);
@@ -205,7 +125,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     // Nothing in the file is trusted as a path or an identity: it must name the id it was loaded under.
     const ok = rec !== null && typeof rec === "object" && rec.ref === ref &&
       rec.run_id === run_id && rec.agent_id === agent_id &&
-      Array.isArray(rec.parents) && (rec.text_file === null || textFileName(rec.text_file));
+      Array.isArray(rec.parents) && (rec.text_file === null || isFileName(rec.text_file));
     if (!ok) {
       fail(
         "CONFLICT",
@@ -254,11 +174,12 @@ export async function createRefStore(root: string): Promise<RefStore> {
     await writeAtomic(resultPath(rec.run_id, rec.agent_id), JSON.stringify(rec, null, 2));
   }
 
-  const textPath = (
-    rec: RefRecord,
-  ) => (rec.text_file && textFileName(rec.text_file)
-    ? join(paths(rec.run_id, rec.agent_id).dir, rec.text_file)
-    : null);
+  const content = createContentReader({
+    get,
+    parse: parseRefId,
+    dir: (runId, agentId) => paths(runId, agentId).dir,
+    stamps: verifiedStamps,
+  });
 
   return {
     root,
@@ -285,14 +206,14 @@ export async function createRefStore(root: string): Promise<RefStore> {
       const p = paths(runId, agentId);
       let textFile: string | null = o.text_file ?? null;
       if (o.text !== undefined && textFile === null) {
-        textFile = "text.md";
+        textFile = AGENT_FILES.text;
         await writingData(
           `the output of agent "${runId}/${agentId}"`,
           root,
           () => writeFile(join(p.dir, textFile!), o.text!, { mode: 0o600 }),
         );
       }
-      if (textFile !== null && !AGENT_ID.test(textFile)) {
+      if (textFile !== null && !isFileName(textFile)) {
         throw new RangeError(`Invalid text file "${textFile}"`);
       }
       let hash: string | null = null;
@@ -330,20 +251,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     },
     get,
     wire,
-    textPath,
-    async readText(input, maxBytes = 64 * 1024 * 1024) {
-      const rec = await get(input);
-      const path = textPath(rec);
-      if (!path) return "";
-      const r = await readNoFollow(path, maxBytes);
-      if (r.truncated) {
-        fail(
-          "TOO_LARGE",
-          `Cannot read ref "${rec.ref}" inline: its output is ${r.size} bytes (limit ${maxBytes}); call unwrap and read the file instead`,
-        );
-      }
-      return r.text;
-    },
+    ...content,
     async stamp(input, key, value) {
       const rec = await get(input);
       rec.stamps = { ...verifiedStamps(rec), [key]: value };
@@ -355,7 +263,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     },
     async rewriteText(input, text, fileName) {
       const rec = await get(input);
-      if (!AGENT_ID.test(fileName)) throw new RangeError(`Invalid text file "${fileName}"`);
+      if (!isFileName(fileName)) throw new RangeError(`Invalid text file "${fileName}"`);
       const dir = paths(rec.run_id, rec.agent_id).dir;
       await writeAtomic(join(dir, fileName), text);
       rec.text_file = fileName;

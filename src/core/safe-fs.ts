@@ -4,6 +4,7 @@
 // node: built-ins only, so built-in plugins use it too.
 import { constants, existsSync } from "node:fs";
 import { type FileHandle, lstat, open, opendir } from "node:fs/promises";
+import type { LineStats } from "./types.ts";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_DIRECTORY;
@@ -71,14 +72,7 @@ export async function readNoFollow(
   }
 }
 
-export interface LineStats {
-  bytes: number;
-  /** Lines longer than maxLine, dropped unread. */
-  longLines: number;
-  /** Stopped at maxBytes. */
-  truncated: boolean;
-  skipped?: string;
-}
+export type { LineStats };
 
 /** The lines of a regular file, read through one fd in chunks: at most maxBytes in all, and no
  * line longer than maxLine is held (an agent may print a gigabyte without a newline). */

@@ -103,6 +103,47 @@ export interface RefRecord extends Ref {
   structured_output?: Json;
 }
 
+/** What `core.refs.read` reads of a ref: its text, structured output (JSON text), the container's
+ * stream (stdout) and stderr, the artifacts log, the prompt and stdin, the workspace listing. */
+export type RefPart =
+  | "text"
+  | "structured"
+  | "stream"
+  | "stderr"
+  | "artifacts"
+  | "prompt"
+  | "stdin"
+  | "workspace";
+
+export interface RefReadOptions {
+  /** Bytes to read at most (default 64 MB). */
+  maxBytes?: number;
+  /** `workspace`: entries to list at most (default 200, 8 levels deep). */
+  maxEntries?: number;
+  /** The last maxBytes instead of the first (a stderr tail). */
+  fromEnd?: boolean;
+  /** For a report: an encrypted part reads as "(encrypted)" instead of failing. */
+  display?: boolean;
+}
+
+export interface RefContent {
+  text: string;
+  /** The file's size in bytes (more than text when truncated); `workspace`: entries listed. */
+  size: number;
+  truncated: boolean;
+  /** Why nothing was read: "missing", "a symbolic link", "not a regular file", "encrypted"… */
+  skipped?: string;
+}
+
+export interface LineStats {
+  bytes: number;
+  /** Lines longer than maxLine, dropped unread. */
+  longLines: number;
+  /** Stopped at maxBytes. */
+  truncated: boolean;
+  skipped?: string;
+}
+
 export interface RefStore {
   readonly root: string;
   newRunId(): string;
@@ -126,9 +167,23 @@ export interface RefStore {
   get(input: unknown): Promise<RefRecord>;
   /** The wire form of a stored ref (stamps included and verified). */
   wire(rec: RefRecord): Ref;
-  /** Absolute path of the file holding the text, or null when there is none. */
-  textPath(rec: RefRecord): string | null;
+  /** The one read path for what an agent left (see RefPart): agent-written files are read without
+   * following links, never from a FIFO or device, never past the limit; an encrypted ref's text,
+   * structured output and stream fail with CONFLICT (naming decrypt), or read as "(encrypted)"
+   * with `display`. Every part but text and structured can be read while the agent runs. */
+  read(ref: unknown, part: RefPart, opts?: RefReadOptions): Promise<RefContent>;
+  /** The lines of a part, read the same way; `opts.stats` says what was left out. */
+  lines(
+    ref: unknown,
+    part: "stream" | "artifacts" | "stderr",
+    opts?: { maxBytes?: number; maxLine?: number; display?: boolean; stats?: LineStats },
+  ): AsyncGenerator<string>;
+  /** The whole text, or TOO_LARGE past maxBytes (default 64 MB). */
   readText(input: unknown, maxBytes?: number): Promise<string>;
+  /** Copy the text to the ref's output.md on disk, never through memory (unwrap). */
+  copyOut(ref: unknown, maxBytes?: number): Promise<RefContent & { file: string }>;
+  /** Write a report the server made (inspect.md) into the agent dir; returns its path. */
+  writeReport(ref: unknown, part: "inspect", text: string): Promise<string>;
   /** Server-held, HMAC-signed stamps (validated, classification, encryption, cost…). */
   stamp(input: unknown, key: string, value: Json): Promise<Ref>;
   stamps(input: unknown): Promise<Record<string, Json>>;

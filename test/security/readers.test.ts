@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, open, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hashFile } from "../../src/core/refs.ts";
+import { hashFile } from "../../src/core/ref-content.ts";
 import { copyNoFollow, linesNoFollow, listNoFollow, readNoFollow } from "../../src/core/safe-fs.ts";
 import type { AgentPaths } from "../../src/core/types.ts";
 import { readStream } from "../../src/plugins/claude-code/parse.ts";

@@ -3,7 +3,7 @@
 import type { Core, Tool } from "../../core/types.ts";
 import { promptField, splitArgs, waitField } from "./_common.ts";
 import { fillTemplate, inputsField, templateField } from "./map.ts";
-import { refText, synthesisPrompt } from "./reduce.ts";
+import { MAX_INPUT_BYTES, synthesisPrompt } from "./reduce.ts";
 import {
   Budget,
   budgetField,
@@ -107,7 +107,7 @@ export function mapReduce(core: Core): Tool {
           );
         }
         const texts: string[] = [];
-        for (const r of ok) texts.push(await refText(core, r.ref));
+        for (const r of ok) texts.push(await core.refs.readText(r.ref, MAX_INPUT_BYTES));
         const reducer = await runTask(core, run, {
           agentId: "reducer",
           prompt: synthesisPrompt(rest.synthesis_prompt as string, texts),

@@ -7,27 +7,13 @@ import { Budget, budgetField, clean, parseList, runTask, totals } from "./_tasks
 const OWN = ["inputs", "results", "synthesis_prompt", "budget", "wait_s"];
 const REF_ID = /^[0-9a-f]{12}\/[A-Za-z0-9._-]{1,64}$/;
 /** All inputs together; the reducer reads them from its prompt, so keep them within reason. */
-const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
 /** The reference's synthesis prompt: the instructions, then each input under "## Input i". */
 export function synthesisPrompt(instructions: string, texts: string[]): string {
   return `${instructions}\n\n# Inputs to synthesise:\n\n${
     texts.map((t, i) => `## Input ${i + 1}\n${t}`).join("\n\n---\n\n")
   }`;
-}
-
-/** Read one ref's text for a synthesis, refusing encrypted ones (their text is ciphertext). */
-export async function refText(core: Core, ref: string): Promise<string> {
-  const enc = (await core.refs.stamps(ref)).encryption as { key_id?: string } | undefined;
-  if (enc) {
-    core.fail(
-      "CONFLICT",
-      `Cannot read ref "${ref}" for a synthesis: its output is encrypted (key_id ${
-        enc.key_id ?? "unknown"
-      }); decrypt it and pass the text instead`,
-    );
-  }
-  return core.refs.readText(ref, MAX_INPUT_BYTES);
 }
 
 export interface Inputs {
@@ -55,7 +41,7 @@ export async function collectInputs(core: Core, field: string, raw: unknown): Pr
         out.skipped.push({ ref: rec.ref, status: rec.status, error: rec.error });
         continue;
       }
-      text = await refText(core, rec.ref);
+      text = await core.refs.readText(rec.ref, MAX_INPUT_BYTES); // an encrypted one: CONFLICT
       out.parents.push(rec.ref);
     } else if (typeof item === "string") text = item;
     else if (

@@ -1,22 +1,20 @@
 // inspect: a post-mortem report of one agent (inspect.md): metadata, the start of its output,
 // the tools it called (from stream.jsonl), its traced artifacts and its files. Everything here but
-// result.json was written by the agent: read without following links, each read bounded.
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { linesNoFollow, type LineStats, listNoFollow, readNoFollow } from "../../core/safe-fs.ts";
-import type { Core, Tool } from "../../core/types.ts";
+// result.json was written by the agent: core.refs reads it without following links, each read
+// bounded, and shows an encrypted ref's output as "(encrypted)".
+import type { Core, LineStats, RefPart, RefReadOptions, Tool } from "../../core/types.ts";
 
 const MAX_STREAM = 256 << 20;
 
 async function toolCalls(
-  stream: string,
+  core: Core,
+  ref: string,
 ): Promise<{ names: string[]; count: number; stats: LineStats }> {
   const names: string[] = [];
   let count = 0;
   const stats: LineStats = { bytes: 0, longLines: 0, truncated: false };
-  for await (
-    const line of linesNoFollow(stream, { maxBytes: MAX_STREAM, maxLine: 1 << 20 }, stats)
-  ) {
+  const opts = { maxBytes: MAX_STREAM, maxLine: 1 << 20, display: true, stats };
+  for await (const line of core.refs.lines(ref, "stream", opts)) {
     if (!line.includes('"tool_use"')) continue;
     try {
       for (
@@ -51,18 +49,13 @@ export function inspect(core: Core): Tool {
     }),
     async run({ ref }) {
       const rec = await core.refs.get(ref);
-      const p = core.refs.paths(rec.run_id, rec.agent_id);
-      const encrypted = "encryption" in (await core.refs.stamps(rec.ref));
-      const textFile = core.refs.textPath(rec);
-      const text = encrypted
-        ? "(encrypted)"
-        : textFile
-        ? (await readNoFollow(textFile, 8192)).text.slice(0, 2000)
-        : "";
-      const { names: calls, count, stats } = await toolCalls(p.stream);
-      const artifacts = await readNoFollow(join(p.out, "artifacts.jsonl"), 64 * 1024);
-      const files = await listNoFollow(p.workspace, { maxEntries: 200, maxDepth: 8 });
-      const stderr = await readNoFollow(p.stderr, 2000, { fromEnd: true });
+      const read = (part: RefPart, o: RefReadOptions) =>
+        core.refs.read(rec.ref, part, { display: true, ...o });
+      const text = (await read("text", { maxBytes: 8192 })).text.slice(0, 2000);
+      const { names: calls, count, stats } = await toolCalls(core, rec.ref);
+      const artifacts = await read("artifacts", { maxBytes: 64 * 1024 });
+      const files = await read("workspace", { maxEntries: 200 });
+      const stderr = await read("stderr", { maxBytes: 2000, fromEnd: true });
       const streamNote = stats.skipped && stats.skipped !== "missing"
         ? ` (skipped: stream.jsonl is ${stats.skipped})`
         : stats.truncated
@@ -98,15 +91,14 @@ export function inspect(core: Core): Tool {
             : ""
         }`,
         "",
-        files.entries.join("\n") || "(none)",
+        files.text || "(none)",
         "",
         `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`,
         "",
         stderr.text || "(empty)",
         "",
       ].join("\n");
-      const file = join(p.dir, "inspect.md");
-      await writeFile(file, report, { mode: 0o600 });
+      const file = await core.refs.writeReport(rec.ref, "inspect", report);
       return {
         ref: rec.ref,
         file,

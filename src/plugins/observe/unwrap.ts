@@ -1,7 +1,5 @@
 // unwrap: put a ref's text in output.md (copied on disk, never through memory) and say where.
-// The text file may hold what an agent wrote: it is copied only if it is a regular file, never a link.
-import { join } from "node:path";
-import { copyNoFollow } from "../../core/safe-fs.ts";
+// core.refs.copyOut copies only a regular file, never a link, and refuses an encrypted ref.
 import type { Core, Tool } from "../../core/types.ts";
 
 const MAX_UNWRAP = 4 * 2 ** 30;
@@ -21,18 +19,7 @@ export function unwrap(core: Core): Tool {
     }),
     async run({ ref }) {
       const rec = await core.refs.get(ref);
-      const enc = (await core.refs.stamps(rec.ref)).encryption as { key_id?: string } | undefined;
-      if (enc) {
-        core.fail(
-          "CONFLICT",
-          `Cannot unwrap ref "${rec.ref}": its output is encrypted (key_id ${
-            enc.key_id ?? "unknown"
-          }); call decrypt with that key_id`,
-        );
-      }
-      const file = join(core.refs.paths(rec.run_id, rec.agent_id).dir, "output.md");
-      const src = core.refs.textPath(rec);
-      const copied = await copyNoFollow(src, file, MAX_UNWRAP);
+      const copied = await core.refs.copyOut(rec.ref, MAX_UNWRAP);
       const skipped = copied.skipped && copied.skipped !== "missing"
         ? { skipped: `the text file is ${copied.skipped}` }
         : {};
@@ -41,7 +28,7 @@ export function unwrap(core: Core): Tool {
         : {};
       return {
         ref: rec.ref,
-        file,
+        file: copied.file,
         size: copied.size,
         status: rec.status,
         error: rec.error,

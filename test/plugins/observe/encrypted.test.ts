@@ -21,7 +21,7 @@ describe("encrypted refs", () => {
       SECRET,
       "the fixture's text is what must stay hidden",
     );
-    await h.core.refs.stamp(ref, "encryption", { key_id: "k1", alg: "xchacha20poly1305" });
+    await h.core.refs.stamp(ref, "encryption", { key_id: "k1", algorithm: "xchacha20poly1305" });
   });
   after(() => h.dispose());
 
