@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fail, isToolError } from "./errors.ts";
 import { AGENT_FILES, isFileName } from "./ref-ids.ts";
 import { copyNoFollow, linesNoFollow, listNoFollow, openRegular, readNoFollow } from "./safe-fs.ts";
-import type { Json, LineStats, RefContent, RefPart, RefRecord, RefStore } from "./types.ts";
+import type { Json, LineStats, RefPart, RefRecord, RefStore } from "./types.ts";
 
 const MAX_READ = 64 * 1024 * 1024;
 const MAX_COPY = 4 * 2 ** 30;
