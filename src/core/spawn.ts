@@ -30,6 +30,7 @@ import type {
   RefStore,
   SandboxSpec,
   SpawnOptions,
+  SwarmEvent,
 } from "./types.ts";
 
 export interface SpawnDeps {
@@ -42,6 +43,7 @@ export interface SpawnDeps {
   log: Logger;
   /** Containers in flight, so shutdown can stop them. */
   live: Set<AbortController>;
+  emit(event: SwarmEvent): void;
 }
 
 export const HOME_IN_CONTAINER = "/home/agent";
@@ -193,6 +195,14 @@ export function createSpawn(deps: SpawnDeps) {
         ...binds,
         ...(plan.binds ?? []).map((b) => ({ host: b.host_path, readonly: b.readonly ?? true })),
       ].filter((b) => !b.readonly).map((b) => b.host);
+      const { run_id, agent_id } = opts;
+      deps.emit({
+        type: "agent.started",
+        ref: `${run_id}/${agent_id}`,
+        run_id,
+        agent_id,
+        image: plan.image ?? image,
+      });
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,

@@ -45,6 +45,9 @@ import type {
   SandboxSpec,
 } from "./agent-types.ts";
 
+export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
+import type { Events, RouteTable } from "./live-types.ts";
+
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
   info(msg: string, extra?: unknown): void;
@@ -90,6 +93,8 @@ export interface Plugin {
   name: string;
   tools?: Tool[];
   agents?: AgentDriver[];
+  /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
+  routes?(app: RouteTable): void;
   dispose?(): void | Promise<void>;
 }
 
@@ -280,6 +285,8 @@ export interface Runs {
 
 export interface Core {
   v: typeof Valibot;
+  /** Run and agent lifecycle events. */
+  events: Events;
   /** Valibot entries for every SandboxSpec field plus `sandbox`, all optional: spread them into a tool's input. */
   sandboxFields: Record<string, AnySchema>;
   config: Config;
