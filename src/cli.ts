@@ -6,7 +6,7 @@ import type { Command } from "./config.ts";
 import { isToolError } from "./core/errors.ts";
 import { buildAgentImage, imageUpToDate } from "./core/image.ts";
 import { logger } from "./core/log.ts";
-import { createDockerRuntime } from "./core/runtime/docker.ts";
+import { createDockerRuntime } from "./plugins/docker/docker.ts";
 import { detectSystem, dockerHelp, readOsRelease, which } from "./install-help.ts";
 import type { Config } from "./core/types.ts";
 

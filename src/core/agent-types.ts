@@ -91,6 +91,8 @@ export interface AgentJob {
   paths: AgentPaths;
   /** Remaining budget in USD for this agent, when a combinator set one. */
   budget_cap?: number;
+  /** The uid:gid the container runs as, when the runtime says. */
+  user?: { uid: number; gid: number };
 }
 
 /** What a driver asks the runtime to run. Secrets go in `env`, never in `cmd`. */
@@ -100,7 +102,6 @@ export interface DriverPlan {
   env: Record<string, string>;
   /** Text written to the container's stdin, then closed. */
   stdin?: string;
-  binds?: Mount[];
   image?: string;
 }
 
@@ -115,33 +116,54 @@ export interface AgentDriver {
   cleanup?(paths: AgentPaths): Promise<void>;
 }
 
-export interface ContainerRunOptions {
+/**
+ * One container as the core asks for it. The contract does not assume the engine sees the server's
+ * filesystem: `dirs` are the agent's own directories, content provided at start and collected back
+ * after exit (Docker binds them; a remote engine would copy them in and out through its archive
+ * endpoint). `mounts` are the caller's, as asked: the runtime judges them in `check` (a runtime
+ * that does not share the host's filesystem refuses them unless declared shared). stdin, stdout and
+ * stderr are files on the server.
+ */
+export interface ContainerSpec {
   image: string;
   cmd: string[];
   entrypoint?: string[];
   env: Record<string, string>;
-  user?: string;
-  workdir?: string;
-  binds: { host: string; container: string; readonly: boolean }[];
-  network: string; // "none", "bridge" or a network name
-  memoryBytes?: number;
-  nanoCpus?: number;
-  /** Most processes (and threads) the container may have: a fork bomb stops there. */
-  pidsLimit?: number;
-  /** Linux capabilities to drop (default ["ALL"]: agents need none). */
-  capDrop?: string[];
-  gpu?: boolean;
+  workdir: string;
+  dirs: { host: string; container: string; writable: boolean }[];
+  mounts: Mount[];
+  network: boolean | string; // true: the runtime's default network, false: none
+  memory?: string;
+  cpus?: number;
+  gpu: boolean;
   labels: Record<string, string>;
-  /** A file whose bytes become the container's stdin, then EOF; without it stdin is empty. */
-  stdinFile?: string;
-  stdoutFile: string;
-  stderrFile: string;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
   timeoutMs: number;
-  name?: string;
-  /** How output reaches the files: "files" (default) has the container write them itself through
-   * bind mounts, so no output byte passes through the server; "stream" carries it over the
-   * engine's attach connection. "files" falls back to "stream" where its /bin/sh wrapper cannot run. */
-  capture?: "files" | "stream";
+  name: string;
+}
+
+/** What `check` judges before the agent has a dir, a slot or a command. */
+export type ContainerAsk = Pick<
+  ContainerSpec,
+  "image" | "mounts" | "network" | "memory" | "cpus" | "gpu" | "workdir"
+>;
+
+/** How a runtime fails; spawn maps these to tool errors in one place. Make one with
+ * `core.runtimeError(kind, message)` (plugin files cannot import the core's classes). */
+export type RuntimeErrorKind =
+  | "unavailable"
+  | "image"
+  | "invalid"
+  | "forbidden"
+  | "conflict"
+  | "start";
+
+export interface RuntimeProvider {
+  name: string;
+  /** Called on first use, so start-up stays fast. */
+  create(): Promise<ContainerRuntime>;
 }
 
 export interface ContainerExit {
@@ -153,10 +175,16 @@ export interface ContainerExit {
 }
 
 export interface ContainerRuntime {
-  /** Throws DOCKER_UNAVAILABLE with a sentence naming the endpoint when the engine is unreachable. */
+  endpoint: string;
+  /** Throws an "unavailable" runtime error naming the endpoint when the engine is unreachable. */
   ping(): Promise<void>;
-  /** Create, start, stream stdout/stderr to files, wait, and always remove. Never throws for exit codes. */
-  run(opts: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit>;
+  /** Refuse what this runtime cannot run (image name, mounts, network, limits): spawn calls it
+   * before the agent dir exists or a slot is waited for; `run` judges again right before start. */
+  check(ask: ContainerAsk): Promise<void>;
+  /** The uid:gid agents run as, when the runtime decides one (drivers may need to know). */
+  user?(): { uid: number; gid: number };
+  /** Create, start, stdout/stderr to the files, wait, and always remove. Never throws for exit codes. */
+  run(spec: ContainerSpec, signal: AbortSignal): Promise<ContainerExit>;
   imageExists(tag: string): Promise<boolean>;
   /** Build an image from a tar build context. */
   buildImage(
@@ -170,13 +198,4 @@ export interface ContainerRuntime {
   /** Containers with the owner label, for the start-up reaper. */
   listOwned(): Promise<{ id: string; labels: Record<string, string> }[]>;
   remove(id: string): Promise<void>;
-  /** A network's labels, or null when the engine has none of that name. */
-  networkLabels(name: string): Promise<Record<string, string> | null>;
-  /** Create a bridge network; one of that name created meanwhile by someone else is not an error. */
-  createNetwork(
-    name: string,
-    labels: Record<string, string>,
-    options: Record<string, string>,
-  ): Promise<void>;
-  endpoint: string;
 }

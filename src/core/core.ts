@@ -3,8 +3,8 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { fail, isToolError } from "./errors.ts";
-import { createEvents } from "./events.ts";
+import { fail, isToolError, ToolError } from "./errors.ts";
+import { fromRuntime, runtimeError } from "./runtime-error.ts";
 import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
@@ -23,7 +23,7 @@ import type {
   Logger,
   Plugin,
   PluginFactory,
-  RefStore,
+  RuntimeProvider,
 } from "./types.ts";
 
 const MAX_SWEPT = 20_000;
@@ -48,7 +48,6 @@ export interface CoreHandle {
 
 export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreHandle> {
   const log = logger("core");
-  const events = createEvents(logger("events"));
   const refs = await createRefStore(config.dataDir);
   const pools = createPools({
     maxConcurrent: config.maxConcurrent,
@@ -59,20 +58,35 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     instance: config.instanceId,
     pid: process.pid,
     host: hostname(config.env),
-  }, events.emit);
+  });
   const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry();
   const plugins: Plugin[] = [];
   const live = new Set<AbortController>();
 
+  const runtimes = new Map<string, RuntimeProvider>();
   let runtimePromise: Promise<ContainerRuntime> | undefined;
+  /** The runtime SWARM_RUNTIME names (default "docker"), created on first use; a failed creation
+   * is not kept, so the next call tries again. */
   const runtime = () => {
     if (opts.runtime) return Promise.resolve(opts.runtime);
-    runtimePromise ??= import("./runtime/docker.ts").then((m) =>
-      m.createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") })
-    );
-    return runtimePromise;
+    const name = config.env.SWARM_RUNTIME || "docker";
+    const provider = runtimes.get(name);
+    if (!provider) {
+      return Promise.reject(
+        new ToolError(
+          "DOCKER_UNAVAILABLE",
+          `Cannot use runtime "${name}": no loaded plugin provides it; available: ${
+            [...runtimes.keys()].join(", ") || "none"
+          }; set SWARM_RUNTIME to one of them or add its plugin to the manifest`,
+        ),
+      );
+    }
+    return runtimePromise ??= provider.create().catch((e) => {
+      runtimePromise = undefined;
+      throw fromRuntime(e);
+    });
   };
   const ensurer = createImageEnsurer(runtime, {
     tag: defaultAgentTag(config.version),
@@ -95,16 +109,8 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     return d;
   };
 
-  // agent.finished as each agent's ref is written, whichever way it ended (refused, cancelled…).
-  const announced: RefStore = {
-    ...refs,
-    finish: (...a) =>
-      refs.finish(...a).then((ref) => (events.emit({ type: "agent.finished", ref }), ref)),
-  };
-
   const core: Core = {
     v,
-    events: { on: events.on },
     sandboxFields,
     config,
     refs,
@@ -112,18 +118,18 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     runs,
     sandboxes,
     runtime,
+    runtimeError,
     ensureImage,
     driver,
     spawn: createSpawn({
       config,
-      refs: announced,
+      refs,
       pools,
       runtime,
       ensureImage,
       driver,
       log: logger("spawn"),
       live,
-      emit: events.emit,
     }),
     fail,
     logger,
@@ -155,7 +161,11 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     registry,
     plugins,
     async load(manifest, builtins) {
-      for (const { entry, plugin } of await loadPlugins(manifest, builtins, core)) {
+      // The built-in runtime is there whatever the manifest lists (SWARM_RUNTIME picks another).
+      const withDocker = builtins.docker && !manifest.plugins.includes("builtin:docker")
+        ? { ...manifest, plugins: ["builtin:docker", ...manifest.plugins] }
+        : manifest;
+      for (const { entry, plugin } of await loadPlugins(withDocker, builtins, core)) {
         try {
           for (const t of plugin.tools ?? []) registry.add(plugin.name, t);
         } catch (e) {
@@ -168,6 +178,14 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
             );
           }
           drivers.set(a.name, a);
+        }
+        for (const r of plugin.runtimes ?? []) {
+          if (runtimes.has(r.name)) {
+            throw new StartupError(
+              `Cannot load plugin "${entry}": runtime "${r.name}" is already provided`,
+            );
+          }
+          runtimes.set(r.name, r);
         }
         plugins.push(plugin);
       }

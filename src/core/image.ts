@@ -14,7 +14,7 @@ export const CONTEXT_HASH_LABEL = "swarm-mcp.context-hash";
 export const ASSETS_HASH_LABEL = "swarm-mcp.assets-hash";
 
 /** Runtimes that can read image labels (the Docker runtime can) let us detect stale images. */
-export type ImageRuntime = ContainerRuntime & {
+export type ImageRuntime = Pick<ContainerRuntime, "endpoint" | "imageExists" | "buildImage"> & {
   imageLabels?(tag: string): Promise<Record<string, string> | null>;
 };
 
@@ -75,7 +75,7 @@ export async function agentContext(
 
 /** Build the agent image; the Dockerfile in the context gets a LABEL carrying the context hash. */
 export async function buildAgentImage(
-  runtime: ContainerRuntime,
+  runtime: Pick<ContainerRuntime, "buildImage">,
   opts: AgentImageOptions & { tag: string; log: Logger },
 ): Promise<{ hash: string; ms: number }> {
   const t0 = performance.now();

@@ -66,6 +66,11 @@ function checkPlugin(entry: string, p: unknown): Plugin {
       typeof a.parse !== "function"
     ) throw bad("an agent driver needs name, prepare and parse");
   }
+  for (const r of plugin.runtimes ?? []) {
+    if (!r || typeof r.name !== "string" || typeof r.create !== "function") {
+      throw bad("a runtime needs name and create");
+    }
+  }
   return plugin;
 }
 

@@ -3,22 +3,9 @@
 // timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError, writingData } from "./errors.ts";
-import {
-  AGENT_NETWORK,
-  agentUser,
-  checkEnvNames,
-  checkInputFiles,
-  checkNetwork,
-  checkWorkdir,
-  chownTree,
-  containerLimits,
-  dockerNetwork,
-  ensureAgentNetwork,
-  nanoCpus,
-} from "./container-policy.ts";
-import { checkImageRef } from "./image-ref.ts";
-import { checkMounts, engineSocket } from "./mounts.ts";
-import { callerIds, hostname } from "./runtime/platform.ts";
+import { checkEnvNames, checkInputFiles, checkWorkdir } from "./container-policy.ts";
+import { fromRuntime } from "./runtime-error.ts";
+import { hostname } from "./runtime/platform.ts";
 import type {
   AgentDriver,
   Config,
@@ -30,7 +17,6 @@ import type {
   RefStore,
   SandboxSpec,
   SpawnOptions,
-  SwarmEvent,
 } from "./types.ts";
 
 export interface SpawnDeps {
@@ -43,10 +29,10 @@ export interface SpawnDeps {
   log: Logger;
   /** Containers in flight, so shutdown can stop them. */
   live: Set<AbortController>;
-  emit(event: SwarmEvent): void;
 }
 
 export const HOME_IN_CONTAINER = "/home/agent";
+const trimmed = (p: string) => p.replace(/\/+$/, "");
 
 export function ownerLabels(config: Config): Record<string, string> {
   return {
@@ -58,48 +44,25 @@ export function ownerLabels(config: Config): Record<string, string> {
 
 export function createSpawn(deps: SpawnDeps) {
   const { config, refs } = deps;
-  let agentNet: Promise<void> | undefined; // created once per process, retried after a failure
-  const agentNetwork = (
-    rt: ContainerRuntime,
-  ) => (agentNet ??= ensureAgentNetwork(rt).catch((
-    e,
-  ) => ((agentNet = undefined), Promise.reject(e))));
 
   return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
     // Everything the caller could get wrong is checked before the agent dir exists.
-    const mountPolicy = {
-      home: config.env.HOME,
-      dataDir: config.dataDir,
-      allow: config.allowMounts,
-      engineSocket: engineSocket(config.env.DOCKER_HOST),
-    };
-    let binds = await checkMounts(spec.mounts, mountPolicy);
-    const network = dockerNetwork(spec.network, config.env);
-    const limits = containerLimits(spec, config.env);
-    const cpus = nanoCpus(spec.cpus);
     const workdir = checkWorkdir(spec.workdir);
     checkEnvNames(spec.env_vars);
     checkInputFiles(spec.input_files, workdir);
-    const caller = callerIds();
-    const user = agentUser(caller, config.env);
-    const image = spec.image === undefined ? config.image : checkImageRef(spec.image);
-    if (
-      spec.mounts.some((m) =>
-        m.container_path.replace(/\/+$/, "") === workdir.replace(/\/+$/, "")
-      ) && (spec.claude_md || Object.keys(spec.input_files).length)
-    ) {
+    const image = spec.image ?? config.image;
+    const shadowed = spec.mounts.some((m) => trimmed(m.container_path) === trimmed(workdir));
+    if (shadowed && (spec.claude_md || Object.keys(spec.input_files).length)) {
       fail(
         "INVALID_INPUT",
         `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`,
       );
     }
-    await checkNetwork(
-      network,
-      config.env,
-      async (name) => (await deps.runtime()).networkLabels(name),
-    );
+    const { mounts, network, memory, cpus, gpu } = spec;
+    const ask = { image, mounts, network, memory, cpus, gpu, workdir };
+    await deps.runtime().then((rt) => rt.check(ask)).catch((e) => Promise.reject(fromRuntime(e)));
 
     const paths = await refs.create(opts.run_id, opts.agent_id);
     await writingData(
@@ -142,10 +105,7 @@ export function createSpawn(deps: SpawnDeps) {
       if (abort.signal.aborted) {
         return await failed("cancelled", "Cancelled before the agent started");
       }
-      // Again after the wait for a slot: a path swapped for a link meanwhile is judged as it is now.
-      binds = await checkMounts(spec.mounts, mountPolicy);
       const runtime = await deps.runtime();
-      if (network === AGENT_NETWORK) await agentNetwork(runtime);
       await deps.ensureImage(image, log);
       const job = {
         run_id: opts.run_id,
@@ -154,6 +114,7 @@ export function createSpawn(deps: SpawnDeps) {
         spec,
         paths,
         budget_cap: opts.budget_cap,
+        user: runtime.user?.(),
       };
       const plan = await writingData(
         `the files of agent "${opts.agent_id}"`,
@@ -173,85 +134,35 @@ export function createSpawn(deps: SpawnDeps) {
           () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }),
         );
       }
-      const workspaceShadowed = binds.some((b) => b.container === workdir);
-      // A root server runs its agents as another uid: the agent's own files become that uid's
-      // now, and whatever it owns afterwards (there and on read-write mounts) goes to the caller.
-      const own = [
-        paths.home,
-        paths.out,
-        ...(workspaceShadowed ? [] : [paths.workspace]),
-        paths.stream,
-        paths.stderr,
-        ...(stdinFile ? [stdinFile] : []),
-      ];
-      const handOver = user.uid !== caller.uid;
-      if (handOver) {
-        await Promise.all(
-          [paths.stream, paths.stderr].map((f) => writeFile(f, "", { mode: 0o600 })),
-        );
-        await chownTree(own, user);
-      }
-      const rwBinds = [
-        ...binds,
-        ...(plan.binds ?? []).map((b) => ({ host: b.host_path, readonly: b.readonly ?? true })),
-      ].filter((b) => !b.readonly).map((b) => b.host);
-      const { run_id, agent_id } = opts;
-      deps.emit({
-        type: "agent.started",
-        ref: `${run_id}/${agent_id}`,
-        run_id,
-        agent_id,
-        image: plan.image ?? image,
-      });
+      // Runs the container; the runtime judges the mounts again (a path swapped for a link while
+      // the agent queued is refused) and says how the dirs reach it.
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,
         entrypoint: plan.entrypoint,
-        env: {
-          HOME: HOME_IN_CONTAINER,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-          ...(user.uid === 0 ? { IS_SANDBOX: "1" } : {}), // claude refuses bypassPermissions as root without it
-          ...plan.env,
-          ...spec.env_vars,
-        },
-        user: `${user.uid}:${user.gid}`,
+        env: { HOME: HOME_IN_CONTAINER, ...plan.env, ...spec.env_vars },
         workdir,
-        binds: [
-          { host: paths.home, container: HOME_IN_CONTAINER, readonly: false },
-          { host: paths.out, container: "/output", readonly: false },
-          ...(workspaceShadowed
-            ? []
-            : [{ host: paths.workspace, container: workdir, readonly: false }]),
-          ...binds,
-          ...(plan.binds ?? []).map((b) => ({
-            host: b.host_path,
-            container: b.container_path,
-            readonly: b.readonly ?? true,
-          })),
+        dirs: [
+          { host: paths.home, container: HOME_IN_CONTAINER, writable: true },
+          { host: paths.out, container: "/output", writable: true },
+          ...(shadowed ? [] : [{ host: paths.workspace, container: workdir, writable: true }]),
         ],
+        mounts,
         network,
-        memoryBytes: limits.memoryBytes,
-        pidsLimit: limits.pidsLimit,
-        capDrop: ["ALL"],
-        nanoCpus: cpus,
-        gpu: spec.gpu,
+        memory,
+        cpus,
+        gpu,
         labels: {
           ...ownerLabels(config),
           "swarm-mcp.run": opts.run_id,
           "swarm-mcp.agent": opts.agent_id,
         },
-        stdinFile,
-        stdoutFile: paths.stream,
-        stderrFile: paths.stderr,
+        stdin: stdinFile,
+        stdout: paths.stream,
+        stderr: paths.stderr,
         timeoutMs: spec.timeout * 1000,
         name: `swarm-${opts.run_id}-${opts.agent_id}`,
-      }, abort.signal).finally(async () => {
-        if (handOver && !(await chownTree([...own, ...rwBinds], caller, user.uid))) {
-          log.warn(
-            `agent ${opts.run_id}/${opts.agent_id}: over 100000 files, some stay owned by uid ${user.uid}`,
-          );
-        }
-      });
+      }, abort.signal);
       const outcome = await driver.parse(job, exit);
       const ref = await refs.finish(opts.run_id, opts.agent_id, {
         ...base,
@@ -265,7 +176,8 @@ export function createSpawn(deps: SpawnDeps) {
         }`,
       );
       return ref;
-    } catch (e) {
+    } catch (thrown) {
+      const e = fromRuntime(thrown);
       if (abort.signal.aborted) return failed("cancelled", "Cancelled");
       if (isToolError(e) && (e.code === "DOCKER_UNAVAILABLE" || e.code === "IMAGE_UNAVAILABLE")) {
         await failed("failed", e.message);

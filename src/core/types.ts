@@ -28,12 +28,15 @@ export type {
   AgentJob,
   AgentOutcome,
   AgentPaths,
+  ContainerAsk,
   ContainerExit,
-  ContainerRunOptions,
   ContainerRuntime,
+  ContainerSpec,
   DriverPlan,
   Mount,
   Ref,
+  RuntimeErrorKind,
+  RuntimeProvider,
   SandboxSpec,
 } from "./agent-types.ts";
 import type {
@@ -42,11 +45,10 @@ import type {
   AgentPaths,
   ContainerRuntime,
   Ref,
+  RuntimeErrorKind,
+  RuntimeProvider,
   SandboxSpec,
 } from "./agent-types.ts";
-
-export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
-import type { Events, RouteTable } from "./live-types.ts";
 
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
@@ -93,8 +95,8 @@ export interface Plugin {
   name: string;
   tools?: Tool[];
   agents?: AgentDriver[];
-  /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
-  routes?(app: RouteTable): void;
+  /** Container runtimes; SWARM_RUNTIME names the one used (default "docker"). */
+  runtimes?: RuntimeProvider[];
   dispose?(): void | Promise<void>;
 }
 
@@ -285,8 +287,6 @@ export interface Runs {
 
 export interface Core {
   v: typeof Valibot;
-  /** Run and agent lifecycle events. */
-  events: Events;
   /** Valibot entries for every SandboxSpec field plus `sandbox`, all optional: spread them into a tool's input. */
   sandboxFields: Record<string, AnySchema>;
   config: Config;
@@ -294,8 +294,10 @@ export interface Core {
   pools: Pools;
   runs: Runs;
   sandboxes: SandboxRegistry;
-  /** The container runtime, created on first use so start-up stays fast. */
+  /** The container runtime SWARM_RUNTIME names, created on first use so start-up stays fast. */
   runtime(): Promise<ContainerRuntime>;
+  /** An error a runtime throws; spawn turns it into a tool error (kind → code) in one place. */
+  runtimeError(kind: RuntimeErrorKind, message: string): Error;
   /** Make sure an image exists, building the agent image on first use (once, however many callers). */
   ensureImage(tag: string, log?: Logger): Promise<void>;
   driver(name: string): AgentDriver;

@@ -4,13 +4,15 @@ import p_claude_code from "./claude-code/index.ts";
 import p_command from "./command/index.ts";
 import p_observe from "./observe/index.ts";
 import p_combinators from "./combinators/index.ts";
+import p_docker from "./docker/index.ts";
 
 export const builtins: Record<string, PluginFactory> = {
   "claude-code": p_claude_code,
   "command": p_command,
   "observe": p_observe,
   "combinators": p_combinators,
+  "docker": p_docker,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker"];

@@ -2,7 +2,7 @@
 // the engine's framed log. The real-engine behaviour is in test/docker/runtime.test.ts.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { deframe, wrapperFailed } from "../../src/core/runtime/capture.ts";
+import { deframe, wrapperFailed } from "../../src/plugins/docker/capture.ts";
 
 describe("wrapperFailed", () => {
   it("recognises every way the wrapper can fail before the command runs", () => {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkMounts, engineSocket, type MountPolicy } from "../../src/core/mounts.ts";
+import { checkMounts, engineSocket, type MountPolicy } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
 
 let t: string;

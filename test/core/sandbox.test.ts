@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
-import { dockerNetwork, memoryBytes } from "../../src/core/container-policy.ts";
-import { checkMounts } from "../../src/core/mounts.ts";
+import { memoryBytes } from "../../src/core/container-policy.ts";
+import { dockerNetwork } from "../../src/plugins/docker/policy.ts";
+import { checkMounts } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
 
 const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;

@@ -18,7 +18,7 @@ import {
   type ImageRuntime,
   imageUpToDate,
 } from "../../src/core/image.ts";
-import { createDockerRuntime, type DockerRuntime } from "../../src/core/runtime/docker.ts";
+import { createDockerRuntime, type DockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { DOCKERFILE } from "../../src/core/_assets.ts";
 import type { Logger } from "../../src/core/types.ts";

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { createCore } from "../../src/core/core.ts";
+import { builtins } from "../../src/plugins/_registry.ts";
 import {
   type BinaryServer,
   binarySkip,
@@ -175,6 +176,7 @@ describe("reaper on a shared engine", { skip: engineSkip }, () => {
       }, "test"),
       { ensureImage: async () => {} },
     );
+    await handle.load({ plugins: [], base: process.cwd(), source: "test" }, builtins); // docker
     try {
       const here = await leftover(HOST);
       ids.push(here);

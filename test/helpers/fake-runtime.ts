@@ -16,7 +16,14 @@
 // were cancelled and when.
 import { readFile, writeFile } from "node:fs/promises";
 import { ToolError } from "../../src/core/errors.ts";
-import type { ContainerExit, ContainerRunOptions, ContainerRuntime } from "../../src/core/types.ts";
+import type {
+  ContainerAsk,
+  ContainerExit,
+  ContainerRuntime,
+  ContainerSpec,
+} from "../../src/core/types.ts";
+import { type DockerPolicy, dockerTranslation } from "../../src/plugins/docker/containers.ts";
+import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 
 export interface Directive {
   sleep: number;
@@ -207,8 +214,18 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
-  async run(opts: ContainerRunOptions, signal: AbortSignal): Promise<ContainerExit> {
+  /** Judged as the Docker runtime judges (mounts, networks of this fake engine, limits); the
+   * harness sets the data dir and environment. Calls record the Docker options a spec became. */
+  policy: DockerPolicy = { env: {}, dataDir: "/nonexistent", allowMounts: [] };
+  private docker = () => dockerTranslation(this, this.policy);
+
+  check(ask: ContainerAsk): Promise<void> {
+    return this.docker().check(ask);
+  }
+
+  async run(spec: ContainerSpec, signal: AbortSignal): Promise<ContainerExit> {
     await this.ping();
+    const opts = await this.docker().options(spec);
     const id = `fake${(++this.seq).toString(16).padStart(8, "0")}`;
     const stdin = opts.stdinFile !== undefined ? await readFile(opts.stdinFile, "utf8") : "";
     const directive = parseDirective(stdin);

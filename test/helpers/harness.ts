@@ -62,7 +62,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   };
   configureLog(env.SWARM_LOG_LEVEL ?? process.env.SWARM_LOG_LEVEL ?? "error", undefined);
   const runtime = opts.runtime ?? new FakeRuntime();
-  const handle = await createCore(loadConfig(env, "test"), {
+  const config = loadConfig(env, "test");
+  runtime.policy = config;
+  const handle = await createCore(config, {
     runtime,
     ensureImage: async () => {},
   });

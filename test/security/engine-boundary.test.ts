@@ -6,11 +6,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
-import { createDockerApi } from "../../src/core/runtime/docker-api.ts";
+import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
+import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
 import { tar } from "../../src/core/runtime/tar.ts";
 import { isToolError } from "../../src/core/errors.ts";
-import type { ContainerRunOptions, Logger } from "../../src/core/types.ts";
+import type { Logger } from "../../src/core/types.ts";
+import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 import { type FakeEngine, fakeEngine, type SourceServer, startSource } from "./engine-proxy.ts";
 import { HOSTILE_IMAGES } from "./hostile-images.ts";
 

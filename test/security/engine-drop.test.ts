@@ -9,9 +9,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
+import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
-import type { ContainerRunOptions, Logger } from "../../src/core/types.ts";
+import type { Logger } from "../../src/core/types.ts";
+import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 import {
   type EngineProxy,
   engineProxy,

@@ -10,8 +10,9 @@ import { loadConfig } from "../../src/config.ts";
 import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { configureLog, logger } from "../../src/core/log.ts";
-import { createDockerRuntime } from "../../src/core/runtime/docker.ts";
-import type { ContainerRuntime } from "../../src/core/types.ts";
+import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
+import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
+import type { DockerEngine, DockerRunOptions } from "../../src/plugins/docker/types.ts";
 import { builtins } from "../../src/plugins/_registry.ts";
 import { agentImage, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
 
@@ -39,19 +40,19 @@ describe("mount escape on the real engine", { skip }, () => {
     await symlink("/var/run", join(dir, "project-link"));
     configureLog("error", undefined);
     const real = createDockerRuntime({ host: process.env.DOCKER_HOST, log: logger("docker") });
-    // The real runtime, counting the containers it is asked to run.
-    const counting: ContainerRuntime = Object.assign(Object.create(real), {
-      run: (o: Parameters<ContainerRuntime["run"]>[0], s: AbortSignal) => (runs++, real.run(o, s)),
+    // The real engine, counting the containers it is asked to run.
+    const counting: DockerEngine = Object.assign(Object.create(real), {
+      run: (o: DockerRunOptions, s: AbortSignal) => (runs++, real.run(o, s)),
     });
-    const env = {
+    const config = loadConfig({
       HOME: join(dir, "home"),
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       SWARM_DATA_DIR: join(dir, "data"),
       SWARM_IMAGE: await agentImage(),
       DOCKER_HOST: process.env.DOCKER_HOST ?? "",
-    };
-    handle = await createCore(loadConfig(env, "test"), {
-      runtime: counting,
+    }, "test");
+    handle = await createCore(config, {
+      runtime: dockerContainers(counting, config, logger("docker")),
       ensureImage: async () => {},
     });
     await handle.load({

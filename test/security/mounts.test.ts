@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkMounts, type MountPolicy } from "../../src/core/mounts.ts";
+import { checkMounts, type MountPolicy } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
 
 type Expect =

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkNetwork, dockerNetwork } from "../../src/core/container-policy.ts";
+import { checkNetwork, dockerNetwork } from "../../src/plugins/docker/policy.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
 import type { SandboxSpec } from "../../src/core/types.ts";

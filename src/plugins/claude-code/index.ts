@@ -96,7 +96,12 @@ export function claudeDriver(core: Core): AgentDriver {
       };
       await writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, files, core.fail);
       const env = await stageHome(core, job);
-      return { entrypoint: ["claude"], cmd, env, stdin: job.prompt };
+      const sandbox = {
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        // claude refuses bypassPermissions as root without it
+        ...(job.user?.uid === 0 ? { IS_SANDBOX: "1" } : {}),
+      };
+      return { entrypoint: ["claude"], cmd, env: { ...sandbox, ...env }, stdin: job.prompt };
     },
 
     cleanup: (paths) => removeCredentials(paths.home),

@@ -1,8 +1,8 @@
 // POST /build with a tar context: the engine's progress lines go to a callback, and a failed build
 // becomes one IMAGE_UNAVAILABLE error that carries the last lines of output.
 import type { Readable } from "node:stream";
-import { ToolError } from "../errors.ts";
-import { checkImageRef } from "../image-ref.ts";
+import { ToolError } from "../../core/errors.ts";
+import { checkImageRef } from "../../core/image-ref.ts";
 import { apiMessage, type DockerApi, status } from "./docker-api.ts";
 
 export async function buildImage(

@@ -5,7 +5,8 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Duplex, Readable } from "node:stream";
-import type { ContainerRunOptions, Logger } from "../types.ts";
+import type { Logger } from "../../core/types.ts";
+import type { DockerRunOptions } from "./types.ts";
 import type { Capture } from "./capture.ts";
 import { containerPath, type DockerApi } from "./docker-api.ts";
 import { pumpDemuxed } from "./demux.ts";
@@ -14,7 +15,7 @@ import { pumpDemuxed } from "./demux.ts";
 export async function streamCapture(
   api: DockerApi,
   log: Logger,
-  o: ContainerRunOptions,
+  o: DockerRunOptions,
   onBroken: () => void,
 ): Promise<Capture> {
   const input = o.stdinFile !== undefined ? await readFile(o.stdinFile) : undefined;

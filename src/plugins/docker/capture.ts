@@ -10,8 +10,8 @@
 import { constants } from "node:fs";
 import { access, appendFile, open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { ToolError } from "../errors.ts";
-import type { ContainerRunOptions } from "../types.ts";
+import { ToolError } from "../../core/errors.ts";
+import type { DockerRunOptions } from "./types.ts";
 import { containerPath, type DockerApi, imagePath } from "./docker-api.ts";
 
 /** Where the files appear inside the container; user mounts may not cover it (mounts.ts). */
@@ -34,7 +34,7 @@ export interface Capture {
 const script = (stdin: boolean) =>
   `exec "$@" <${stdin ? `${IO_DIR}/stdin` : "/dev/null"} >>${IO_DIR}/stdout 2>>${IO_DIR}/stderr`;
 
-export async function fileCapture(api: DockerApi, o: ContainerRunOptions): Promise<Capture> {
+export async function fileCapture(api: DockerApi, o: DockerRunOptions): Promise<Capture> {
   // A bind of a missing path would make Docker create a directory there: check first.
   if (o.stdinFile !== undefined) await access(o.stdinFile, constants.R_OK);
   await Promise.all([emptyFile(o.stdoutFile), emptyFile(o.stderrFile)]);
@@ -77,7 +77,7 @@ export function wrapperFailed(log: string): boolean {
 }
 
 /** The argv the wrapper runs: what Docker itself would run for this create body. */
-async function commandLine(api: DockerApi, o: ContainerRunOptions): Promise<string[]> {
+async function commandLine(api: DockerApi, o: DockerRunOptions): Promise<string[]> {
   // Docker's rule: an explicit Entrypoint drops the image's Cmd; otherwise an empty Cmd takes it.
   if (o.entrypoint) return [...o.entrypoint, ...o.cmd];
   let config: { Entrypoint?: string[] | null; Cmd?: string[] | null } = {};

@@ -4,7 +4,7 @@
 // concatenates buffers, which is why it is not used here.
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { nudgeGc } from "./platform.ts";
+import { nudgeGc } from "../../core/runtime/platform.ts";
 
 const HEADER = 8;
 const GC_EVERY = 16 * 1024 * 1024; // bytes streamed between GC nudges: keeps RSS flat on big outputs

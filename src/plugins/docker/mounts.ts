@@ -9,12 +9,10 @@
 import type { Stats } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative, sep } from "node:path";
-import { fail } from "./errors.ts";
-import { parseDockerHost } from "./runtime/docker-api.ts";
-import type { Mount } from "./types.ts";
-
-/** Container paths the core itself mounts; a caller mount there would hide them. */
-export const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm", "/run/swarm-io"];
+import { RESERVED_CONTAINER_PATHS, within } from "../../core/container-policy.ts";
+import { fail } from "../../core/errors.ts";
+import { parseDockerHost } from "./docker-api.ts";
+import type { Mount } from "../../core/types.ts";
 
 const SYSTEM_TREES = [
   "/proc",
@@ -33,10 +31,6 @@ const SYSTEM_TREES = [
   "/run",
   "/root",
 ];
-
-export function within(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-}
 
 export interface MountPolicy {
   home?: string;

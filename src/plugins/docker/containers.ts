@@ -1,0 +1,110 @@
+// The neutral ContainerSpec on Docker: the agent's dirs and the caller's mounts become host-path
+// binds (the engine shares this machine's filesystem), `network: true` the agents' own network,
+// and a root server's agents run as another uid that owns their files only while they run.
+import { writeFile } from "node:fs/promises";
+import { checkImageRef } from "../../core/image-ref.ts";
+import { callerIds } from "../../core/runtime/platform.ts";
+import type { ContainerAsk, ContainerSpec } from "../../core/types.ts";
+import { checkMounts, engineSocket } from "./mounts.ts";
+import {
+  AGENT_NETWORK,
+  agentUser,
+  checkNetwork,
+  chownTree,
+  containerLimits,
+  dockerNetwork,
+  ensureAgentNetwork,
+  nanoCpus,
+} from "./policy.ts";
+import type { DockerEngine, DockerRunOptions } from "./types.ts";
+
+export interface DockerPolicy {
+  env: Record<string, string | undefined>;
+  dataDir: string;
+  allowMounts: string[];
+}
+
+type Networks = Pick<DockerEngine, "networkLabels" | "createNetwork">;
+
+/** Judge a spec and turn it into engine options; `hostFiles` wraps a run in the uid hand-over. */
+export function dockerTranslation(engine: Networks, p: DockerPolicy) {
+  let agentNet: Promise<void> | undefined; // created once per process, retried after a failure
+  const user = () => agentUser(callerIds(), p.env);
+
+  async function check(ask: ContainerAsk) {
+    checkImageRef(ask.image);
+    const binds = await checkMounts(ask.mounts, {
+      home: p.env.HOME,
+      dataDir: p.dataDir,
+      allow: p.allowMounts,
+      engineSocket: engineSocket(p.env.DOCKER_HOST),
+    });
+    const network = dockerNetwork(ask.network, p.env);
+    const limits = containerLimits(ask, p.env);
+    const nano = nanoCpus(ask.cpus);
+    await checkNetwork(network, p.env, (name) => engine.networkLabels(name));
+    return { binds, network, limits, nano };
+  }
+
+  async function options(spec: ContainerSpec): Promise<DockerRunOptions> {
+    const { binds, network, limits, nano } = await check(spec); // again: a path may be a link now
+    if (network === AGENT_NETWORK) {
+      await (agentNet ??= ensureAgentNetwork(engine).catch((e) => {
+        agentNet = undefined;
+        throw e;
+      }));
+    }
+    const u = user();
+    return {
+      image: spec.image,
+      cmd: spec.cmd,
+      entrypoint: spec.entrypoint,
+      env: spec.env,
+      user: `${u.uid}:${u.gid}`,
+      workdir: spec.workdir,
+      binds: [
+        ...spec.dirs.map((d) => ({ host: d.host, container: d.container, readonly: !d.writable })),
+        ...binds,
+      ],
+      network,
+      memoryBytes: limits.memoryBytes,
+      pidsLimit: limits.pidsLimit,
+      capDrop: ["ALL"],
+      nanoCpus: nano,
+      gpu: spec.gpu,
+      labels: spec.labels,
+      stdinFile: spec.stdin,
+      stdoutFile: spec.stdout,
+      stderrFile: spec.stderr,
+      timeoutMs: spec.timeoutMs,
+      name: spec.name,
+    };
+  }
+
+  /** A root server's agent runs as another uid: its own files are that uid's while it runs, and
+   * whatever it owns afterwards (there and on read-write mounts) goes back to the caller. */
+  async function hostFiles<T>(
+    spec: ContainerSpec,
+    o: DockerRunOptions,
+    run: () => Promise<T>,
+    warn: (msg: string) => void,
+  ): Promise<T> {
+    const caller = callerIds();
+    const u = user();
+    if (u.uid === caller.uid) return run();
+    const own = [spec.stdout, spec.stderr, ...(spec.stdin ? [spec.stdin] : [])];
+    await Promise.all(own.slice(0, 2).map((f) => writeFile(f, "", { mode: 0o600 })));
+    own.push(...spec.dirs.map((d) => d.host));
+    await chownTree(own, u);
+    const rw = o.binds.slice(spec.dirs.length).filter((b) => !b.readonly).map((b) => b.host);
+    try {
+      return await run();
+    } finally {
+      if (!(await chownTree([...own, ...rw], caller, u.uid))) {
+        warn(`${o.name}: over 100000 files, some stay owned by uid ${u.uid}`);
+      }
+    }
+  }
+
+  return { check: async (ask: ContainerAsk) => void (await check(ask)), options, user, hostFiles };
+}

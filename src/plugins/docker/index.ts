@@ -1,0 +1,23 @@
+// The built-in runtime "docker": agents in containers on the Docker engine at DOCKER_HOST (default
+// the local socket), loaded and reached on first use so start-up stays fast.
+import type { Core, Plugin, PluginFactory } from "../../core/types.ts";
+
+export default ((core: Core): Plugin => ({
+  name: "docker",
+  runtimes: [{
+    name: "docker",
+    async create() {
+      const [{ createDockerRuntime }, { dockerContainers }] = await Promise.all([
+        import("./docker.ts"),
+        import("./runtime.ts"),
+      ]);
+      const log = core.logger("docker");
+      const { env, dataDir, allowMounts } = core.config;
+      return dockerContainers(
+        createDockerRuntime({ host: env.DOCKER_HOST, log }),
+        { env, dataDir, allowMounts },
+        log,
+      );
+    },
+  }],
+})) satisfies PluginFactory;
