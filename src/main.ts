@@ -10,6 +10,7 @@ import { serveHttp } from "./server/http.ts";
 import { httpToken } from "./server/http-token.ts";
 import { serveStdio } from "./server/mcp.ts";
 import type { ToolRegistry } from "./core/registry.ts";
+import type { RoutedPlugin } from "./server/routes.ts";
 import { builtins, defaultPlugins } from "./plugins/_registry.ts";
 import { runBuildImage, runDoctor } from "./cli.ts";
 
@@ -49,10 +50,16 @@ async function startHttp(
   info: { name: string; version: string },
   http: HttpCommand,
   dataDir: string,
+  plugins: RoutedPlugin[],
 ): Promise<void> {
   const stored = http.token === undefined && !http.noAuth ? await httpToken(dataDir) : undefined;
   const token = http.token ?? stored?.token;
-  const server = await serveHttp(registry, info, { ...http, token, tokenFile: stored?.file });
+  const server = await serveHttp(registry, info, {
+    ...http,
+    token,
+    tokenFile: stored?.file,
+    plugins,
+  });
   if (!stored) return;
   const entry = {
     mcpServers: {
@@ -85,8 +92,12 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   if (cmd.http) {
-    await startHttp(handle.registry, info, cmd.http, config.dataDir);
+    await startHttp(handle.registry, info, cmd.http, config.dataDir, handle.plugins);
   } else {
+    const routed = handle.plugins.filter((p) => p.routes).map((p) => p.name);
+    if (routed.length) {
+      log.debug(`stdio: routes of ${routed.join(", ")} are served with --http only`);
+    }
     await serveStdio(handle.registry, info, () => stop("stdin closed"));
   }
   log.info(

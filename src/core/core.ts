@@ -4,6 +4,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { fail, isToolError, ToolError } from "./errors.ts";
+import { createEvents } from "./events.ts";
 import { fromRuntime, runtimeError } from "./runtime-error.ts";
 import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
@@ -23,6 +24,7 @@ import type {
   Logger,
   Plugin,
   PluginFactory,
+  RefStore,
   RuntimeProvider,
 } from "./types.ts";
 
@@ -48,6 +50,7 @@ export interface CoreHandle {
 
 export async function createCore(config: Config, opts: CoreOptions = {}): Promise<CoreHandle> {
   const log = logger("core");
+  const events = createEvents(logger("events"));
   const refs = await createRefStore(config.dataDir);
   const pools = createPools({
     maxConcurrent: config.maxConcurrent,
@@ -58,7 +61,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     instance: config.instanceId,
     pid: process.pid,
     host: hostname(config.env),
-  });
+  }, events.emit);
   const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry();
@@ -109,8 +112,16 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     return d;
   };
 
+  // agent.finished as each agent's ref is written, whichever way it ended (refused, cancelled…).
+  const announced: RefStore = {
+    ...refs,
+    finish: (...a) =>
+      refs.finish(...a).then((ref) => (events.emit({ type: "agent.finished", ref }), ref)),
+  };
+
   const core: Core = {
     v,
+    events: { on: events.on },
     sandboxFields,
     config,
     refs,
@@ -123,13 +134,14 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     driver,
     spawn: createSpawn({
       config,
-      refs,
+      refs: announced,
       pools,
       runtime,
       ensureImage,
       driver,
       log: logger("spawn"),
       live,
+      emit: events.emit,
     }),
     fail,
     logger,

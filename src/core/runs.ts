@@ -16,7 +16,16 @@ import {
   type RunRecord,
   writeRecord,
 } from "./run-record.ts";
-import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
+import type {
+  Logger,
+  Ref,
+  RefStore,
+  RunHandle,
+  RunInfo,
+  Runs,
+  SwarmEvent,
+  ToolContext,
+} from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
 const MAX_WAIT_S = 3600;
@@ -43,6 +52,7 @@ export function createRuns(
   refs: RefStore,
   log: Logger,
   me: RunOwner,
+  emit: (event: SwarmEvent) => void = () => {},
 ): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
   const live = new Map<string, Live>();
   const persist = (info: RunInfo) =>
@@ -235,6 +245,7 @@ export function createRuns(
       };
       // Awaited before any work: a data dir that cannot take the record fails the call, cleanly.
       await persist(info);
+      emit({ type: "run.started", run_id, tool, total: info.total });
       const controller = new AbortController();
       let dirty = Promise.resolve(true);
       const save = () => (dirty = dirty.then(() => persist(info)).then(() => true, (e) => {
@@ -250,6 +261,9 @@ export function createRuns(
           info.cost_usd = roundUsd(info.cost_usd + (ref.cost_usd ?? 0));
           info.refs.push(ref.ref);
           save();
+          if (ref.cost_usd != null) emit({ type: "cost", run_id, ref: ref.ref, usd: ref.cost_usd });
+          const { done, total, failed, cost_usd } = info;
+          emit({ type: "run.progress", run_id, done, total, failed, cost_usd });
         },
         setTotal(total) {
           info.total = total;
@@ -277,6 +291,7 @@ export function createRuns(
           }
         }
         info.finished_at = new Date().toISOString();
+        emit({ type: "run.finished", run_id, status: info.status, cost_usd: info.cost_usd });
         // A final record the disk did not take stays in memory, so this server still reports the end.
         if (await save()) live.delete(run_id);
       })();

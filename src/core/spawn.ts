@@ -17,6 +17,7 @@ import type {
   RefStore,
   SandboxSpec,
   SpawnOptions,
+  SwarmEvent,
 } from "./types.ts";
 
 export interface SpawnDeps {
@@ -29,6 +30,7 @@ export interface SpawnDeps {
   log: Logger;
   /** Containers in flight, so shutdown can stop them. */
   live: Set<AbortController>;
+  emit(event: SwarmEvent): void;
 }
 
 export const HOME_IN_CONTAINER = "/home/agent";
@@ -136,6 +138,14 @@ export function createSpawn(deps: SpawnDeps) {
       }
       // Runs the container; the runtime judges the mounts again (a path swapped for a link while
       // the agent queued is refused) and says how the dirs reach it.
+      const { run_id, agent_id } = opts;
+      deps.emit({
+        type: "agent.started",
+        ref: `${run_id}/${agent_id}`,
+        run_id,
+        agent_id,
+        image: plan.image ?? image,
+      });
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,

@@ -50,6 +50,9 @@ import type {
   SandboxSpec,
 } from "./agent-types.ts";
 
+export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
+import type { Events, RouteTable } from "./live-types.ts";
+
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
   info(msg: string, extra?: unknown): void;
@@ -97,6 +100,8 @@ export interface Plugin {
   agents?: AgentDriver[];
   /** Container runtimes; SWARM_RUNTIME names the one used (default "docker"). */
   runtimes?: RuntimeProvider[];
+  /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
+  routes?(app: RouteTable): void;
   dispose?(): void | Promise<void>;
 }
 
@@ -287,6 +292,8 @@ export interface Runs {
 
 export interface Core {
   v: typeof Valibot;
+  /** Run and agent lifecycle events. */
+  events: Events;
   /** Valibot entries for every SandboxSpec field plus `sandbox`, all optional: spread them into a tool's input. */
   sandboxFields: Record<string, AnySchema>;
   config: Config;

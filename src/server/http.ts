@@ -11,6 +11,7 @@ import { logger } from "../core/log.ts";
 import type { ToolRegistry } from "../core/registry.ts";
 import { serveFetch } from "./serve-fetch.ts";
 import { createMcpServer, MAX_MESSAGE_BYTES, type ServerInfo } from "./mcp.ts";
+import { type App, mountPluginRoutes, type RoutedPlugin } from "./routes.ts";
 
 const log = logger("http");
 
@@ -27,6 +28,8 @@ export interface HttpOptions {
   maxSessions?: number;
   /** Idle connections are closed after this; SSE streams are exempt. */
   connectionIdleS?: number;
+  /** Plugins whose routes are served under /plugins/<name>/. */
+  plugins?: RoutedPlugin[];
 }
 
 export interface HttpServer {
@@ -144,16 +147,6 @@ export async function serveHttp(
     return false;
   };
 
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, s] of sessions) {
-      if (s.pending.size === 0 && now - s.used > idleMs) {
-        void closeSession(id, `idle for ${Math.round(idleMs / 1000)} s`);
-      }
-    }
-  }, Math.min(Math.max(idleMs / 4, 50), 30_000));
-  (sweep as { unref?: () => void }).unref?.();
-
   async function openSession(): Promise<WebStandardStreamableHTTPServerTransport> {
     const session: Session = { transport: undefined!, pending: new Set(), used: Date.now() };
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -184,7 +177,7 @@ export async function serveHttp(
     return transport;
   }
 
-  const app = new Hono<{ Bindings: { keepOpen(): void } }>();
+  const app: App = new Hono();
   app.use("*", async (c, next) => {
     const origin = c.req.header("origin");
     if (!allowedHost(c.req.header("host") ?? "", bound, anyName)) {
@@ -240,6 +233,17 @@ export async function serveHttp(
     }
   });
   app.get("/healthz", (c) => c.json({ ok: true, version: info.version }));
+  const routes = mountPluginRoutes(app, opts.plugins ?? [], log);
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) {
+      if (s.pending.size === 0 && now - s.used > idleMs) {
+        void closeSession(id, `idle for ${Math.round(idleMs / 1000)} s`);
+      }
+    }
+  }, Math.min(Math.max(idleMs / 4, 50), 30_000));
+  (sweep as { unref?: () => void }).unref?.();
 
   const server = await serveFetch(
     (req, keepOpen) => app.fetch(req, { keepOpen }),
@@ -248,7 +252,7 @@ export async function serveHttp(
     opts.connectionIdleS ?? 30,
   );
   const url = `http://${bound}:${server.port}/mcp`;
-  log.info(`listening on ${url}`);
+  log.info(`listening on ${url}${routes.length ? `; plugin routes: ${routes.join(", ")}` : ""}`);
   if (opts.noAuth) {
     log.warn(
       `--no-auth: no token is checked; every local user and process that reaches ${url} can start containers as this user`,
