@@ -1,40 +1,7 @@
-// Contracts of one agent run: the sandbox spec, what a driver stages and reports, and the
+// Contracts of one agent run: the job and what a driver stages and reports, and the
 // container runtime underneath. Re-exported by types.ts, which is what plugins import.
 import type { Json, RefStatus } from "./types.ts";
-
-/** A mount as callers give it; `host_path` may start with `~`. */
-export interface Mount {
-  host_path: string;
-  container_path: string;
-  readonly?: boolean;
-}
-
-/** Everything that describes how one agent runs. Fields and defaults follow the reference. */
-export interface SandboxSpec {
-  agent: string; // driver name: "claude" (default) or "command"
-  image?: string;
-  command?: string[]; // for the command driver
-  model: string;
-  tools: string[];
-  mcps: string[];
-  system_prompt?: string;
-  claude_md?: string;
-  output_schema?: Record<string, Json>;
-  effort?: string;
-  max_budget?: number;
-  input_type?: string;
-  output_type?: string;
-  mounts: Mount[];
-  workdir: string;
-  input_files: Record<string, string>;
-  network: boolean | string; // true → default bridge, false → none, string → that Docker network
-  memory?: string; // "2g", "512m"
-  cpus?: number;
-  gpu: boolean;
-  resources: string[];
-  timeout: number; // seconds
-  env_vars: Record<string, string>;
-}
+import type { Mount, SandboxSpec } from "./sandbox-types.ts";
 
 /** The small JSON handle that travels on the wire (≤ 1 KB whatever the output size). */
 export interface Ref {

@@ -13,7 +13,7 @@ import { createPools, poolCapacityFromEnv } from "./pools.ts";
 import { AGENT_ID, agentPaths, createRefStore } from "./refs.ts";
 import { ToolRegistry } from "./registry.ts";
 import { createRuns } from "./runs.ts";
-import { createSandboxes, sandboxFields } from "./sandbox.ts";
+import { createSandboxes } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
 import { hostname, pidAlive } from "./runtime/platform.ts";
 import type {
@@ -64,7 +64,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   }, events.emit);
   const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
   const drivers = new Map<string, AgentDriver>();
-  const registry = new ToolRegistry();
+  const registry = new ToolRegistry((as) => sandboxes.inputs(as));
   const plugins: Plugin[] = [];
   const live = new Set<AbortController>();
 
@@ -122,7 +122,9 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   const core: Core = {
     v,
     events: { on: events.on },
-    sandboxFields,
+    get sandboxFields() {
+      return sandboxes.inputs("check");
+    },
     config,
     refs,
     pools,
@@ -180,6 +182,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       for (const { entry, plugin } of await loadPlugins(withDocker, builtins, core)) {
         try {
           for (const t of plugin.tools ?? []) registry.add(plugin.name, t);
+          sandboxes.addFields(plugin.name, plugin.fields ?? []);
         } catch (e) {
           throw new StartupError(`Cannot load plugin "${entry}": ${(e as Error).message}`);
         }

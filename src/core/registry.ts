@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { fail } from "./errors.ts";
 import { logger } from "./log.ts";
+import { checkArgumentNames, type FieldInputs, noFields, toolInput } from "./tool-input.ts";
 import type { Logger, Tool, ToolContext } from "./types.ts";
 
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -25,6 +26,9 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
 export class ToolRegistry {
   readonly tools = new Map<string, { tool: Tool; plugin: string }>();
 
+  /** `fields`: the sandbox fields agent-starting tools take (none in a bare registry). */
+  constructor(private readonly fields: FieldInputs = noFields) {}
+
   add(plugin: string, tool: Tool): void {
     if (!TOOL_NAME.test(tool.name)) {
       throw new Error(`tool name "${tool.name}" must match ${TOOL_NAME}`);
@@ -36,8 +40,12 @@ export class ToolRegistry {
     this.tools.set(tool.name, { tool, plugin });
   }
 
+  /** The tools as tools/list publishes them: strict inputs, sandbox fields added. */
   list(): Tool[] {
-    return [...this.tools.values()].map((t) => t.tool);
+    return [...this.tools.values()].map(({ tool }) => ({
+      ...tool,
+      input: toolInput(tool, this.fields, true),
+    }));
   }
 
   /** Validate and run a tool. Validation failures are INVALID_INPUT naming the field. */
@@ -66,7 +74,9 @@ export class ToolRegistry {
         }`,
       );
     }
-    const parsed = v.safeParse(entry.tool.input, args ?? {});
+    const input = toolInput(entry.tool, this.fields);
+    checkArgumentNames(name, input, args ?? {});
+    const parsed = v.safeParse(input, args ?? {});
     if (!parsed.success) {
       fail("INVALID_INPUT", `Invalid arguments for ${name}: ${describeIssues(parsed.issues)}`, {
         fields: parsed.issues.slice(0, 5).map((i) =>

@@ -33,12 +33,11 @@ export type {
   ContainerRuntime,
   ContainerSpec,
   DriverPlan,
-  Mount,
   Ref,
   RuntimeErrorKind,
   RuntimeProvider,
-  SandboxSpec,
 } from "./agent-types.ts";
+export type { FieldKit, Grammar, Mount, SandboxField, SandboxSpec } from "./sandbox-types.ts";
 import type {
   AgentDriver,
   AgentOutcome,
@@ -47,8 +46,8 @@ import type {
   Ref,
   RuntimeErrorKind,
   RuntimeProvider,
-  SandboxSpec,
 } from "./agent-types.ts";
+import type { SandboxField, SandboxSpec } from "./sandbox-types.ts";
 
 export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
 import type { Events, RouteTable } from "./live-types.ts";
@@ -91,6 +90,10 @@ export interface Tool<S extends AnySchema = AnySchema> {
   description: string;
   input: S;
   annotations?: ToolAnnotations;
+  /** Set on a tool that starts agents: the registry adds `sandbox` and every sandbox field (the
+   * core's and the plugins') to its input and checks them. tools/list shows each field's type and
+   * description in the "described" tool (`run`) and only its name in "named" ones (stays small). */
+  sandboxFields?: "described" | "named";
   run(args: Valibot.InferOutput<S>, ctx: ToolContext): Promise<unknown>;
 }
 
@@ -98,6 +101,8 @@ export interface Plugin {
   name: string;
   tools?: Tool[];
   agents?: AgentDriver[];
+  /** Sandbox fields this plugin adds to every agent-starting tool (a driver's own settings). */
+  fields?: SandboxField[];
   /** Container runtimes; SWARM_RUNTIME names the one used (default "docker"). */
   runtimes?: RuntimeProvider[];
   /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
@@ -237,6 +242,8 @@ export interface SandboxRegistry {
   list(): Promise<{ name: string; source: string; spec?: Partial<SandboxSpec>; error?: string }[]>;
   searchPaths(kind: string): string[];
   addSearchPath(dir: string): void;
+  /** Every sandbox field: the core's, then each plugin's in manifest order. */
+  fields(): readonly SandboxField[];
 }
 
 export interface Config {
@@ -294,8 +301,9 @@ export interface Core {
   v: typeof Valibot;
   /** Run and agent lifecycle events. */
   events: Events;
-  /** Valibot entries for every SandboxSpec field plus `sandbox`, all optional: spread them into a tool's input. */
-  sandboxFields: Record<string, AnySchema>;
+  /** Optional valibot entries for `sandbox` and every sandbox field loaded so far. A tool that
+   * starts agents sets `Tool.sandboxFields` instead, which also has the fields of later plugins. */
+  readonly sandboxFields: Record<string, AnySchema>;
   config: Config;
   refs: RefStore;
   pools: Pools;

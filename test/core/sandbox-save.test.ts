@@ -5,13 +5,14 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "n
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createSandboxes } from "../../src/core/sandbox.ts";
+import { builtinFields } from "../helpers/fields.ts";
 
 describe("saved sandbox specs", () => {
   it("are written 0600 in a 0700 directory, whatever the umask lets through", async () => {
     const home = await mkdtemp(join(tmpdir(), "home-"));
     const umask = process.umask(0o022); // the usual umask: a missing mode would give 0644/0755
     try {
-      const path = await createSandboxes({ home }).save("deploy", {
+      const path = await createSandboxes({ home, fields: builtinFields() }).save("deploy", {
         env_vars: { API_TOKEN: "s3cret" },
       });
       assert.equal((await stat(path)).mode & 0o777, 0o600, "spec file mode");
@@ -33,7 +34,7 @@ describe("saved sandbox specs", () => {
       const target = join(home, "victim.txt");
       await writeFile(target, "untouched");
       await symlink(target, join(dir, "linked.json"));
-      const sandboxes = createSandboxes({ home });
+      const sandboxes = createSandboxes({ home, fields: builtinFields() });
       const old = await sandboxes.save("old", { env_vars: { API_TOKEN: "s3cret" } });
       assert.equal((await stat(old)).mode & 0o777, 0o600, "re-saved file mode");
       assert.equal((await stat(dir)).mode & 0o777, 0o700, "existing dir tightened");

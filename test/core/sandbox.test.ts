@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
+import { createSandboxes } from "../../src/core/sandbox.ts";
 import { memoryBytes } from "../../src/core/container-policy.ts";
 import { dockerNetwork } from "../../src/plugins/docker/policy.ts";
 import { checkMounts } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { builtinFields } from "../helpers/fields.ts";
 
 const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
 
@@ -23,8 +24,22 @@ async function home() {
 
 describe("sandbox resolution", () => {
   it("defaults < named < inline < arguments, and absent arguments never override", async () => {
-    const s = createSandboxes({ home: await home() });
-    assert.deepEqual(await s.resolve(undefined), defaultSpec());
+    const s = createSandboxes({ home: await home(), fields: builtinFields() });
+    // Each field's default, whoever declares it: the core's, then the claude driver's.
+    assert.deepEqual(await s.resolve(undefined), {
+      agent: "claude",
+      mounts: [],
+      workdir: "/workspace",
+      input_files: {},
+      network: true,
+      gpu: false,
+      resources: [],
+      timeout: 1800,
+      env_vars: {},
+      model: "sonnet",
+      tools: ["Read", "Write", "Glob", "Grep", "Bash"],
+      mcps: [],
+    });
     const named = await s.resolve("reviewer");
     assert.equal(named.model, "opus");
     assert.deepEqual(named.tools, ["Read", "Grep"]);
@@ -48,7 +63,7 @@ describe("sandbox resolution", () => {
   });
 
   it("accepts natural JSON types and the reference's strings alike", async () => {
-    const s = createSandboxes({});
+    const s = createSandboxes({ fields: builtinFields() });
     const a = await s.resolve('{"tools":["Read","Write"]}', {
       mounts: '[{"host_path":"/tmp","container_path":"/data"}]',
       env_vars: '{"A":"1"}',
@@ -62,7 +77,7 @@ describe("sandbox resolution", () => {
   });
 
   it("bad values are INVALID_INPUT naming the field; unknown names are NOT_FOUND", async () => {
-    const s = createSandboxes({ home: await home() });
+    const s = createSandboxes({ home: await home(), fields: builtinFields() });
     await assert.rejects(
       s.resolve("nope"),
       (e) => isCode("NOT_FOUND")(e) && /known: reviewer/.test((e as Error).message),
@@ -82,7 +97,7 @@ describe("sandbox resolution", () => {
 
   it("save() refuses path tricks in names and writes nothing", async () => {
     const h = await home();
-    const s = createSandboxes({ home: h });
+    const s = createSandboxes({ home: h, fields: builtinFields() });
     await assert.rejects(s.save("../../evil", { model: "x" }), isCode("INVALID_INPUT"));
     assert.deepEqual(await readdir(join(h, ".claude", "sandboxes")), ["reviewer.json"]);
     const path = await s.save("mine", { model: "haiku", tools: "Read" });

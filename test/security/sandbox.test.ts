@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkNetwork, dockerNetwork } from "../../src/plugins/docker/policy.ts";
 import { isToolError } from "../../src/core/errors.ts";
-import { createSandboxes, defaultSpec } from "../../src/core/sandbox.ts";
+import { createSandboxes } from "../../src/core/sandbox.ts";
 import type { SandboxSpec } from "../../src/core/types.ts";
 import { claudeArgs } from "../../src/plugins/claude-code/index.ts";
+import { builtinFields } from "../helpers/fields.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 type Case = [category: string, field: string, layer: Record<string, unknown>, codes?: string[]];
@@ -189,7 +190,7 @@ const isRefusal = (codes: string[], field: string) => (e: unknown) => {
 };
 
 describe("hostile sandbox fields", () => {
-  const s = createSandboxes({});
+  const s = createSandboxes({ fields: builtinFields() });
   const seen = new Set<string>();
   for (const [category, field, layer, codes = ["INVALID_INPUT"]] of CASES) {
     const label = JSON.stringify(layer).slice(0, 80);
@@ -217,7 +218,7 @@ describe("hostile sandbox fields", () => {
     const home = await mkdtemp(join(tmpdir(), "home-"));
     const dir = join(home, ".claude", "sandboxes");
     await mkdir(dir, { recursive: true });
-    const saved = createSandboxes({ home });
+    const saved = createSandboxes({ home, fields: builtinFields() });
     for (
       const [name, spec, field] of [
         ["a", { workdir: 123 }, "workdir"],
@@ -421,7 +422,7 @@ describe("spawn boundary: what the runtime is handed", () => {
       const h = await harness();
       const run_id = h.core.refs.newRunId();
       const spec = {
-        ...defaultSpec(),
+        ...await h.core.sandboxes.resolve(undefined),
         agent: "command",
         command: ["true"],
         ...fields,

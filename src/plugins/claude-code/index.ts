@@ -13,11 +13,10 @@ import type {
   SandboxSpec,
 } from "../../core/types.ts";
 import { exitError, writeWorkspaceFiles } from "../command/files.ts";
+import { claudeFields, EFFORTS } from "./fields.ts";
 import { readStream, resultError } from "./parse.ts";
 import { removeCredentials, stageHome } from "./stage.ts";
 
-/** `--effort` values the CLI accepts; it ignores any other with only a warning on stderr. */
-export const EFFORTS = ["low", "medium", "high", "xhigh", "max"];
 /** A schema travels on argv: stay well below Linux's 128 KiB limit for one argument. */
 const MAX_SCHEMA_CHARS = 100_000;
 
@@ -170,4 +169,5 @@ export function claudeDriver(core: Core): AgentDriver {
 export default ((core: Core): Plugin => ({
   name: "claude-code",
   agents: [claudeDriver(core)],
+  fields: claudeFields(core),
 })) satisfies PluginFactory;

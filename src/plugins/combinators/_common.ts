@@ -12,7 +12,7 @@ export function waitField(core: Core) {
       v.minValue(0),
       v.maxValue(3600),
       v.description(
-        'Seconds to wait for the result (default 90). If the work is not done by then you get {status: "running", run_id}; call wait(run_id) then, do not start it again.',
+        'Seconds to wait; after that {status: "running", run_id} comes back: call wait(run_id), never start it again',
       ),
     ),
     90,

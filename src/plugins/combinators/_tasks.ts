@@ -70,7 +70,7 @@ export interface TaskSpec {
 
 /** Tasks are checked for shape up front (nothing has started yet); their field values per task. */
 export function parseTasks(core: Core, field: string, raw: unknown): TaskSpec[] {
-  const known = new Set(Object.keys(core.sandboxFields));
+  const known = new Set(["sandbox", ...core.sandboxes.fields().map((f) => f.name)]);
   return parseList(core, field, raw).map((t, i) => {
     if (!t || typeof t !== "object" || Array.isArray(t)) {
       core.fail(
@@ -116,20 +116,14 @@ export async function taskSpec(
   task: TaskSpec,
   where: string,
 ): Promise<SandboxSpec> {
-  const { v } = core;
-  const check = v.safeParse(v.object({ ...core.sandboxFields }), {
-    ...task.fields,
-    ...(task.sandbox !== undefined ? { sandbox: task.sandbox } : {}),
-  });
-  if (!check.success) {
-    const i = check.issues[0]!;
-    core.fail(
-      "INVALID_INPUT",
-      `Cannot use ${where}.${i.path?.map((p) => String(p.key)).join(".") ?? ""}: ${i.message}`,
-    );
-  }
+  // Field values are judged by resolve (each field's own check); the sandbox's shape here.
   let layer: Record<string, unknown> = {};
   const s = task.sandbox;
+  if (
+    s !== undefined && typeof s !== "string" && (!s || typeof s !== "object" || Array.isArray(s))
+  ) {
+    core.fail("INVALID_INPUT", `Cannot use ${where}.sandbox: expected a saved spec name or object`);
+  }
   if (typeof s === "string" && s.trim() !== "" && !s.trim().startsWith("{")) {
     layer = await core.sandboxes.load(s.trim());
   } else if (typeof s === "string" && s.trim() !== "") {
@@ -363,7 +357,7 @@ export function concurrencyField(core: Core) {
       v.minValue(1),
       v.maxValue(100),
       v.description(
-        "Most agents running at once for this call (default 5); SWARM_MAX_CONCURRENT still caps the whole server",
+        "Most agents at once for this call (default 5)",
       ),
     ),
     5,
@@ -377,7 +371,7 @@ export function budgetField(core: Core) {
       v.number(),
       v.minValue(0),
       v.description(
-        "USD limit for the whole call: no agent starts once this much is spent, and each agent is capped at what is left (tasks not started are reported, not dropped)",
+        "USD limit for the call: no agent starts once it is spent, each is capped at what is left",
       ),
     ),
   );
@@ -386,9 +380,9 @@ export function budgetField(core: Core) {
 export function tasksField(core: Core, what: string) {
   const { v } = core;
   return v.pipe(
-    v.union([v.array(v.record(v.string(), v.unknown())), v.string()]),
+    v.union([v.array(v.unknown()), v.string()]),
     v.description(
-      `${what}: a list (or JSON array string) of objects {"prompt": "…", "sandbox"?: name or spec, …any sandbox field}. The call's own sandbox fields are defaults for every item; an item's fields override them`,
+      `${what}: [{"prompt": "…", "sandbox"?, …sandbox fields}] (or its JSON); the call's fields are each item's defaults`,
     ),
   );
 }

@@ -22,12 +22,12 @@ export function chain(core: Core): Tool {
   return {
     name: "chain",
     description:
-      'Run agents one after another (ids stage-0, stage-1, …). Each stage\'s prompt gets "# Context from previous stage:" with the previous stage\'s output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: "Stage i failed: …", intermediates, totals}. With budget, a stage that would start after the spend reaches it is not started (the chain stops there) and each stage is capped at what is left. Sandbox fields given here are defaults for every stage.',
+      'Run agents one after another (ids stage-0, stage-1, …). Each stage\'s prompt gets "# Context from previous stage:" with the previous stage\'s output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: "Stage i failed: …", intermediates, totals}. Sandbox fields given here are defaults for every stage.',
     annotations: { openWorldHint: true },
+    sandboxFields: "named",
     input: v.object({
       stages: tasksField(core, "The stages, in order"),
       budget: budgetField(core),
-      ...core.sandboxFields,
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {

@@ -74,8 +74,9 @@ export function reduce(core: Core): Tool {
   return {
     name: "reduce",
     description:
-      "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}; budget caps the reducer's spend like max_budget and is reported the way par reports it.",
+      "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}.",
     annotations: { openWorldHint: true },
+    sandboxFields: "named",
     input: v.object({
       inputs: v.optional(
         v.pipe(
@@ -93,7 +94,6 @@ export function reduce(core: Core): Tool {
         'Instructions for the synthesis; the inputs are appended under "# Inputs to synthesise:"',
       ),
       budget: budgetField(core),
-      ...core.sandboxFields,
       wait_s: waitField(core),
     }),
     async run(args: Record<string, unknown>, ctx) {

@@ -9,7 +9,8 @@ export function run(core: Core): Tool {
     description:
       "Run one coding agent (the claude CLI) in its own Docker container and return a ref: {ref, status, exit_code, error, cost_usd, duration_seconds, …}. The output text stays on disk: call unwrap(ref) to read it. Any sandbox field (model, tools, mounts, network, timeout, …) may be given directly or through `sandbox`.",
     annotations: { openWorldHint: true },
-    input: v.object({ prompt: promptField(core), ...core.sandboxFields, wait_s: waitField(core) }),
+    sandboxFields: "described",
+    input: v.object({ prompt: promptField(core), wait_s: waitField(core) }),
     async run(args: Record<string, unknown>, ctx) {
       const { sandbox, overrides, rest } = splitArgs(args, ["prompt", "wait_s"]);
       const spec = await core.sandboxes.resolve(sandbox, overrides);

@@ -12,8 +12,29 @@ import type {
   DriverPlan,
   Plugin,
   PluginFactory,
+  SandboxField,
 } from "../../core/types.ts";
 import { exitError, writeWorkspaceFiles } from "./files.ts";
+
+declare module "../../core/sandbox-types.ts" {
+  interface SandboxSpec {
+    command?: string[]; // the argv to run
+  }
+}
+
+/** A string is a shell line (`sh -c`); a list (or its JSON text) is the argv itself. */
+export function commandField(core: Core): SandboxField<string[]> {
+  const { v } = core;
+  return {
+    name: "command",
+    schema: v.pipe(
+      v.union([v.array(v.string()), v.string()]),
+      v.description('For agent "command": the argv, e.g. ["sh","-c","echo hi"]'),
+    ),
+    normalize: (x, k) =>
+      typeof x === "string" && !x.trim().startsWith("[") ? ["sh", "-c", k.text(x)] : k.list(x),
+  };
+}
 
 export function commandDriver(core: Core): AgentDriver {
   return {
@@ -84,5 +105,6 @@ export function commandDriver(core: Core): AgentDriver {
 
 export default ((core: Core): Plugin => ({
   name: "command",
+  fields: [commandField(core)],
   agents: [commandDriver(core)],
 })) satisfies PluginFactory;

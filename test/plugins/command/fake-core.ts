@@ -4,6 +4,7 @@ import { agentPaths } from "../../../src/core/refs.ts";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as v from "valibot";
 import { fail } from "../../../src/core/errors.ts";
 import type {
   AgentJob,
@@ -52,6 +53,7 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
     error: (m) => void warnings.push(m),
   };
   const core = {
+    v, // for the drivers' sandbox fields
     config: { env: { HOME: hostHome, ...env } },
     fail,
     logger: () => log,
