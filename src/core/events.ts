@@ -2,7 +2,9 @@
 // and never waits: a listener's throw or rejection is logged, so no listener can break a run.
 import type { Events, Logger, SwarmEvent } from "./types.ts";
 
-export function createEvents(log: Logger): Events & { emit(event: SwarmEvent): void } {
+export type Emit = (event: SwarmEvent) => void;
+
+export function createEvents(log: Logger): Events & { emit: Emit } {
   const listeners = new Map<string, Set<(event: SwarmEvent) => unknown>>();
   const complain = (event: SwarmEvent) => (e: unknown) =>
     log.warn(`a listener of ${event.type} failed: ${(e as Error)?.message ?? e}`);

@@ -16,16 +16,8 @@ import {
   type RunRecord,
   writeRecord,
 } from "./run-record.ts";
-import type {
-  Logger,
-  Ref,
-  RefStore,
-  RunHandle,
-  RunInfo,
-  Runs,
-  SwarmEvent,
-  ToolContext,
-} from "./types.ts";
+import type { Emit } from "./events.ts";
+import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
 const PROGRESS_EVERY_MS = 3000;
 const MAX_WAIT_S = 3600;
@@ -52,7 +44,7 @@ export function createRuns(
   refs: RefStore,
   log: Logger,
   me: RunOwner,
-  emit: (event: SwarmEvent) => void = () => {},
+  emit: Emit = () => {},
 ): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
   const live = new Map<string, Live>();
   const persist = (info: RunInfo) =>
