@@ -121,6 +121,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
 
   const core: Core = {
     v,
+    ajv: () => import("ajv").then((m) => m.Ajv),
     events: { on: events.on },
     get sandboxFields() {
       return sandboxes.inputs("check");

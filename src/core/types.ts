@@ -1,6 +1,7 @@
 // The contracts every part of swarm-mcp relies on. Plugins `import type` from here and nowhere
 // else in the core: at run time they receive a `Core` object and never import the core.
 import type * as Valibot from "valibot";
+import type { Ajv } from "ajv";
 
 /** Stable, machine-readable failure codes. The sentence is for the model; the code is for programs. */
 export type ErrorCode =
@@ -299,6 +300,8 @@ export interface Runs {
 
 export interface Core {
   v: typeof Valibot;
+  /** The ajv JSON Schema validator class, loaded on first use (a plugin cannot import packages). */
+  ajv(): Promise<typeof Ajv>;
   /** Run and agent lifecycle events. */
   events: Events;
   /** Optional valibot entries for `sandbox` and every sandbox field loaded so far. A tool that

@@ -57,7 +57,13 @@ export async function validateRef(
   const verdict = String(out?.verdict ?? (out?.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
   const raw = out?.issues;
   const issues = Array.isArray(raw)
-    ? raw.map((i) => (typeof i === "string" ? i : JSON.stringify(i)))
+    ? raw.map((i) =>
+      typeof i === "string"
+        ? i
+        : typeof i?.problem === "string" // the types plugin's {criterion, problem}
+        ? `${i.criterion ? `${i.criterion}: ` : ""}${i.problem}`
+        : JSON.stringify(i)
+    )
     : typeof raw === "string" && raw
     ? [raw]
     : [];

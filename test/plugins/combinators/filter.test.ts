@@ -2,10 +2,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fakeValidatePlugin } from "../../helpers/fake-validate.ts";
 import { createHarness } from "../../helpers/harness.ts";
+import { defaultPlugins } from "../../../src/plugins/_registry.ts";
+
+// The built-ins without the types plugin: these tests bring a stand-in validate, or none.
+const builtins = defaultPlugins.filter((n) => n !== "types");
 
 describe("filter", () => {
   it("filter() says it needs the types plugin when no validate tool is loaded", async () => {
-    const h = await createHarness();
+    const h = await createHarness({ builtins });
     try {
       const p = await h.call("par", { tasks: [{ prompt: "a" }] });
       const r = await h.call("filter", { refs: p.data.results, declared_type: "report" });
@@ -19,7 +23,7 @@ describe("filter", () => {
 
   it("filter() keeps the refs that validate and rejects the others with the verdict", async () => {
     const validate = fakeValidatePlugin({ validWord: "good", stamp: true });
-    const h = await createHarness({ plugins: { "fake-types": validate } });
+    const h = await createHarness({ builtins, plugins: { "fake-types": validate } });
     try {
       const p = await h.call("par", {
         tasks: [{ prompt: 'x [[fake text="good report"]]' }, { prompt: 'y [[fake text="bad"]]' }, {

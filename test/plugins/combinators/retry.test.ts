@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fakeValidatePlugin } from "../../helpers/fake-validate.ts";
 import { createHarness } from "../../helpers/harness.ts";
+import { defaultPlugins } from "../../../src/plugins/_registry.ts";
+
+// The built-ins without the types plugin: these tests bring a stand-in validate, or none.
+const builtins = defaultPlugins.filter((n) => n !== "types");
 
 describe("retry", () => {
   it("retry() feeds the earlier errors back and succeeds on a later attempt", async () => {
@@ -79,7 +83,7 @@ describe("retry", () => {
   });
 
   it("retry(declared_type) says the types plugin is missing before starting anything", async () => {
-    const h = await createHarness();
+    const h = await createHarness({ builtins });
     try {
       const r = await h.call("retry", { prompt: "x", declared_type: "report" });
       assert.equal(r.isError, true);
@@ -93,7 +97,7 @@ describe("retry", () => {
 
   it("retry(declared_type) retries an output that does not validate, with the verdict as feedback", async () => {
     const validate = fakeValidatePlugin({ script: ["INVALID", "VALID"] });
-    const h = await createHarness({ plugins: { "fake-types": validate } });
+    const h = await createHarness({ builtins, plugins: { "fake-types": validate } });
     try {
       const r = await h.call("retry", { prompt: "Write a report", declared_type: "report" });
       assert.equal(r.isError, false, r.text);
