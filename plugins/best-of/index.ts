@@ -1,5 +1,7 @@
 // best_of: an example third-party combinator built only on ctx.call. It asks N agents the same
-// question in parallel (par), then one judge agent picks the best answer (reduce).
+// question in parallel (par), then one judge agent picks the best answer (reduce). Its work runs
+// under core.runs.start, so par and reduce join its run (one run id, one cancel, one progress bar)
+// and best_of answers within wait_s like every other long call.
 // It imports nothing at run time: valibot comes from `core.v`, everything else through ctx.call.
 import type { PluginFactory, Ref, Tool } from "../../src/core/types.ts";
 
@@ -43,37 +45,45 @@ const factory: PluginFactory = (core) => {
         ),
         {},
       ),
+      wait_s: v.optional(
+        v.pipe(
+          v.number(),
+          v.minValue(0),
+          v.maxValue(3600),
+          v.description(
+            'Seconds to wait for the result (default 90); after that you get {status: "running", run_id}: call wait(run_id)',
+          ),
+        ),
+        90,
+      ),
     }),
-    async run({ prompt, n, judge_prompt, sandbox }, ctx) {
-      // Each nested call waits up to an hour: this example keeps the whole story in one call.
-      const tasks = Array.from({ length: n }, () => ({ prompt, ...sandbox }));
-      const par = await ctx.call("par", { tasks, wait_s: 3600 }) as {
-        results: Ref[];
-        cost_usd?: number;
-      };
-      const ok = par.results.filter((r) => r.status === "ok");
-      if (ok.length === 0) {
-        core.fail(
-          "AGENT_FAILED",
-          `Cannot pick the best of ${n}: every candidate failed (${
-            par.results.map((r) => r.error).join("; ")
-          }); inspect the refs`,
-        );
-      }
-      const judged = await ctx.call("reduce", {
-        inputs: ok.map((r) => ({ ref: r.ref })),
-        synthesis_prompt: judge_prompt,
-        sandbox,
-        wait_s: 3600,
-      }) as { result: Ref };
-      const cost = [...par.results, judged.result].reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
-      ctx.log.info(`best of ${n}: ${ok.length} candidates, judge ${judged.result.ref}`);
-      return {
-        candidates: par.results,
-        best: judged.result,
-        cost_usd: Math.round(cost * 1e6) / 1e6,
-      };
-    },
+    run: ({ prompt, n, judge_prompt, sandbox, wait_s }, ctx) =>
+      core.runs.start("best_of", ctx, { wait_s, total: 0 }, async () => {
+        // Nested calls join this run: they add their agents to its total and return their result.
+        const tasks = Array.from({ length: n }, () => ({ prompt, ...sandbox }));
+        const par = await ctx.call("par", { tasks }) as { results: Ref[] };
+        const ok = par.results.filter((r) => r.status === "ok");
+        if (ok.length === 0) {
+          core.fail(
+            "AGENT_FAILED",
+            `Cannot pick the best of ${n}: every candidate failed (${
+              par.results.map((r) => r.error).join("; ")
+            }); inspect the refs`,
+          );
+        }
+        const judged = await ctx.call("reduce", {
+          inputs: ok.map((r) => ({ ref: r.ref })),
+          synthesis_prompt: judge_prompt,
+          sandbox,
+        }) as { result: Ref };
+        const cost = [...par.results, judged.result].reduce((sum, r) => sum + (r.cost_usd ?? 0), 0);
+        core.log.info(`best of ${n}: ${ok.length} candidates, judge ${judged.result.ref}`);
+        return {
+          candidates: par.results,
+          best: judged.result,
+          cost_usd: Math.round(cost * 1e6) / 1e6,
+        };
+      }),
   };
   return { name: "best-of", tools: [bestOf] };
 };

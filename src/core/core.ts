@@ -3,9 +3,10 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
+import { coreFs } from "./core-fs.ts";
 import { fail, isToolError, ToolError } from "./errors.ts";
-import { createEvents } from "./events.ts";
 import { fromRuntime, runtimeError } from "./runtime-error.ts";
+import { createEvents } from "./events.ts";
 import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
@@ -147,7 +148,11 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       emit: events.emit,
     }),
     fail,
+    isToolError,
+    log,
     logger,
+    tools: { has: (name) => registry.tools.has(name) },
+    fs: coreFs,
   };
 
   /** Bounded: at most MAX_SWEPT agent dirs a start; only real directories are entered, never links. */

@@ -4,7 +4,13 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Core, Plugin, PluginFactory } from "./types.ts";
+import { fail } from "./errors.ts";
+import { logger } from "./log.ts";
+import type { Core, Logger, Plugin, PluginFactory } from "./types.ts";
+
+/** Stamp keys nobody may declare: the core writes them itself. */
+const CORE_STAMPS = ["cost"];
+const STAMP_KEY = /^[a-z][a-z0-9_]{0,63}$/;
 
 export class StartupError extends Error {
   override name = "StartupError";
@@ -60,6 +66,13 @@ function checkPlugin(entry: string, p: unknown): Plugin {
     ) throw bad(`tool "${t.name}" input must be a valibot schema built with core.v`);
     if (typeof t.run !== "function") throw bad(`tool "${t.name}" has no run function`);
   }
+  if (
+    plugin.stamps !== undefined &&
+    (!Array.isArray(plugin.stamps) || !plugin.stamps.every((k) => STAMP_KEY.test(String(k))))
+  ) throw bad('"stamps" must be a list of keys like "validated" (lowercase letters, digits, _)');
+  for (const k of plugin.stamps ?? []) {
+    if (CORE_STAMPS.includes(k)) throw bad(`stamp "${k}" is written by the core only`);
+  }
   for (const a of plugin.agents ?? []) {
     if (
       !a || typeof a.name !== "string" || typeof a.prepare !== "function" ||
@@ -74,12 +87,43 @@ function checkPlugin(entry: string, p: unknown): Plugin {
   return plugin;
 }
 
+/** Whom a bound core speaks for; filled in when the factory has returned its plugin. */
+interface Owner {
+  name: string;
+  stamps: ReadonlySet<string>;
+}
+
+/** The core one plugin receives: its logger carries its name, and refs.stamp writes only the keys
+ * it declared (checked when it stamps: a factory gets its core before it declares anything). */
+export function bindCore(core: Core, owner: Owner): Core {
+  const { refs } = core;
+  const log = Object.fromEntries(
+    (["debug", "info", "warn", "error"] as const).map((l) => [
+      l,
+      (m: string, x?: unknown) => logger(owner.name)[l](m, x),
+    ]),
+  ) as unknown as Logger;
+  const stamp: Core["refs"]["stamp"] = async (input, key, value) => {
+    if (!owner.stamps.has(key)) {
+      fail(
+        "FORBIDDEN",
+        `Cannot stamp "${key}" on a ref: plugin "${owner.name}" did not declare this key in its "stamps" (${
+          [...owner.stamps].join(", ") || "none"
+        }); a stamp key belongs to the one plugin that declares it`,
+      );
+    }
+    return await refs.stamp(input, key, value);
+  };
+  return { ...core, log, refs: { ...refs, stamp } };
+}
+
 export async function loadPlugins(
   manifest: Manifest,
   builtins: Record<string, PluginFactory>,
   core: Core,
 ): Promise<{ entry: string; plugin: Plugin }[]> {
   const out: { entry: string; plugin: Plugin }[] = [];
+  const stampOwners = new Map<string, string>();
   for (const entry of manifest.plugins) {
     let factory: unknown;
     if (entry.startsWith("builtin:")) {
@@ -106,15 +150,31 @@ export async function loadPlugins(
         `Cannot load plugin "${entry}": its default export is not a function (core) => plugin`,
       );
     }
+    const owner: Owner = {
+      name: entry.replace(/^builtin:/, "").replace(/^.*\//, "").replace(/\.[jt]s$/, ""),
+      stamps: new Set(),
+    };
     let plugin: unknown;
     try {
-      plugin = await (factory as PluginFactory)(core);
+      plugin = await (factory as PluginFactory)(bindCore(core, owner));
     } catch (e) {
       throw new StartupError(
         `Cannot load plugin "${entry}": its factory threw: ${(e as Error).message}`,
       );
     }
-    out.push({ entry, plugin: checkPlugin(entry, plugin) });
+    const checked = checkPlugin(entry, plugin);
+    for (const k of checked.stamps ?? []) {
+      const other = stampOwners.get(k);
+      if (other !== undefined) {
+        throw new StartupError(
+          `Cannot load plugin "${entry}": stamp "${k}" is already declared by plugin "${other}"; a stamp key has one owner`,
+        );
+      }
+      stampOwners.set(k, checked.name);
+    }
+    owner.name = checked.name;
+    owner.stamps = new Set(checked.stamps);
+    out.push({ entry, plugin: checked });
   }
   return out;
 }

@@ -3,8 +3,9 @@
 import * as v from "valibot";
 import { fail } from "./errors.ts";
 import { logger } from "./log.ts";
+import { activeRun } from "./run-scope.ts";
 import { checkArgumentNames, type FieldInputs, noFields, toolInput } from "./tool-input.ts";
-import type { Logger, Tool, ToolContext } from "./types.ts";
+import type { Logger, RunHandle, Tool, ToolContext } from "./types.ts";
 
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const MAX_CALL_DEPTH = 16;
@@ -13,6 +14,8 @@ export interface CallScope {
   signal: AbortSignal;
   progress?: ToolContext["progress"];
   depth?: number;
+  /** The caller's run, which an agent-starting tool joins. */
+  run?: RunHandle;
 }
 
 /** "field.sub: message" for the first few issues, so the model knows which argument to fix. */
@@ -90,9 +93,16 @@ export class ToolRegistry {
       signal: scope.signal,
       log,
       progress: scope.progress ?? (() => {}),
-      call: (tool, a, o) =>
-        this.invoke(tool, a, { signal: o?.signal ?? scope.signal, depth: depth + 1 }),
+      // Called from inside a run, the callee joins it and defaults to its signal (the run may
+      // outlive this call); the caller's progress goes on being reported either way.
+      call: (tool, a, o) => {
+        const run = activeRun();
+        const signal = o?.signal ?? run?.signal ?? scope.signal;
+        return this.invoke(tool, a, { signal, depth: depth + 1, run, progress: ctx.progress });
+      },
+      run: scope.run,
+      nested: depth > 0,
     };
-    return entry.tool.run(parsed.output, ctx);
+    return await entry.tool.run(parsed.output, ctx);
   }
 }

@@ -8,7 +8,8 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fail, isToolError, writingData } from "./errors.ts";
-import { roundUsd, RUN_ID } from "./refs.ts";
+import { RUN_ID } from "./refs.ts";
+import { count, inRun, joinRun } from "./run-scope.ts";
 import {
   ownerState,
   readRecord,
@@ -169,7 +170,7 @@ export function createRuns(
 
   /** Wait for a run in the foreground, with progress, until it settles or waitS passes. */
   async function foreground(l: Live, waitS: number, ctx: ToolContext): Promise<unknown> {
-    const limit = Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000;
+    const limit = waitS === Infinity ? waitS : Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000;
     const deadline = Date.now() + limit;
     const onAbort = () => l.controller.abort(ctx.signal.reason);
     // An "abort" event never fires for a signal that is already aborted.
@@ -217,6 +218,7 @@ export function createRuns(
     async start(tool, ctx, opts, work) {
       // A call cancelled before it started starts nothing (and leaves no run behind).
       if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (ctx.run) return joinRun(ctx.run, tool, ctx.signal, opts.total, work);
       const run_id = opts.run_id ?? refs.newRunId();
       await writingData(
         `the directory of run "${run_id}"`,
@@ -248,10 +250,7 @@ export function createRuns(
         run_id,
         signal: controller.signal,
         add(ref: Ref) {
-          info.done++;
-          if (ref.status !== "ok") info.failed++;
-          info.cost_usd = roundUsd(info.cost_usd + (ref.cost_usd ?? 0));
-          info.refs.push(ref.ref);
+          count(info, ref);
           save();
           if (ref.cost_usd != null) emit({ type: "cost", run_id, ref: ref.ref, usd: ref.cost_usd });
           const { done, total, failed, cost_usd } = info;
@@ -261,10 +260,11 @@ export function createRuns(
           info.total = total;
         },
         info: () => info,
+        agentId: (local) => local,
       };
       const settled = (async () => {
         try {
-          info.result = await work(handle);
+          info.result = await inRun(handle, work);
           info.status = controller.signal.aborted ? "cancelled" : "done";
         } catch (e) {
           info.status = controller.signal.aborted ? "cancelled" : "failed";
@@ -290,7 +290,8 @@ export function createRuns(
       const l: Live = { info, controller, settled };
       live.set(run_id, l);
       watchCancels();
-      return foreground(l, opts.wait_s, ctx);
+      // A call from another tool's body (not in a run) waits for the end too: it never backgrounds.
+      return foreground(l, ctx.nested ? Infinity : opts.wait_s, ctx);
     },
 
     async wait(runId, waitS, ctx) {

@@ -2,6 +2,7 @@
 // else in the core: at run time they receive a `Core` object and never import the core.
 import type * as Valibot from "valibot";
 import type { Ajv } from "ajv";
+import type { coreFs } from "./core-fs.ts";
 
 /** Stable, machine-readable failure codes. The sentence is for the model; the code is for programs. */
 export type ErrorCode =
@@ -73,6 +74,10 @@ export interface ToolContext {
     args: Record<string, unknown>,
     opts?: { signal?: AbortSignal },
   ): Promise<unknown>;
+  /** Set when another tool called this one from inside its run: runs.start then joins that run. */
+  run?: RunHandle;
+  /** Another tool called this one (ctx.call): it never returns {status: "running"}. */
+  nested?: boolean;
 }
 
 export interface ToolAnnotations {
@@ -106,12 +111,39 @@ export interface Plugin {
   fields?: SandboxField[];
   /** Container runtimes; SWARM_RUNTIME names the one used (default "docker"). */
   runtimes?: RuntimeProvider[];
+  /** Stamp keys this plugin alone writes (core.refs.stamp refuses others); "cost" is the core's. */
+  stamps?: string[];
   /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
   routes?(app: RouteTable): void;
   dispose?(): void | Promise<void>;
 }
 
 export type PluginFactory = (core: Core) => Plugin | Promise<Plugin>;
+
+/** The stamps guard reads, each written by the one plugin that declares its key. */
+export type StampShapes = {
+  validated: {
+    type: string;
+    verdict: string;
+    score: number | null;
+    issues: string[];
+    validation_ref: string | null;
+  };
+  classification: {
+    level: string;
+    level_numeric: number;
+    allowed_mcps: string[];
+    denied_mcps: string[];
+  };
+  encryption: { key_id: string; algorithm: string };
+  cost: { usd: number };
+  retry: { attempt: number; max_attempts: number; prior_errors: string[] };
+};
+export interface Stamps extends Partial<StampShapes> {
+  [key: string]: Json | undefined;
+}
+/** A known key takes its shape; any other key takes JSON. */
+export type StampValue<K extends string> = K extends keyof StampShapes ? StampShapes[K] : Json;
 
 export interface RefRecord extends Ref {
   created_at: string;
@@ -203,8 +235,8 @@ export interface RefStore {
   /** Write a report the server made (inspect.md) into the agent dir; returns its path. */
   writeReport(ref: unknown, part: "inspect", text: string): Promise<string>;
   /** Server-held, HMAC-signed stamps (validated, classification, encryption, cost…). */
-  stamp(input: unknown, key: string, value: Json): Promise<Ref>;
-  stamps(input: unknown): Promise<Record<string, Json>>;
+  stamp<K extends string>(input: unknown, key: K, value: StampValue<K>): Promise<Ref>;
+  stamps(input: unknown): Promise<Stamps>;
   /** Replace the text file atomically (used by encrypt). */
   rewriteText(input: unknown, text: string | Uint8Array, fileName: string): Promise<RefRecord>;
 }
@@ -282,10 +314,15 @@ export interface RunHandle {
   add(ref: Ref): void;
   setTotal(total: number): void;
   info(): RunInfo;
+  /** The agent id to use for `local` ("agent-0"); inside another tool's run it is prefixed
+   * ("par-1.agent-0") so that two nested calls never collide in the shared run dir. */
+  agentId(local: string): string;
 }
 
 export interface Runs {
-  /** Start background work under a run id; resolves when it finishes or wait_s passes. */
+  /** Start background work under a run id; resolves when it finishes or wait_s passes. Called
+   * from a tool that another tool's run called (ctx.run), `work` joins that run instead (its
+   * refs, cost, total and signal) and this resolves with the result, never {status:"running"}. */
   start(
     tool: string,
     ctx: ToolContext,
@@ -322,5 +359,23 @@ export interface Core {
   /** Run one agent: pools → driver → container → files → ref. Agent failures are failed refs. */
   spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref>;
   fail(code: ErrorCode, message: string, data?: Record<string, Json>): never;
+  /** Whether `e` is a ToolError (by brand: plugin files may hold another copy of the class). */
+  isToolError(e: unknown): e is ToolErrorLike;
+  /** What this plugin logs, named after it. */
+  log: Logger;
   logger(name: string): Logger;
+  /** The tools loaded now (all plugins), looked up in the registry. */
+  tools: { has(name: string): boolean };
+  /** No-follow, bounded helpers for agent-writable places. */
+  fs: CoreFs;
 }
+
+export interface ToolErrorLike extends Error {
+  code: ErrorCode;
+  data: Record<string, Json>;
+}
+
+export type { Listing, ReadResult } from "./safe-fs.ts";
+/** Readers never follow a planted link nor open a FIFO and stop at their limit; writers stage
+ * caller-named files inside a workspace only (O_NOFOLLOW, 0600). */
+export type CoreFs = typeof coreFs;

@@ -113,11 +113,15 @@ describe("refs", () => {
       text: "x",
       duration_seconds: 0,
     });
-    await store.stamp(`${run}/a`, "validated", { verdict: "VALID", type: "report" });
-    assert.deepEqual((await store.stamps(`${run}/a`)).validated, {
+    const validated = {
       verdict: "VALID",
       type: "report",
-    });
+      score: 1,
+      issues: [],
+      validation_ref: null,
+    };
+    await store.stamp(`${run}/a`, "validated", validated);
+    assert.deepEqual((await store.stamps(`${run}/a`)).validated, validated);
     const file = join(root, run, "a", "result.json");
     const rec = JSON.parse(await readFile(file, "utf8"));
     rec.stamps.classification = { level: "public" };
@@ -137,8 +141,8 @@ describe("refs", () => {
       text: "x",
       duration_seconds: 0,
     });
-    await a.stamp(`${run}/a`, "validated", true);
+    await a.stamp(`${run}/a`, "checked", true);
     const b = await createRefStore(root);
-    assert.equal((await b.stamps(`${run}/a`)).validated, true);
+    assert.equal((await b.stamps(`${run}/a`)).checked, true);
   });
 });

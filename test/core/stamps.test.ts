@@ -22,7 +22,8 @@ describe("stamp signatures", () => {
           duration_seconds: 0,
         });
       }
-      await store.stamp(`${run}/signed`, "classification", { level: "public" });
+      const stamp = { level: "public", level_numeric: 0, allowed_mcps: [], denied_mcps: [] };
+      await store.stamp(`${run}/signed`, "classification", stamp);
       const result = (a: string) => join(root, run, a, "result.json");
       const signed = JSON.parse(await readFile(result("signed"), "utf8"));
       const other = JSON.parse(await readFile(result("other"), "utf8"));
@@ -38,7 +39,7 @@ describe("stamp signatures", () => {
       assert.equal(store.wire(await store.get(`${run}/other`)).stamps, undefined);
       assert.deepEqual(
         (await store.stamps(`${run}/signed`)).classification,
-        { level: "public" },
+        stamp,
         "the original still verifies",
       );
     } finally {

@@ -1,13 +1,12 @@
 // A stand-in for the types plugin's `validate` tool, so retry(declared_type) and filter can be
 // tested without it: the verdict comes from a script, or from whether the text contains a word.
+// Like the types plugin it owns the `validated` stamp: it declares the key and stamps every verdict.
 import type { Core, PluginFactory } from "../../src/core/types.ts";
 
 export interface FakeValidateOptions {
   /** Verdicts to return in order (the last one repeats); default: VALID when the text contains `valid_word`. */
   script?: string[];
   validWord?: string;
-  /** Stamp the ref the way a types plugin would. */
-  stamp?: boolean;
 }
 
 export function fakeValidatePlugin(
@@ -18,6 +17,7 @@ export function fakeValidatePlugin(
     const { v } = core;
     return {
       name: "fake-types",
+      stamps: ["validated"],
       tools: [{
         name: "validate",
         description: "Test stand-in: validates a ref's text against a declared type",
@@ -43,14 +43,15 @@ export function fakeValidatePlugin(
             ? "VALID"
             : "INVALID";
           const issues = verdict === "VALID" ? [] : [`output is not a ${declared_type}`];
-          if (opts.stamp) {
-            await core.refs.stamp(ref, "validated", {
-              type: declared_type,
-              verdict,
-              by: "fake-types",
-            });
-          }
-          return { declared_type, verdict, score: verdict === "VALID" ? 1 : 0, issues };
+          const score = verdict === "VALID" ? 1 : 0;
+          await core.refs.stamp(ref, "validated", {
+            type: declared_type,
+            verdict,
+            score,
+            issues,
+            validation_ref: null,
+          });
+          return { declared_type, verdict, score, issues };
         },
       }],
     };

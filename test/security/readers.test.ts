@@ -11,7 +11,7 @@ import { hashFile } from "../../src/core/ref-content.ts";
 import { copyNoFollow, linesNoFollow, listNoFollow, readNoFollow } from "../../src/core/safe-fs.ts";
 import type { AgentPaths } from "../../src/core/types.ts";
 import { readStream } from "../../src/plugins/claude-code/parse.ts";
-import { stderrTail } from "../../src/plugins/command/files.ts";
+import { coreFs, stderrTail } from "../../src/core/core-fs.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 const MARKER = "HOST-SECRET-7f3a9c";
@@ -151,10 +151,10 @@ describe("readers of agent-writable files", () => {
   it("hostile reader: the claude driver's stream as a link, a FIFO, or a gigantic line", async () => {
     const link = join(t, "stream-link");
     await symlink(secret, link);
-    assert.equal((await readStream(link)).lines, 0);
+    assert.equal((await readStream(coreFs, link)).lines, 0);
     const fifo = join(t, "stream-fifo");
     execFileSync("mkfifo", [fifo]);
-    assert.equal((await timed(5_000, "readStream", readStream(fifo))).lines, 0);
+    assert.equal((await timed(5_000, "readStream", readStream(coreFs, fifo))).lines, 0);
     const big = join(t, "stream-big");
     const fh = await open(big, "w");
     await fh.write(
@@ -162,7 +162,7 @@ describe("readers of agent-writable files", () => {
         JSON.stringify({ type: "result", subtype: "success", result: "fine" }) + "\n",
     );
     await fh.close();
-    const s = await readStream(big, { maxBytes: 8 << 20, maxLine: 1 << 20 });
+    const s = await readStream(coreFs, big, { maxBytes: 8 << 20, maxLine: 1 << 20 });
     assert.equal(s.lines, 1, "the over-long line is dropped, the next one read");
     assert.equal(s.result?.result, "fine");
   });

@@ -12,7 +12,6 @@ import type {
   PluginFactory,
   SandboxSpec,
 } from "../../core/types.ts";
-import { exitError, writeWorkspaceFiles } from "../command/files.ts";
 import { claudeFields, EFFORTS } from "./fields.ts";
 import { readStream, resultError } from "./parse.ts";
 import { removeCredentials, stageHome } from "./stage.ts";
@@ -93,7 +92,7 @@ export function claudeDriver(core: Core): AgentDriver {
         ...(job.spec.claude_md !== undefined ? { "CLAUDE.md": job.spec.claude_md } : {}),
         ...job.spec.input_files,
       };
-      await writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, files, core.fail);
+      await core.fs.writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, files);
       const env = await stageHome(core, job);
       const sandbox = {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
@@ -106,7 +105,7 @@ export function claudeDriver(core: Core): AgentDriver {
     cleanup: (paths) => removeCredentials(paths.home),
 
     async parse(job: AgentJob, exit: ContainerExit): Promise<AgentOutcome> {
-      const s = await readStream(job.paths.stream);
+      const s = await readStream(core.fs, job.paths.stream);
       const r = s.result;
       const model = s.model ?? Object.keys(r?.modelUsage ?? {})[0] ?? job.spec.model;
       const base = {
@@ -138,7 +137,7 @@ export function claudeDriver(core: Core): AgentDriver {
           ...base,
           status: "failed",
           text: s.partial,
-          error: await exitError(exit.exitCode, job.paths.stderr, fallback),
+          error: await core.fs.exitError(exit.exitCode, job.paths.stderr, fallback),
         };
       }
       const text = typeof r.result === "string" ? r.result : s.partial;

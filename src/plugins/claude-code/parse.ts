@@ -3,8 +3,7 @@
 // is {type:"system",subtype:"init",model,session_id}; each assistant content block comes as its
 // own {type:"assistant"} line; the last line is {type:"result"}. An API error result has
 // subtype "success" with is_error true, so both fields must be checked.
-import { linesNoFollow } from "../../core/safe-fs.ts";
-import type { Json } from "../../core/types.ts";
+import type { CoreFs, Json } from "../../core/types.ts";
 
 export interface ResultLine {
   type: "result";
@@ -47,7 +46,11 @@ type Line = {
 
 /** Stream the file line by line: transcripts can be large (tool results carry whole files). The
  * container wrote it: a link or FIFO in its place reads as empty, and reading stops at the limits. */
-export async function readStream(file: string, limits = STREAM_LIMITS): Promise<StreamSummary> {
+export async function readStream(
+  fs: Pick<CoreFs, "linesNoFollow">,
+  file: string,
+  limits = STREAM_LIMITS,
+): Promise<StreamSummary> {
   const summary: StreamSummary = {
     model: null,
     session_id: null,
@@ -58,7 +61,7 @@ export async function readStream(file: string, limits = STREAM_LIMITS): Promise<
   const parts: string[] = [];
   let partialChars = 0;
   for await (
-    const text of linesNoFollow(file, limits, { bytes: 0, longLines: 0, truncated: false })
+    const text of fs.linesNoFollow(file, limits, { bytes: 0, longLines: 0, truncated: false })
   ) {
     const raw = text.endsWith("\r") ? text.slice(0, -1) : text;
     summary.lines++;

@@ -5,7 +5,6 @@
 import { lstat, mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentJob, Core, Json } from "../../core/types.ts";
-import { writeNoFollow } from "../command/files.ts";
 
 export const HOOK_COMMAND = "/opt/swarm/hooks/log-artifacts.sh";
 /** Tools that change files or reach outside: what the artifacts log is for. */
@@ -129,12 +128,12 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
     const host = where ? await readJsonObject(where.credentials) : null;
     const credentials = host ? accessOnlyCredentials(host) : null;
     if (credentials !== null) {
-      await writeNoFollow(join(claudeDir, ".credentials.json"), credentials, 0o600);
+      await core.fs.writeNoFollow(join(claudeDir, ".credentials.json"), credentials, 0o600);
       // The account record goes with OAuth credentials, as on the host.
       const account = await readJsonObject(where!.claudeJson);
       if (account?.oauthAccount) claudeJson.oauthAccount = account.oauthAccount;
     } else {
-      core.logger("claude-code").warn(
+      core.log.warn(
         `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no OAuth access token in ${
           where?.credentials ?? "~/.claude/.credentials.json"
         }; the CLI will report "Not logged in"`,
@@ -143,7 +142,7 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
   }
   if (Object.keys(mcpServers).length > 0) claudeJson.mcpServers = mcpServers;
   // 0600: MCP entries may carry tokens in their env.
-  await writeNoFollow(
+  await core.fs.writeNoFollow(
     join(job.paths.home, ".claude.json"),
     JSON.stringify(claudeJson, null, 2) + "\n",
     0o600,
@@ -157,7 +156,7 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
       }],
     },
   };
-  await writeNoFollow(
+  await core.fs.writeNoFollow(
     join(claudeDir, "settings.json"),
     JSON.stringify(settings, null, 2) + "\n",
     0o600,

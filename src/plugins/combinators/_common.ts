@@ -49,7 +49,7 @@ export async function agent(
   // `signal` lets race kill one agent without cancelling the whole run.
   const ref = await core.spawn(spec, typedPrompt(spec, prompt), {
     run_id: run.run_id,
-    agent_id: agentId,
+    agent_id: run.agentId(agentId),
     signal: extra.signal ?? run.signal,
     parents: extra.parents,
     budget_cap: extra.budget_cap,

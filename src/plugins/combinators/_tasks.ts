@@ -5,17 +5,6 @@ import type { Core, Ref, RefStatus, RunHandle, SandboxSpec } from "../../core/ty
 import { agent, MAX_PROMPT, splitArgs } from "./_common.ts";
 
 export const MAX_TASKS = 1000;
-const TOOL_ERROR = Symbol.for("swarm-mcp.ToolError");
-
-export interface ToolErrorLike extends Error {
-  code: string;
-  data?: Record<string, unknown>;
-}
-
-/** Recognised by brand, like the core does: this plugin must not import the core's error class. */
-export function isToolError(e: unknown): e is ToolErrorLike {
-  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[TOOL_ERROR] === true;
-}
 
 /** Errors caused by one task's own arguments: they fail that task, not the call. */
 const TASK_INPUT_CODES = new Set(["INVALID_INPUT", "NOT_FOUND", "FORBIDDEN", "TOO_LARGE"]);
@@ -205,10 +194,11 @@ export async function placeholder(
   parents: string[] = [],
 ): Promise<Ref> {
   // spawn may have made the dir before it refused the task; the ref still belongs there.
-  await core.refs.create(run.run_id, agentId).catch((e) => {
-    if (!isToolError(e) || e.code !== "CONFLICT") throw e;
+  const id = run.agentId(agentId);
+  await core.refs.create(run.run_id, id).catch((e) => {
+    if (!core.isToolError(e) || e.code !== "CONFLICT") throw e;
   });
-  const ref = await core.refs.finish(run.run_id, agentId, {
+  const ref = await core.refs.finish(run.run_id, id, {
     status,
     exit_code: -1,
     error,
@@ -258,7 +248,7 @@ export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<R
       signal,
     });
   } catch (e) {
-    if (!isToolError(e) || !TASK_INPUT_CODES.has(e.code) || t.callLevel) throw e;
+    if (!core.isToolError(e) || !TASK_INPUT_CODES.has(e.code) || t.callLevel) throw e;
     const stored = e.data?.ref;
     if (typeof stored === "string") {
       const ref = core.refs.wire(await core.refs.get(stored));
@@ -322,20 +312,6 @@ export function describeFailures(refs: Ref[], max = 10): string {
 /** Drop undefined values so a result is plain JSON. */
 export function clean<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
-}
-
-/** Whether another tool is loaded, asked through ctx.call: a string is never valid arguments, so it never runs. */
-export async function hasTool(
-  call: (tool: string, args: Record<string, unknown>) => Promise<unknown>,
-  name: string,
-): Promise<boolean> {
-  try {
-    await call(name, "probe" as unknown as Record<string, unknown>);
-    return true;
-  } catch (e) {
-    return !(isToolError(e) && e.code === "NOT_FOUND" &&
-      e.message.startsWith(`Cannot call tool "${name}": no such tool`));
-  }
 }
 
 /** Resolve when `promise` does, or reject as soon as `signal` aborts (the promise is left to finish). */

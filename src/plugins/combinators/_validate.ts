@@ -1,7 +1,7 @@
 // Validation through the types plugin's `validate` tool (called with ctx.call, never imported), for
-// retry's declared_type and for filter. The verdict is also kept as a server-held stamp.
-import type { Core, Json, ToolContext } from "../../core/types.ts";
-import { abortable, hasTool } from "./_tasks.ts";
+// retry's declared_type and for filter. That plugin owns the `validated` stamp and writes it.
+import type { Core, ToolContext } from "../../core/types.ts";
+import { abortable } from "./_tasks.ts";
 
 export interface Verdict {
   ok: boolean;
@@ -13,8 +13,8 @@ export interface Verdict {
 }
 
 /** Fail clearly, before any agent starts, when there is no validate tool to call. */
-export async function requireValidate(core: Core, ctx: ToolContext, who: string): Promise<void> {
-  if (await hasTool(ctx.call, "validate")) return;
+export function requireValidate(core: Core, who: string): void {
+  if (core.tools.has("validate")) return;
   core.fail(
     "NOT_FOUND",
     `Cannot use "declared_type" in ${who}: ${who} needs the types plugin, and no "validate" tool is loaded; add "builtin:types" to the manifest${
@@ -33,34 +33,24 @@ function refOf(x: unknown): string | null {
 
 /** Validate one ref as declared_type; `signal` stops waiting (the run was cancelled). */
 export async function validateRef(
-  core: Core,
   ctx: ToolContext,
   signal: AbortSignal,
   ref: string,
   declaredType: string,
   extra: Record<string, unknown> = {},
 ): Promise<Verdict> {
-  const before = JSON.stringify((await core.refs.stamps(ref)).validated ?? null);
-  let out = (await abortable(
+  // A nested call joins this run and returns its result, never {status: "running"}.
+  const out = (await abortable(
     ctx.call("validate", { artifact: { ref }, declared_type: declaredType, ...extra }, {
       signal,
     }),
     signal,
   )) as Record<string, unknown> | null;
-  // A slow validation may come back as a run handle like any long call: wait for it.
-  while (out && out.status === "running" && typeof out.run_id === "string") {
-    out = (await abortable(
-      ctx.call("wait", { run_id: out.run_id, wait_s: 600 }, { signal }),
-      signal,
-    )) as Record<string, unknown> | null;
-  }
   const verdict = String(out?.verdict ?? (out?.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
   const raw = out?.issues;
   const issues = Array.isArray(raw)
     ? raw.map((i) =>
-      typeof i === "string"
-        ? i
-        : typeof i?.problem === "string" // the types plugin's {criterion, problem}
+      typeof i === "string" ? i : typeof i?.problem === "string" // the types plugin's {criterion, problem}
         ? `${i.criterion ? `${i.criterion}: ` : ""}${i.problem}`
         : JSON.stringify(i)
     )
@@ -68,28 +58,13 @@ export async function validateRef(
     ? [raw]
     : [];
   const score = typeof out?.score === "number" ? out.score : null;
-  const result: Verdict = {
+  return {
     ok: verdict === "VALID",
     verdict,
     score,
     issues: issues.slice(0, 20).map((i) => i.slice(0, 500)),
     validation_ref: refOf(out?.validation_ref) ?? refOf(out?.ref) ?? refOf(out?.result),
   };
-  // The types plugin should stamp the ref itself; if it did not, record the verdict so guard can see it.
-  if (JSON.stringify((await core.refs.stamps(ref)).validated ?? null) === before) {
-    await core.refs.stamp(
-      ref,
-      "validated",
-      {
-        type: declaredType,
-        verdict,
-        score,
-        issues: result.issues,
-        validation_ref: result.validation_ref,
-      } as Json,
-    );
-  }
-  return result;
 }
 
 /** One line for a prompt or an error message. */

@@ -2,7 +2,7 @@
 // types plugin's validate tool (through ctx.call); without that plugin filter says so and stops.
 import type { Core, Ref, Tool } from "../../core/types.ts";
 import { waitField } from "./_common.ts";
-import { clean, concurrencyField, isToolError, parseList, schedule } from "./_tasks.ts";
+import { clean, concurrencyField, parseList, schedule } from "./_tasks.ts";
 import { requireValidate, validateRef, type Verdict } from "./_validate.ts";
 
 type Rejected = Ref & { verdict: string; score: number | null; issues: string[] };
@@ -57,17 +57,20 @@ export function filter(core: Core): Tool {
           const p = core.refs.parse(r);
           return `${p.run_id}/${p.agent_id}`;
         } catch (e) {
-          if (isToolError(e)) core.fail("INVALID_INPUT", `Cannot use refs[${i}]: ${e.message}`);
+          if (core.isToolError(e)) {
+            core.fail("INVALID_INPUT", `Cannot use refs[${i}]: ${e.message}`);
+          }
           throw e;
         }
       });
       for (const id of ids) await core.refs.get(id); // an unknown ref is the caller's mistake: say so before starting
-      await requireValidate(core, ctx, "filter");
+      requireValidate(core, "filter");
       const extra = clean({ model: args.model, timeout: args.timeout });
       return core.runs.start(
         "filter",
         ctx,
-        { wait_s: args.wait_s, total: ids.length },
+        // Its agents are the validators': a validate tool's run joins this one and adds them.
+        { wait_s: args.wait_s, total: 0 },
         async (run) => {
           const checked = await schedule(
             ids.length,
@@ -85,25 +88,15 @@ export function filter(core: Core): Tool {
               }
               try {
                 const verdict = await validateRef(
-                  core,
                   ctx,
                   run.signal,
                   ref.ref,
                   args.declared_type,
                   extra,
                 );
-                // The validator's own agent counts toward this run's progress and cost.
-                if (verdict.validation_ref) {
-                  run.add(
-                    core.refs.wire(await core.refs.get(verdict.validation_ref)),
-                  );
-                }
                 return { ref: core.refs.wire(await core.refs.get(ref.ref)), verdict };
               } catch (e) {
-                if (
-                  run.signal.aborted || !isToolError(e) ||
-                  (e.code === "NOT_FOUND" && e.message.includes("no such tool"))
-                ) throw e;
+                if (run.signal.aborted || !core.isToolError(e)) throw e;
                 return { ref, verdict: null, error: e.message };
               }
             },

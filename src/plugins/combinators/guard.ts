@@ -1,20 +1,15 @@
 // guard: check a condition on a ref and return the ref if it holds. Everything is read from the
 // server's own record and its HMAC-signed stamps, never from the JSON the caller passes (the
 // reference trusted caller JSON, so any stamp could be forged), and an unknown check is an error.
-import type { Core, Json, RefRecord, Tool } from "../../core/types.ts";
-import { isToolError, round } from "./_tasks.ts";
+import type { Core, RefRecord, Stamps, Tool } from "../../core/types.ts";
+import { round } from "./_tasks.ts";
 
 export const CHECKS = ["exists", "validated", "budget", "classification", "encrypted"] as const;
 type Check = (typeof CHECKS)[number];
 const MAX_ANCESTORS = 10_000;
-
-type Obj = Record<string, Json>;
-const obj = (
-  x: Json | undefined,
-): Obj | undefined => (x && typeof x === "object" && !Array.isArray(x) ? x : undefined);
-const list = (
-  x: Json | undefined,
-): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+/** Stamps are written only by the plugin owning their key, in the shape types.ts gives; a list is
+ * still checked to be one, so a faulty owner makes guard fail closed instead of crash. */
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
 export function guard(core: Core): Tool {
   const { v } = core;
@@ -28,11 +23,11 @@ export function guard(core: Core): Tool {
   async function record(
     check: Check,
     input: unknown,
-  ): Promise<{ rec: RefRecord; stamps: Record<string, Json> }> {
+  ): Promise<{ rec: RefRecord; stamps: Stamps }> {
     const id = core.refs.parse(input);
     const ref = `${id.run_id}/${id.agent_id}`;
     const rec = await core.refs.get(ref).catch((e) => {
-      if (isToolError(e) && e.code === "NOT_FOUND") {
+      if (core.isToolError(e) && e.code === "NOT_FOUND") {
         failed(check, ref, "it does not exist (no result is stored under that id); check the id");
       }
       throw e;
@@ -68,7 +63,7 @@ export function guard(core: Core): Tool {
           `its ancestor "${ref}" no longer exists, so its cost cannot be accounted for`,
         )
       );
-      const cost = obj((await core.refs.stamps(ref)).cost);
+      const { cost } = await core.refs.stamps(ref);
       if (r.cost_usd !== null && typeof cost?.usd !== "number") {
         failed("budget", rec.ref, `the cost of "${ref}" is not covered by a valid signed stamp`);
       }
@@ -142,10 +137,9 @@ export function guard(core: Core): Tool {
         case "exists":
           break;
         case "validated": {
-          const s = obj(stamps.validated);
-          const type = s && String(s.type ?? s.declared_type ?? s.validated_as ?? s.name ?? "");
-          const verdict = s &&
-            String(s.verdict ?? (s.valid === true ? "VALID" : "UNKNOWN")).toUpperCase();
+          const s = stamps.validated;
+          const type = s?.type;
+          const verdict = s?.verdict;
           const want = value === undefined ? undefined : String(value);
           if (!s || verdict !== "VALID" || (want !== undefined && type !== want)) {
             const current = s ? `validated as "${type}" with verdict ${verdict}` : "not validated";
@@ -178,13 +172,13 @@ export function guard(core: Core): Tool {
           break;
         }
         case "classification": {
-          const c = obj(stamps.classification);
+          const c = stamps.classification;
           if (value === undefined) {
             if (!c) failed(check, ref, "it is not classified; call classify first");
             break;
           }
           if (!c) break; // no restriction was ever set on it
-          const level = String(c.level ?? "unknown");
+          const level = c.level;
           const denied = list(c.denied_mcps);
           const allowed = list(c.allowed_mcps);
           for (const m of mcpNames(value)) {
@@ -204,7 +198,7 @@ export function guard(core: Core): Tool {
           break;
         }
         case "encrypted": {
-          const e = obj(stamps.encryption);
+          const e = stamps.encryption;
           if (!e) failed(check, ref, "it is not encrypted; call encrypt first");
           if (value !== undefined && String(value) !== String(e.key_id)) {
             failed(

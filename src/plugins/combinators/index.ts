@@ -13,6 +13,7 @@ import { run } from "./run.ts";
 
 export default ((core) => ({
   name: "combinators",
+  stamps: ["retry"],
   tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) =>
     make(core)
   ),

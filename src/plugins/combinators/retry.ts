@@ -52,7 +52,7 @@ export function retry(core: Core): Tool {
       const spec = await core.sandboxes.resolve(sandbox, overrides);
       const max = rest.max_attempts as number;
       const declaredType = rest.declared_type as string | undefined;
-      if (declaredType !== undefined) await requireValidate(core, ctx, "retry");
+      if (declaredType !== undefined) requireValidate(core, "retry");
       return core.runs.start(
         "retry",
         ctx,
@@ -81,7 +81,7 @@ export function retry(core: Core): Tool {
               continue;
             }
             if (declaredType !== undefined) {
-              const verdict = await validateRef(core, ctx, run.signal, ref.ref, declaredType);
+              const verdict = await validateRef(ctx, run.signal, ref.ref, declaredType);
               if (!verdict.ok) {
                 prior.push(describeVerdict(verdict));
                 continue;

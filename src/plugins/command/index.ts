@@ -14,7 +14,6 @@ import type {
   PluginFactory,
   SandboxField,
 } from "../../core/types.ts";
-import { exitError, writeWorkspaceFiles } from "./files.ts";
 
 declare module "../../core/sandbox-types.ts" {
   interface SandboxSpec {
@@ -57,11 +56,10 @@ export function commandDriver(core: Core): AgentDriver {
           'Cannot start a "command" agent: an argument of "command" holds a NUL byte',
         );
       }
-      await writeWorkspaceFiles(
+      await core.fs.writeWorkspaceFiles(
         job.paths.workspace,
         job.spec.workdir,
         job.spec.input_files ?? {},
-        core.fail,
       );
       // The entrypoint is set explicitly: the default agent image's ENTRYPOINT is `claude`.
       // No credentials are forwarded: a plain command has no use for the model's API key.
@@ -91,7 +89,7 @@ export function commandDriver(core: Core): AgentDriver {
         return {
           ...base,
           status: "failed",
-          error: await exitError(
+          error: await core.fs.exitError(
             exit.exitCode,
             job.paths.stderr,
             "the command wrote nothing to stderr",
@@ -105,6 +103,6 @@ export function commandDriver(core: Core): AgentDriver {
 
 export default ((core: Core): Plugin => ({
   name: "command",
-  fields: [commandField(core)],
   agents: [commandDriver(core)],
+  fields: [commandField(core)],
 })) satisfies PluginFactory;

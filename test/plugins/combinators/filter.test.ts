@@ -22,7 +22,7 @@ describe("filter", () => {
   });
 
   it("filter() keeps the refs that validate and rejects the others with the verdict", async () => {
-    const validate = fakeValidatePlugin({ validWord: "good", stamp: true });
+    const validate = fakeValidatePlugin({ validWord: "good" });
     const h = await createHarness({ builtins, plugins: { "fake-types": validate } });
     try {
       const p = await h.call("par", {

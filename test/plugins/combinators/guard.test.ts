@@ -61,7 +61,13 @@ describe("guard", () => {
 
   it("guard(validated) passes on a server stamp and checks the type name", async () => {
     const other = `${ref.split("/")[0]}/agent-1`;
-    await h.core.refs.stamp(other, "validated", { type: "report", verdict: "VALID", score: 1 });
+    await h.core.refs.stamp(other, "validated", {
+      type: "report",
+      verdict: "VALID",
+      score: 1,
+      issues: [],
+      validation_ref: null,
+    });
     assert.equal(
       (await h.call("guard", { ref: other, check: "validated", value: "report" })).isError,
       false,
@@ -103,6 +109,7 @@ describe("guard", () => {
     );
     await h.core.refs.stamp(r, "classification", {
       level: "confidential",
+      level_numeric: 2,
       allowed_mcps: ["db", "files"],
       denied_mcps: ["whatsapp"],
     });

@@ -4,8 +4,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import plugin, { commandDriver } from "../../../src/plugins/command/index.ts";
-import { stderrTail, workspacePath } from "../../../src/plugins/command/files.ts";
-import { fail } from "../../../src/core/errors.ts";
+import { stderrTail, workspacePath } from "../../../src/core/core-fs.ts";
 import { code, createDirs, exit, type Fixture, fixture } from "./fake-core.ts";
 
 let fx: Fixture;
@@ -70,7 +69,7 @@ describe("command driver: prepare", () => {
 describe("workspace paths", () => {
   const refused = (key: string, workdir = "/workspace") => {
     try {
-      workspacePath(key, workdir, fail);
+      workspacePath(key, workdir);
       return false;
     } catch (e) {
       return (e as { code?: string }).code === "INVALID_INPUT";
@@ -78,10 +77,10 @@ describe("workspace paths", () => {
   };
 
   test("relative keys and absolute keys inside the workdir are accepted", () => {
-    assert.equal(workspacePath("a/b.txt", "/workspace", fail), "a/b.txt");
-    assert.equal(workspacePath("./a.txt", "/workspace", fail), "a.txt");
-    assert.equal(workspacePath("/workspace/src/x.py", "/workspace", fail), "src/x.py");
-    assert.equal(workspacePath("/srv/app/x", "/srv/app/", fail), "x");
+    assert.equal(workspacePath("a/b.txt", "/workspace"), "a/b.txt");
+    assert.equal(workspacePath("./a.txt", "/workspace"), "a.txt");
+    assert.equal(workspacePath("/workspace/src/x.py", "/workspace"), "src/x.py");
+    assert.equal(workspacePath("/srv/app/x", "/srv/app/"), "x");
   });
 
   test("escapes, other absolute paths, directories and NUL bytes are refused", () => {

@@ -1,11 +1,12 @@
 // A minimal Core and AgentJob for driver unit tests: a temp dir laid out as refs.create() does,
-// and only the Core members drivers use (config.env, fail, logger).
+// and only the Core members drivers use (config.env, fail, log, fs).
 import { agentPaths } from "../../../src/core/refs.ts";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { fail } from "../../../src/core/errors.ts";
+import { coreFs } from "../../../src/core/core-fs.ts";
+import { fail, isToolError } from "../../../src/core/errors.ts";
 import type {
   AgentJob,
   ContainerExit,
@@ -56,7 +57,10 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
     v, // for the drivers' sandbox fields
     config: { env: { HOME: hostHome, ...env } },
     fail,
+    isToolError,
+    log,
     logger: () => log,
+    fs: coreFs,
   } as unknown as Core;
   let n = 0;
   return {

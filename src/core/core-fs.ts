@@ -1,20 +1,17 @@
-// Helpers both agent drivers share: writing caller-named files into the workspace without ever
-// leaving it, and the tail of stderr for error messages. node: built-ins and core/safe-fs.ts
-// (itself node: built-ins only) at run time.
+// core.fs, the file helpers plugins get: the no-follow readers of safe-fs.ts, staging caller-named
+// files into an agent's workspace without ever leaving it, and the tail of an agent's stderr.
 import { constants } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { readNoFollow } from "../../core/safe-fs.ts";
-import type { Core } from "../../core/types.ts";
-
-type Fail = Core["fail"];
+import { fail } from "./errors.ts";
+import { copyNoFollow, linesNoFollow, listNoFollow, readNoFollow } from "./safe-fs.ts";
 
 /**
  * The workspace-relative path for an `input_files` key. Keys are relative to the workdir (the
  * reference's convention); an absolute key is accepted only when it lies inside the workdir.
  * The reference joined keys blindly and `{"/../../x": …}` wrote outside the workspace.
  */
-export function workspacePath(key: string, workdir: string, fail: Fail): string {
+export function workspacePath(key: string, workdir: string): string {
   const refuse = (why: string): never =>
     fail(
       "INVALID_INPUT",
@@ -37,7 +34,7 @@ export function workspacePath(key: string, workdir: string, fail: Fail): string 
 }
 
 /** Every existing ancestor of `rel` under `root` must be a real directory: no symlink may lead out. */
-async function checkAncestors(root: string, rel: string, show: string, fail: Fail): Promise<void> {
+async function checkAncestors(root: string, rel: string, show: string): Promise<void> {
   const parts = rel.split("/");
   let at = root;
   for (let i = 0; i < parts.length; i++) {
@@ -79,7 +76,6 @@ export async function writeWorkspaceFiles(
   workspace: string,
   workdir: string,
   files: Record<string, string>,
-  fail: Fail,
 ): Promise<string[]> {
   const planned: [string, string][] = [];
   for (const [key, content] of Object.entries(files)) {
@@ -91,8 +87,8 @@ export async function writeWorkspaceFiles(
         }: its content must be a string`,
       );
     }
-    const rel = workspacePath(key, workdir, fail);
-    await checkAncestors(workspace, rel, key, fail);
+    const rel = workspacePath(key, workdir);
+    await checkAncestors(workspace, rel, key);
     planned.push([rel, content]);
   }
   for (const [rel, content] of planned) {
@@ -134,3 +130,15 @@ export async function exitError(
   const tail = await stderrTail(stderrFile);
   return `Exit code ${code}: ${tail || fallback}`;
 }
+
+export const coreFs = {
+  readNoFollow,
+  linesNoFollow,
+  listNoFollow,
+  copyNoFollow,
+  workspacePath,
+  writeWorkspaceFiles,
+  writeNoFollow,
+  stderrTail,
+  exitError,
+};
