@@ -18,14 +18,16 @@ const log = logger("sandbox");
 
 /** How a tool's input holds the fields: "check" validates. tools/list shows them "described" (the
  * natural JSON type, the first of a union as the reference's string forms stay accepted, and the
- * description) in one tool, and "named" (the name alone) in the others: it stays small. */
-export type FieldView = "check" | "described" | "named";
+ * description) in one tool, `run`; the others ("brief") show `sandbox` saying where they are
+ * described: the fields repeated in 8 tools were most of tools/list. */
+export type FieldView = "check" | "described" | "brief";
 
 /** The `sandbox` argument every agent-starting tool takes besides the fields themselves. */
 const SANDBOX = v.union([v.string(), v.record(v.string(), v.unknown())]);
 const SANDBOX_TEXT = {
   described: "A saved spec name, or a spec object (or JSON) of the fields below",
-  named: "A saved spec name or a spec object of the sandbox fields below (described in run)",
+  brief:
+    "A saved spec name or a spec object of sandbox fields; run lists the fields, and they are accepted here at the top level too",
 };
 
 const JSON_TYPES: Record<string, string> = {
@@ -47,7 +49,6 @@ const descriptionOf = (s: AnySchema) =>
 
 function view(schema: AnySchema, as: FieldView, text = descriptionOf(schema)): AnySchema {
   if (as === "check") return v.optional(schema);
-  if (as === "named" && schema !== SANDBOX) return v.optional(v.unknown());
   const type = schema === SANDBOX ? ["string", "object"] : jsonType(schema);
   return v.optional(v.pipe(v.unknown(), v.metadata({ type, description: text })));
 }
@@ -66,7 +67,7 @@ export function createSandboxes(
   let inputs: Partial<Record<FieldView, Record<string, AnySchema>>> = {};
   const addFields = (owner: string, fields: readonly SandboxField[]) => {
     for (const f of fields) {
-      if (!f || typeof f.name !== "string" || !FIELD_NAME.test(f.name)) {
+      if (!f || typeof f.name !== "string" || !FIELD_NAME.test(f.name) || f.name === "sandbox") {
         throw new Error('a sandbox field needs a lowercase name like "ticket"');
       }
       const other = table.get(f.name);
@@ -201,7 +202,8 @@ export function createSandboxes(
     inputs: (as) =>
       inputs[as] ??= Object.fromEntries([
         ["sandbox", view(SANDBOX, as, as === "check" ? undefined : SANDBOX_TEXT[as])],
-        ...[...table.values()].map(({ field }) => [field.name, view(field.schema, as)] as const),
+        ...(as === "brief" ? [] : [...table.values()])
+          .map(({ field }) => [field.name, view(field.schema, as)] as const),
       ]),
     searchPaths,
     addSearchPath: (dir) => void extra.unshift(dir),

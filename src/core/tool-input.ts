@@ -6,7 +6,7 @@ import { fail } from "./errors.ts";
 import type { AnySchema, Tool } from "./types.ts";
 
 /** The optional entries of `sandbox` and the sandbox fields, to check or to publish. */
-export type FieldInputs = (as: "check" | "described" | "named") => Record<string, AnySchema>;
+export type FieldInputs = (as: "check" | "described" | "brief") => Record<string, AnySchema>;
 type ObjectSchema = AnySchema & { entries: Record<string, AnySchema> };
 
 const NONE: Record<string, AnySchema> = {};
@@ -23,7 +23,10 @@ export function toolInput(tool: Tool, fields: FieldInputs, publish = false): Any
     const plain = tool.input.type === "object" && !("pipe" in tool.input);
     // The tool's own arguments first, and they win over a field of the same name.
     const own = (tool.input as ObjectSchema).entries;
-    input = plain ? v.strictObject({ ...own, ...extra, ...own }) : tool.input;
+    // A "brief" listing leaves the fields out, so it must not say that other keys are refused.
+    const entries = { ...own, ...extra, ...own };
+    const loose = publish && tool.sandboxFields === "brief";
+    input = !plain ? tool.input : loose ? v.looseObject(entries) : v.strictObject(entries);
     byTool.set(tool, input);
   }
   return input;

@@ -97,9 +97,9 @@ export interface Tool<S extends AnySchema = AnySchema> {
   input: S;
   annotations?: ToolAnnotations;
   /** Set on a tool that starts agents: the registry adds `sandbox` and every sandbox field (the
-   * core's and the plugins') to its input and checks them. tools/list shows each field's type and
-   * description in the "described" tool (`run`) and only its name in "named" ones (stays small). */
-  sandboxFields?: "described" | "named";
+   * core's and the plugins') to its input and checks them. tools/list shows every field's type and
+   * description on the one "described" tool (`run`); "brief" tools refer to it (stays small). */
+  sandboxFields?: "described" | "brief";
   run(args: Valibot.InferOutput<S>, ctx: ToolContext): Promise<unknown>;
 }
 

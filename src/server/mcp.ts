@@ -41,7 +41,11 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
     listed ??= registry.list().map((t) => ({
       name: t.name,
       description: t.description,
-      inputSchema: toJsonSchema(t.input, { errorMode: "ignore", target: "draft-2020-12" }),
+      // No `$schema` on each tool: 1 KB of tools/list that no client needs (JSON drops undefined).
+      inputSchema: {
+        ...toJsonSchema(t.input, { errorMode: "ignore", target: "draft-2020-12" }),
+        $schema: undefined,
+      },
       ...(t.annotations ? { annotations: t.annotations } : {}),
     }));
     return { tools: listed } as never;

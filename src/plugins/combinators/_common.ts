@@ -12,7 +12,7 @@ export function waitField(core: Core) {
       v.minValue(0),
       v.maxValue(3600),
       v.description(
-        'Seconds to wait; after that {status: "running", run_id} comes back: call wait(run_id), never start it again',
+        'Seconds to wait, then {status: "running", run_id} comes back: call wait(run_id), never start again',
       ),
     ),
     90,

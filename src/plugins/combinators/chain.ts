@@ -24,7 +24,7 @@ export function chain(core: Core): Tool {
     description:
       'Run agents one after another (ids stage-0, stage-1, …). Each stage\'s prompt gets "# Context from previous stage:" with the previous stage\'s output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: "Stage i failed: …", intermediates, totals}. Sandbox fields given here are defaults for every stage.',
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       stages: tasksField(core, "The stages, in order"),
       budget: budgetField(core),

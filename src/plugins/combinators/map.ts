@@ -62,7 +62,7 @@ export function map(core: Core): Tool {
     description:
       "Apply one prompt template to each input in parallel, one agent per input (ids agent-0, agent-1, …). Returns {run_id, total, succeeded, failed, results: [ref…] in input order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. Sandbox fields apply to every agent. Call unwrap on a ref to read its text, or use map_reduce to combine them.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       prompt_template: templateField(core),
       inputs: inputsField(core),

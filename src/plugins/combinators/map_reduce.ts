@@ -36,7 +36,7 @@ export function mapReduce(core: Core): Tool {
     description:
       "Map a prompt template over inputs in parallel (agent-0…), then synthesise the successful outputs with one reducer agent, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref (parents: the map refs), map_errors?: [{agent_id, ref, error}], map_results: [ref…], totals, budget?}. If every map agent fails it is an error listing each. system_prompt applies to the map agents, reduce_system_prompt to the reducer; output_schema applies to the reducer only.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       prompt_template: templateField(core),
       inputs: inputsField(core),

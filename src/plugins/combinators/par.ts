@@ -22,7 +22,7 @@ export function par(core: Core): Tool {
     description:
       "Run several coding agents in parallel, each in its own Docker container, and return {run_id, total, succeeded, failed, results: [ref…] in task order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. A task that fails (or has a bad argument) gives a failed ref; the others go on. Sandbox fields given here are defaults for every task. Call unwrap on a ref to read its text.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       tasks: tasksField(core, "The agents to run"),
       max_concurrency: concurrencyField(core),

@@ -25,7 +25,7 @@ export function race(core: Core): Tool {
     description:
       "Start several approaches in parallel (agent-0, agent-1, …); the first to succeed wins and the others are killed at once. Returns {run_id, winner: ref, attempted, failed (losers that were killed are cancelled, not failed), results: [ref…] in task order, totals, budget?}. If every approach fails it is an error listing each failure. Sandbox fields given here are defaults for every task.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       tasks: tasksField(core, "The competing approaches"),
       max_concurrency: concurrencyField(core),

@@ -76,7 +76,7 @@ export function reduce(core: Core): Tool {
     description:
       "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       inputs: v.optional(
         v.pipe(

@@ -22,7 +22,7 @@ export function retry(core: Core): Tool {
     description:
       "Run one agent and, if it fails, run it again with the earlier errors added to its prompt, up to max_attempts times (ids attempt-1, attempt-2, …). With declared_type, an output that does not validate as that type also counts as a failure (needs the types plugin). Returns the successful ref (stamped with retry: {attempt, max_attempts, prior_errors}) plus attempts, totals and budget; if every attempt fails it is an error listing each.",
     annotations: { openWorldHint: true },
-    sandboxFields: "named",
+    sandboxFields: "brief",
     input: v.object({
       prompt: promptField(core),
       max_attempts: v.optional(
