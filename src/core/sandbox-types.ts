@@ -64,3 +64,15 @@ export interface SandboxField<T = unknown> {
   /** Applied to every spec that does not set the field (copied, so lists are never shared). */
   default?: T;
 }
+
+export interface SandboxRegistry {
+  /** built-ins < named spec < inline spec < explicit overrides (undefined never overrides). */
+  resolve(sandbox: unknown, overrides?: Record<string, unknown>): Promise<SandboxSpec>;
+  load(name: string): Promise<Partial<SandboxSpec>>;
+  save(name: string, spec: Record<string, unknown>): Promise<string>;
+  list(): Promise<{ name: string; source: string; spec?: Partial<SandboxSpec>; error?: string }[]>;
+  searchPaths(kind: string): string[];
+  addSearchPath(dir: string): void;
+  /** Every sandbox field: the core's, then each plugin's in manifest order. */
+  fields(): readonly SandboxField[];
+}

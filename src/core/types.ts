@@ -39,7 +39,14 @@ export type {
   RuntimeErrorKind,
   RuntimeProvider,
 } from "./agent-types.ts";
-export type { FieldKit, Grammar, Mount, SandboxField, SandboxSpec } from "./sandbox-types.ts";
+export type {
+  FieldKit,
+  Grammar,
+  Mount,
+  SandboxField,
+  SandboxRegistry,
+  SandboxSpec,
+} from "./sandbox-types.ts";
 import type {
   AgentDriver,
   AgentOutcome,
@@ -49,7 +56,7 @@ import type {
   RuntimeErrorKind,
   RuntimeProvider,
 } from "./agent-types.ts";
-import type { SandboxField, SandboxSpec } from "./sandbox-types.ts";
+import type { SandboxField, SandboxRegistry, SandboxSpec } from "./sandbox-types.ts";
 
 export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
 import type { Events, RouteTable } from "./live-types.ts";
@@ -265,18 +272,6 @@ export interface SpawnOptions {
   signal: AbortSignal;
   log?: Logger;
   budget_cap?: number;
-}
-
-export interface SandboxRegistry {
-  /** built-ins < named spec < inline spec < explicit overrides (undefined never overrides). */
-  resolve(sandbox: unknown, overrides?: Record<string, unknown>): Promise<SandboxSpec>;
-  load(name: string): Promise<Partial<SandboxSpec>>;
-  save(name: string, spec: Record<string, unknown>): Promise<string>;
-  list(): Promise<{ name: string; source: string; spec?: Partial<SandboxSpec>; error?: string }[]>;
-  searchPaths(kind: string): string[];
-  addSearchPath(dir: string): void;
-  /** Every sandbox field: the core's, then each plugin's in manifest order. */
-  fields(): readonly SandboxField[];
 }
 
 export interface Config {
