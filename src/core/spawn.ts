@@ -136,8 +136,6 @@ export function createSpawn(deps: SpawnDeps) {
           () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }),
         );
       }
-      // Runs the container; the runtime judges the mounts again (a path swapped for a link while
-      // the agent queued is refused) and says how the dirs reach it.
       const { run_id, agent_id } = opts;
       deps.emit({
         type: "agent.started",
@@ -146,6 +144,8 @@ export function createSpawn(deps: SpawnDeps) {
         agent_id,
         image: plan.image ?? image,
       });
+      // Runs the container; the runtime judges the mounts again (a path swapped for a link while
+      // the agent queued is refused) and says how the dirs reach it.
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,
