@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Json, PluginFactory } from "../../src/core/types.ts";
 import { fakeValidatePlugin } from "../helpers/fake-validate.ts";
+import { defaultPlugins } from "../../src/plugins/_registry.ts";
 import { createHarness } from "../helpers/harness.ts";
 
 /** A plugin with one tool, `<name>_mark`, that stamps `key` on a ref through its own core. */
@@ -32,6 +33,7 @@ function marker(name: string, stamps?: string[]): PluginFactory {
 describe("a core bound to each plugin", () => {
   it("a plugin writes the stamp keys it declared and no other; guard sees only the owner's", async () => {
     const h = await createHarness({
+      builtins: defaultPlugins.filter((n) => n !== "types"), // the stand-in owns "validated" here
       plugins: {
         "fake-types": fakeValidatePlugin(),
         mine: marker("mine", ["reviewed"]),

@@ -68,6 +68,7 @@ describe("claude driver: prepare", () => {
     ]);
     assert.equal(plan.stdin, job.prompt);
     assert.deepEqual(plan.env, {
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       ANTHROPIC_API_KEY: KEY,
       ANTHROPIC_BASE_URL: "http://model-server:8080",
     });
@@ -202,7 +203,7 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       const copy = join(job.paths.home, ".claude", ".credentials.json");
       assert.equal(await readFile(copy, "utf8"), creds);
       assert.equal(await mode(copy), 0o600);
-      assert.deepEqual(plan.env, {});
+      assert.deepEqual(plan.env, { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" });
       assert.deepEqual((await readJson(join(job.paths.home, ".claude.json"))).oauthAccount, {
         emailAddress: "a@b.c",
       });
@@ -217,7 +218,7 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       const job = f.job();
       await createDirs(job);
       const plan = await claudeDriver(f.core).prepare(job);
-      assert.deepEqual(plan.env, {});
+      assert.deepEqual(plan.env, { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" });
       assert.equal(f.warnings.length, 1);
       assert.match(f.warnings[0]!, /Not logged in/);
     } finally {
@@ -236,6 +237,8 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       await createDirs(job);
       const plan = await claudeDriver(f.core).prepare(job);
       assert.deepEqual(plan.env, {
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         CLAUDE_CODE_OAUTH_TOKEN: "oauth-x",
         ANTHROPIC_AUTH_TOKEN: "bearer-y",
       });
