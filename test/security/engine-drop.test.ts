@@ -247,6 +247,24 @@ describe("the server when the engine connection drops", { skip }, () => {
     assert.ok(!r.error, String(r.error));
   });
 
+  it("engine fault drop: SIGTERM alone stops the server within 12 s while the engine is unreachable", async () => {
+    const s = await server();
+    const run = await sleeping(s);
+    proxy.cut("drop");
+    const t0 = Date.now();
+    process.kill(s.pid, "SIGTERM");
+    await until("the server exits by itself", () => Promise.resolve(!alive(s.pid)), 12_000);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 12_000, `shutdown took ${ms} ms`);
+    proxy.resume();
+    await server();
+    await until(
+      "the next start reaps the leftover",
+      async () => (await ofRun(run)).length === 0,
+      20_000,
+    );
+  });
+
   for (const mode of ["drop", "hang"] as const) {
     it(`engine fault ${mode}: the server is gone within 15 s of losing its client, and the next start reaps the leftover once the engine is back`, async () => {
       const s = await server();
