@@ -49,8 +49,6 @@ export type {
 } from "./sandbox-types.ts";
 import type {
   AgentDriver,
-  AgentOutcome,
-  AgentPaths,
   ContainerRuntime,
   Ref,
   RuntimeErrorKind,
@@ -60,6 +58,21 @@ import type { SandboxField, SandboxRegistry, SandboxSpec } from "./sandbox-types
 
 export type { Events, RouteHandler, RouteTable, SwarmEvent, SwarmEventType } from "./live-types.ts";
 import type { Events, RouteTable } from "./live-types.ts";
+
+export type {
+  LineStats,
+  RefContent,
+  RefPart,
+  RefReadOptions,
+  RefRecord,
+  RefStore,
+  Stamps,
+  StampShapes,
+  StampValue,
+} from "./ref-types.ts";
+import type { RefStore } from "./ref-types.ts";
+export type { Pools, PoolState, RunHandle, RunInfo, Runs, SpawnOptions } from "./run-types.ts";
+import type { Pools, RunHandle, Runs, SpawnOptions } from "./run-types.ts";
 
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
@@ -127,153 +140,6 @@ export interface Plugin {
 
 export type PluginFactory = (core: Core) => Plugin | Promise<Plugin>;
 
-/** The stamps guard reads, each written by the one plugin that declares its key. */
-export type StampShapes = {
-  validated: {
-    type: string;
-    verdict: string;
-    score: number | null;
-    issues: string[];
-    validation_ref: string | null;
-  };
-  classification: {
-    level: string;
-    level_numeric: number;
-    allowed_mcps: string[];
-    denied_mcps: string[];
-  };
-  encryption: { key_id: string; algorithm: string };
-  cost: { usd: number };
-  retry: { attempt: number; max_attempts: number; prior_errors: string[] };
-};
-export interface Stamps extends Partial<StampShapes> {
-  [key: string]: Json | undefined;
-}
-/** A known key takes its shape; any other key takes JSON. */
-export type StampValue<K extends string> = K extends keyof StampShapes ? StampShapes[K] : Json;
-
-export interface RefRecord extends Ref {
-  created_at: string;
-  text_file: string | null; // file in the agent dir holding the text
-  container_id?: string | null;
-  usage?: Json;
-  structured_output?: Json;
-}
-
-/** What `core.refs.read` reads of a ref: its text, structured output (JSON text), the container's
- * stream (stdout) and stderr, the artifacts log, the prompt and stdin, the workspace listing. */
-export type RefPart =
-  | "text"
-  | "structured"
-  | "stream"
-  | "stderr"
-  | "artifacts"
-  | "prompt"
-  | "stdin"
-  | "workspace";
-
-export interface RefReadOptions {
-  /** Bytes to read at most (default 64 MB). */
-  maxBytes?: number;
-  /** `workspace`: entries to list at most (default 200, 8 levels deep). */
-  maxEntries?: number;
-  /** The last maxBytes instead of the first (a stderr tail). */
-  fromEnd?: boolean;
-  /** For a report: an encrypted part reads as "(encrypted)" instead of failing. */
-  display?: boolean;
-}
-
-export interface RefContent {
-  text: string;
-  /** The file's size in bytes (more than text when truncated); `workspace`: entries listed. */
-  size: number;
-  truncated: boolean;
-  /** Why nothing was read: "missing", "a symbolic link", "not a regular file", "encrypted"… */
-  skipped?: string;
-}
-
-export interface LineStats {
-  bytes: number;
-  /** Lines longer than maxLine, dropped unread. */
-  longLines: number;
-  /** Stopped at maxBytes. */
-  truncated: boolean;
-  skipped?: string;
-}
-
-export interface RefStore {
-  readonly root: string;
-  newRunId(): string;
-  /** Accepts "<run>/<agent>", {ref}, or a JSON string of either; throws INVALID_INPUT otherwise. */
-  parse(input: unknown): { run_id: string; agent_id: string };
-  runDir(runId: string): string;
-  paths(runId: string, agentId: string): AgentPaths;
-  /** Create the agent dir (0700) and its subdirs; refuses an existing one unless `reuse`. */
-  create(runId: string, agentId: string): Promise<AgentPaths>;
-  /** Write result.json for a finished agent, hashing its text; returns the wire Ref. */
-  finish(
-    runId: string,
-    agentId: string,
-    outcome: AgentOutcome & {
-      duration_seconds: number;
-      parents?: string[];
-      container_id?: string | null;
-    },
-  ): Promise<Ref>;
-  /** Read a ref's record from disk; NOT_FOUND when it does not exist. */
-  get(input: unknown): Promise<RefRecord>;
-  /** The wire form of a stored ref (stamps included and verified). */
-  wire(rec: RefRecord): Ref;
-  /** The one read path for what an agent left (see RefPart): agent-written files are read without
-   * following links, never from a FIFO or device, never past the limit; an encrypted ref's text,
-   * structured output and stream fail with CONFLICT (naming decrypt), or read as "(encrypted)"
-   * with `display`. Every part but text and structured can be read while the agent runs. */
-  read(ref: unknown, part: RefPart, opts?: RefReadOptions): Promise<RefContent>;
-  /** The lines of a part, read the same way; `opts.stats` says what was left out. */
-  lines(
-    ref: unknown,
-    part: "stream" | "artifacts" | "stderr",
-    opts?: { maxBytes?: number; maxLine?: number; display?: boolean; stats?: LineStats },
-  ): AsyncGenerator<string>;
-  /** The whole text, or TOO_LARGE past maxBytes (default 64 MB). */
-  readText(input: unknown, maxBytes?: number): Promise<string>;
-  /** Copy the text to the ref's output.md on disk, never through memory (unwrap). */
-  copyOut(ref: unknown, maxBytes?: number): Promise<RefContent & { file: string }>;
-  /** Write a report the server made (inspect.md) into the agent dir; returns its path. */
-  writeReport(ref: unknown, part: "inspect", text: string): Promise<string>;
-  /** Server-held, HMAC-signed stamps (validated, classification, encryption, cost…). */
-  stamp<K extends string>(input: unknown, key: K, value: StampValue<K>): Promise<Ref>;
-  stamps(input: unknown): Promise<Stamps>;
-  /** Replace the text file atomically (used by encrypt). */
-  rewriteText(input: unknown, text: string | Uint8Array, fileName: string): Promise<RefRecord>;
-}
-
-export interface PoolState {
-  name: string;
-  limit: number;
-  running: number;
-  waiting: number;
-}
-
-export interface Pools {
-  /** Take the global slot and every named pool, in one fixed order; abortable; times out. */
-  acquire(
-    names: string[],
-    opts?: { signal?: AbortSignal; timeoutMs?: number },
-  ): Promise<Disposable & { release(): void }>;
-  state(name: string): PoolState;
-  readonly global: string; // the name of the global pool
-}
-
-export interface SpawnOptions {
-  run_id: string;
-  agent_id: string;
-  parents?: string[];
-  signal: AbortSignal;
-  log?: Logger;
-  budget_cap?: number;
-}
-
 export interface Config {
   version: string;
   dataDir: string;
@@ -284,50 +150,6 @@ export interface Config {
   instanceId: string;
   env: Record<string, string | undefined>;
   projectDir?: string;
-}
-
-export interface RunInfo {
-  run_id: string;
-  tool: string;
-  status: "running" | "done" | "failed" | "cancelled";
-  started_at: string;
-  finished_at?: string;
-  done: number;
-  total: number;
-  failed: number;
-  cost_usd: number;
-  refs: string[];
-  result?: unknown;
-  error?: { code: ErrorCode; message: string } | null;
-}
-
-/** A handle for long work: returns within wait_s with either the result or {status:"running"}. */
-export interface RunHandle {
-  run_id: string;
-  signal: AbortSignal;
-  /** Report a finished agent (counts toward done/failed/cost and refs_so_far). */
-  add(ref: Ref): void;
-  setTotal(total: number): void;
-  info(): RunInfo;
-  /** The agent id to use for `local` ("agent-0"); inside another tool's run it is prefixed
-   * ("par-1.agent-0") so that two nested calls never collide in the shared run dir. */
-  agentId(local: string): string;
-}
-
-export interface Runs {
-  /** Start background work under a run id; resolves when it finishes or wait_s passes. Called
-   * from a tool that another tool's run called (ctx.run), `work` joins that run instead (its
-   * refs, cost, total and signal) and this resolves with the result, never {status:"running"}. */
-  start(
-    tool: string,
-    ctx: ToolContext,
-    opts: { wait_s: number; total: number; run_id?: string },
-    work: (run: RunHandle) => Promise<unknown>,
-  ): Promise<unknown>;
-  wait(runId: string, waitS: number, ctx: ToolContext): Promise<unknown>;
-  status(runId: string): Promise<RunInfo>;
-  cancel(runId: string): Promise<RunInfo>;
-  list(limit?: number): Promise<RunInfo[]>;
 }
 
 export interface Core {
