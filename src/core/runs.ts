@@ -1,13 +1,11 @@
 // Runs: long work under a run id. A call waits at most wait_s, sending progress meanwhile; if the
 // work is not done it returns {status:"running", run_id, …} and the work goes on, to be finished
-// with wait/status/cancel. Each run keeps a run.json in its directory, so it outlives the process.
-// Several servers may share one data dir (two Claude Code windows): a run belongs to the instance
-// named in its record; the others report it as running and cancel it by leaving a `cancel` file
-// in its directory, which the owner looks for every second.
-import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir } from "node:fs/promises";
+// with wait/status/cancel. Each run keeps a run.json in its directory, so it outlives the process;
+// runs of other servers on the same data dir are followed and cancelled by run-foreign.ts.
+import { lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fail, isToolError, writingData } from "./errors.ts";
+import { foreignRuns, PROGRESS_EVERY_MS, summary } from "./run-foreign.ts";
 import { RUN_ID } from "./refs.ts";
 import { count, inRun, joinRun } from "./run-scope.ts";
 import {
@@ -20,11 +18,7 @@ import {
 import type { Emit } from "./events.ts";
 import type { Logger, Ref, RefStore, RunHandle, RunInfo, Runs, ToolContext } from "./types.ts";
 
-const PROGRESS_EVERY_MS = 3000;
 const MAX_WAIT_S = 3600;
-const CANCEL_POLL_MS = 1000;
-const FOREIGN_POLL_MS = 500;
-const FOREIGN_CANCEL_MS = 10_000;
 /** Run directories looked at by runs and by the start-up sweep, newest first. */
 const MAX_SCAN = 2000;
 const ORPHANED = "The server stopped before this run finished; its finished refs are kept";
@@ -33,12 +27,6 @@ interface Live {
   info: RunInfo;
   controller: AbortController;
   settled: Promise<void>;
-}
-
-function summary(i: RunInfo): string {
-  return `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}, $${
-    i.cost_usd.toFixed(2)
-  }`;
 }
 
 export function createRuns(
@@ -50,7 +38,6 @@ export function createRuns(
   const live = new Map<string, Live>();
   const persist = (info: RunInfo) =>
     writeRecord(refs.runDir(info.run_id), { ...info, owner: me }, refs.root);
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   function checkId(runId: unknown): string {
     if (typeof runId !== "string" || !RUN_ID.test(runId)) {
@@ -99,74 +86,7 @@ export function createRuns(
     return dated.sort((a, b) => b.t - a.t).slice(0, MAX_SCAN).map((d) => d.n);
   }
 
-  /** Follow a run another live server owns by re-reading its record, until it ends or the deadline. */
-  async function followForeign(
-    rec: RunRecord,
-    deadline: number,
-    ctx?: ToolContext,
-  ): Promise<RunRecord> {
-    let last = 0;
-    while (rec.status === "running" && Date.now() < deadline && !ctx?.signal.aborted) {
-      if (ctx && Date.now() - last >= PROGRESS_EVERY_MS) {
-        last = Date.now();
-        ctx.progress(
-          rec.done,
-          rec.total,
-          `${summary(rec)} (run by server pid ${rec.owner?.pid} on ${rec.owner?.host})`,
-        );
-      }
-      await sleep(Math.min(FOREIGN_POLL_MS, Math.max(deadline - Date.now(), 0)));
-      rec = await load(rec.run_id);
-    }
-    return rec;
-  }
-
-  // The owner's side of a cancel from another server: one lstat per live run per second.
-  let watcher: ReturnType<typeof setInterval> | undefined;
-  function watchCancels(): void {
-    watcher ??= setInterval(() => {
-      if (live.size === 0) {
-        clearInterval(watcher);
-        watcher = undefined;
-        return;
-      }
-      for (const [id, l] of live) {
-        lstat(join(refs.runDir(id), "cancel")).then(() => {
-          if (!l.controller.signal.aborted) {
-            log.info(`run ${id}: cancelled by another swarm-mcp instance`);
-          }
-          l.controller.abort(new DOMException(`Run "${id}" was cancelled`, "AbortError"));
-        }, () => {});
-      }
-    }, CANCEL_POLL_MS);
-    (watcher as { unref?: () => void }).unref?.();
-  }
-
-  async function requestCancel(rec: RunRecord): Promise<RunRecord> {
-    const file = join(refs.runDir(rec.run_id), "cancel");
-    await writingData(`a cancel request for run "${rec.run_id}"`, refs.root, async () => {
-      const fh = await open(
-        file,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
-        0o600,
-      ).catch((e) => {
-        if ((e as { code?: string }).code === "EEXIST") return null; // asked already
-        throw e;
-      });
-      await fh?.writeFile(JSON.stringify({ by: me, at: new Date().toISOString() }));
-      await fh?.close();
-    });
-    const after = await followForeign(rec, Date.now() + FOREIGN_CANCEL_MS);
-    if (after.status === "running") {
-      fail(
-        "CONFLICT",
-        `Cannot cancel run "${rec.run_id}": its server (pid ${after.owner?.pid} on ${after.owner?.host}) did not stop it within ${
-          FOREIGN_CANCEL_MS / 1000
-        } s; call status later or stop that server`,
-      );
-    }
-    return after;
-  }
+  const foreign = foreignRuns(refs, log, me, load, live);
 
   /** Wait for a run in the foreground, with progress, until it settles or waitS passes. */
   async function foreground(l: Live, waitS: number, ctx: ToolContext): Promise<unknown> {
@@ -289,7 +209,7 @@ export function createRuns(
       })();
       const l: Live = { info, controller, settled };
       live.set(run_id, l);
-      watchCancels();
+      foreign.watchCancels();
       // A call from another tool's body (not in a run) waits for the end too: it never backgrounds.
       return foreground(l, ctx.nested ? Infinity : opts.wait_s, ctx);
     },
@@ -299,7 +219,11 @@ export function createRuns(
       if (l) return foreground(l, waitS, ctx);
       const rec = await load(runId);
       return outcome(
-        await followForeign(rec, Date.now() + Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000, ctx),
+        await foreign.follow(
+          rec,
+          Date.now() + Math.min(Math.max(waitS, 0), MAX_WAIT_S) * 1000,
+          ctx,
+        ),
       );
     },
 
@@ -310,7 +234,7 @@ export function createRuns(
       if (!l) {
         const rec = await load(runId);
         // Running here means another live server owns it; finished means nothing to stop.
-        return rec.status === "running" ? requestCancel(rec) : rec;
+        return rec.status === "running" ? foreign.requestCancel(rec) : rec;
       }
       l.controller.abort(new DOMException(`Run "${runId}" was cancelled`, "AbortError"));
       await l.settled;
