@@ -1,10 +1,11 @@
 // Mutation testing: plant each behaviour bug listed in test/mutants/mutants.json, one at a time, in a
 // copy of the tree, run only the tests named for it, and report which bugs the suite catches.
 //
-//   bun scripts/mutate.ts [--head] [--keep] [id…]
+//   bun scripts/mutate.ts [--head] [--keep] [--list] [id…]
 //
 // --head   copy the committed tree (git HEAD) instead of the working tree (others may be mid-edit)
 // --keep   leave the temp copy in place (its path is printed)
+// --list   only say which mutants still apply (a `find` that matches once) and which are stale
 // id…      only these mutants
 //
 // A mutant is {id, file, find, replace, tests, filter?, build?, why}: `find` must occur exactly once in
@@ -45,6 +46,7 @@ const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const argv = process.argv.slice(2);
 const head = argv.includes("--head");
 const keep = argv.includes("--keep");
+const listOnly = argv.includes("--list");
 const only = new Set(argv.filter((a) => !a.startsWith("--")));
 const all = JSON.parse(
   await readFile(join(ROOT, "test", "mutants", "mutants.json"), "utf8"),
@@ -91,6 +93,32 @@ function run(
   });
 }
 
+/** "id: why" for each mutant whose `find` does not occur exactly once in its file. */
+async function staleOnes(read: (file: string) => Promise<string>): Promise<string[]> {
+  const stale: string[] = [];
+  for (const m of mutants) {
+    const src = await read(m.file).catch(() => "");
+    const n = src.split(m.find).length - 1;
+    if (n !== 1) stale.push(`${m.id}: "${m.find.slice(0, 60)}" occurs ${n} times in ${m.file}`);
+  }
+  return stale;
+}
+
+if (listOnly) {
+  const git = (f: string) => {
+    const r = spawnSync("git", ["-C", ROOT, "show", `HEAD:${f}`], { encoding: "utf8" });
+    return r.status === 0 ? Promise.resolve(r.stdout) : Promise.reject(new Error(r.stderr));
+  };
+  const stale = await staleOnes(head ? git : (f) => readFile(join(ROOT, f), "utf8"));
+  for (const m of mutants) {
+    const s = stale.find((x) => x.startsWith(`${m.id}:`));
+    console.log(
+      `${s ? "STALE" : "ok   "} ${m.id.padEnd(28)} ${s ?? `${m.file} → ${m.tests.join(" ")}`}`,
+    );
+  }
+  process.exit(stale.length ? 1 : 0);
+}
+
 const dir = await mkdtemp(join(tmpdir(), "swarm-mutate-"));
 process.stderr.write(`copy: ${dir}${head ? " (git HEAD)" : " (working tree)"}\n`);
 if (head) {
@@ -113,12 +141,7 @@ await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
 
 try {
   // Stale mutants first: a `find` that no longer matches exactly once is a failure of this script.
-  const stale: string[] = [];
-  for (const m of mutants) {
-    const src = await readFile(join(dir, m.file), "utf8").catch(() => "");
-    const n = src.split(m.find).length - 1;
-    if (n !== 1) stale.push(`${m.id}: "${m.find.slice(0, 60)}" occurs ${n} times in ${m.file}`);
-  }
+  const stale = await staleOnes((f) => readFile(join(dir, f), "utf8"));
 
   // The unmutated tests must pass, or a "caught" would mean nothing.
   const testArgs = (m: Mutant) => [...(m.filter ? ["-t", m.filter] : []), ...m.tests];
