@@ -132,7 +132,8 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
       // The account record goes with OAuth credentials, as on the host.
       const account = await readJsonObject(where!.claudeJson);
       if (account?.oauthAccount) claudeJson.oauthAccount = account.oauthAccount;
-    } else {
+    } else if (!CREDENTIAL_ENV.some((n) => job.spec.env_vars?.[n])) {
+      // A key given through the call's env_vars reaches the CLI too: no warning then.
       core.log.warn(
         `agent ${job.run_id}/${job.agent_id}: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN in the environment and no OAuth access token in ${
           where?.credentials ?? "~/.claude/.credentials.json"
