@@ -44,6 +44,8 @@ describe("hardened agent containers", { skip }, () => {
         SWARM_DATA_DIR: join(dir, "data"),
         SWARM_IMAGE: image,
         SWARM_LOG_LEVEL: "error",
+        // Its own host identity: no other server's reaper on this engine may touch its containers.
+        SWARM_HOST_ID: uniqueName("swarm-test-host"),
         ...env,
       }, "test"),
       { ensureImage: async () => {} },

@@ -14,7 +14,7 @@ import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
 import type { DockerEngine, DockerRunOptions } from "../../src/plugins/docker/types.ts";
 import { builtins } from "../../src/plugins/_registry.ts";
-import { agentImage, dockerSkip, ownedContainers } from "../helpers/docker-env.ts";
+import { agentImage, dockerSkip, ownedContainers, uniqueName } from "../helpers/docker-env.ts";
 
 const skip = await dockerSkip();
 
@@ -50,6 +50,8 @@ describe("mount escape on the real engine", { skip }, () => {
       SWARM_DATA_DIR: join(dir, "data"),
       SWARM_IMAGE: await agentImage(),
       DOCKER_HOST: process.env.DOCKER_HOST ?? "",
+      // Its own host identity: no other server's reaper on this engine may touch its containers.
+      SWARM_HOST_ID: uniqueName("swarm-test-host"),
     }, "test");
     handle = await createCore(config, {
       runtime: dockerContainers(counting, config, logger("docker")),
