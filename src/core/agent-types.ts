@@ -74,6 +74,9 @@ export interface DriverPlan {
 
 export interface AgentDriver {
   name: string;
+  /** Refuse what this driver cannot run (a bad effort, a schema too large, an unknown MCP name, a
+   * spent budget): spawn calls it before the agent has a dir, waits for a slot or an image. */
+  check?(job: SpawnJob): void | Promise<void>;
   /** Stage files (HOME, settings, credentials) into job.paths and say how to start the container. */
   prepare(job: AgentJob): Promise<DriverPlan>;
   /** Read what the container produced and report the outcome. */
@@ -165,4 +168,51 @@ export interface ContainerRuntime {
   /** Containers with the owner label, for the start-up reaper. */
   listOwned(): Promise<{ id: string; labels: Record<string, string> }[]>;
   remove(id: string): Promise<void>;
+}
+
+/** One agent as spawn's hooks see it: the resolved spec, the prompt and the refs its input came
+ * from. `tool` is the outermost tool of the run ("par", "run"…) when spawned inside one. */
+export interface SpawnJob {
+  readonly run_id: string;
+  readonly agent_id: string;
+  readonly tool?: string;
+  readonly spec: SandboxSpec;
+  readonly prompt: string;
+  readonly parents: readonly string[];
+  readonly budget_cap?: number;
+}
+
+/** The job once its agent dir exists and its slot is taken. */
+export interface PreparedJob extends SpawnJob {
+  readonly paths: AgentPaths;
+}
+
+/** What a prepare hook adds to an agent; the core merges every plugin's in manifest order (a later
+ * plugin's env wins, and every plugin's env wins over the caller's env_vars). */
+export interface SpawnAdditions {
+  mounts?: Mount[];
+  env?: Record<string, string>;
+  /** Files written into the workspace, named relative to the workdir (as input_files). */
+  files?: Record<string, string>;
+  /** Files written into the agent's HOME, named relative to it (e.g. ".config/x.json"). */
+  home_files?: Record<string, string>;
+  /** A block put before the prompt (e.g. "# Output Type …"); blocks join with a blank line. */
+  preamble?: string;
+}
+
+/** What a finish hook reports: stamps of keys its plugin declared, or why the ref failed (an ok
+ * ref turns failed with this reason). The core writes both; a hook never writes files itself. */
+export interface FinishResult {
+  stamps?: Record<string, Json>;
+  failed?: string;
+}
+
+/** How a plugin takes part in spawning every agent (check → prepare → run → finish). */
+export interface SpawnHooks {
+  /** Before anything is created or queued: throw a ToolError (core.fail) to refuse the agent. */
+  check?(job: SpawnJob): void | Promise<void>;
+  /** After the agent dir exists and its slot is taken, before the driver stages its files. */
+  prepare?(job: PreparedJob): SpawnAdditions | void | Promise<SpawnAdditions | void>;
+  /** After the agent ended and its ref is written; a throw fails the ref with its message. */
+  finish?(job: PreparedJob, ref: Ref): FinishResult | void | Promise<FinishResult | void>;
 }

@@ -16,6 +16,7 @@ import { ToolRegistry } from "./registry.ts";
 import { createRuns } from "./runs.ts";
 import { createSandboxes } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
+import type { HookEntry } from "./spawn-hooks.ts";
 import { hostname, pidAlive } from "./runtime/platform.ts";
 import type {
   AgentDriver,
@@ -25,7 +26,6 @@ import type {
   Logger,
   Plugin,
   PluginFactory,
-  RefStore,
   RuntimeProvider,
 } from "./types.ts";
 
@@ -68,6 +68,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   const registry = new ToolRegistry((as) => sandboxes.inputs(as));
   const plugins: Plugin[] = [];
   const live = new Set<AbortController>();
+  const hooks: HookEntry[] = [];
 
   const runtimes = new Map<string, RuntimeProvider>();
   let runtimePromise: Promise<ContainerRuntime> | undefined;
@@ -113,13 +114,6 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     return d;
   };
 
-  // agent.finished as each agent's ref is written, whichever way it ended (refused, cancelled…).
-  const announced: RefStore = {
-    ...refs,
-    finish: (...a) =>
-      refs.finish(...a).then((ref) => (events.emit({ type: "agent.finished", ref }), ref)),
-  };
-
   const core: Core = {
     v,
     ajv: () => import("ajv").then((m) => m.Ajv),
@@ -138,11 +132,12 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     driver,
     spawn: createSpawn({
       config,
-      refs: announced,
+      refs,
       pools,
       runtime,
       ensureImage,
       driver,
+      hooks,
       log: logger("spawn"),
       live,
       emit: events.emit,
@@ -207,6 +202,9 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
             );
           }
           runtimes.set(r.name, r);
+        }
+        if (plugin.hooks) {
+          hooks.push({ plugin: plugin.name, stamps: new Set(plugin.stamps), hooks: plugin.hooks });
         }
         plugins.push(plugin);
       }

@@ -79,6 +79,11 @@ function checkPlugin(entry: string, p: unknown): Plugin {
       typeof a.parse !== "function"
     ) throw bad("an agent driver needs name, prepare and parse");
   }
+  for (const [k, f] of Object.entries(plugin.hooks ?? {})) {
+    if (!["check", "prepare", "finish"].includes(k) || typeof f !== "function") {
+      throw bad(`hook "${k}" must be one of check, prepare, finish and a function`);
+    }
+  }
   for (const r of plugin.runtimes ?? []) {
     if (!r || typeof r.name !== "string" || typeof r.create !== "function") {
       throw bad("a runtime needs name and create");

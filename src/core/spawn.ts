@@ -1,11 +1,14 @@
-// One agent: check the sandbox → agent dir → pools → image → driver → container → ref.
-// Bad input throws before anything is created. Once the agent dir exists, every outcome (queue
-// timeout, cancellation, crash of the driver) is written as a ref, so it can be inspected later.
+// One agent as a pipeline: check → prepare → run → finish. check refuses bad input (the core's,
+// the driver's, the plugins' hooks, the runtime's) before anything is created or queued. Once the
+// agent dir exists, every outcome (queue timeout, cancellation, crash of the driver) is written as a
+// ref, so it can be inspected later. Plugins take part through Plugin.hooks (spawn-hooks.ts).
 import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError, writingData } from "./errors.ts";
 import { checkEnvNames, checkInputFiles, checkWorkdir } from "./container-policy.ts";
 import { fromRuntime } from "./runtime-error.ts";
 import { hostname } from "./runtime/platform.ts";
+import { activeRun } from "./run-scope.ts";
+import { finishHooks, type HookEntry, prepareHooks, stageAdditions } from "./spawn-hooks.ts";
 import type {
   AgentDriver,
   Config,
@@ -16,6 +19,7 @@ import type {
   Ref,
   RefStore,
   SandboxSpec,
+  SpawnJob,
   SpawnOptions,
   SwarmEvent,
 } from "./types.ts";
@@ -27,66 +31,73 @@ export interface SpawnDeps {
   runtime(): Promise<ContainerRuntime>;
   ensureImage(tag: string, log?: Logger): Promise<void>;
   driver(name: string): AgentDriver;
+  /** The plugins' hooks in manifest order (filled while plugins load). */
+  hooks: HookEntry[];
   log: Logger;
   /** Containers in flight, so shutdown can stop them. */
   live: Set<AbortController>;
   emit(event: SwarmEvent): void;
 }
 
-export const HOME_IN_CONTAINER = "/home/agent";
+const HOME_IN_CONTAINER = "/home/agent";
 const trimmed = (p: string) => p.replace(/\/+$/, "");
 
-export function ownerLabels(config: Config): Record<string, string> {
-  return {
-    "swarm-mcp.owner": config.instanceId,
-    "swarm-mcp.pid": String(process.pid),
-    "swarm-mcp.host": hostname(config.env),
-  };
-}
-
 export function createSpawn(deps: SpawnDeps) {
-  const { config, refs } = deps;
+  const { config, refs, hooks } = deps;
+  const announce = (ref: Ref) => (deps.emit({ type: "agent.finished", ref }), ref);
+  const write = (what: string, file: string, text: string) =>
+    writingData(what, config.dataDir, () => writeFile(file, text, { mode: 0o600 }));
+
+  /** Everything the caller, the driver or a plugin could refuse, before the agent dir exists. */
+  async function check(job: SpawnJob, driver: AgentDriver) {
+    const { spec } = job;
+    const workdir = checkWorkdir(spec.workdir);
+    checkEnvNames(spec.env_vars);
+    checkInputFiles(spec.input_files, workdir);
+    const shadowed = spec.mounts.some((m) => trimmed(m.container_path) === trimmed(workdir));
+    if (shadowed && Object.keys(spec.input_files).length) {
+      fail(
+        "INVALID_INPUT",
+        `Cannot place input_files in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`,
+      );
+    }
+    await driver.check?.(job);
+    for (const h of hooks) await h.hooks.check?.(job);
+    const { mounts, network, memory, cpus, gpu } = spec;
+    const ask = { image: spec.image ?? config.image, mounts, network, memory, cpus, gpu, workdir };
+    await deps.runtime().then((rt) => rt.check(ask)).catch((e) => Promise.reject(fromRuntime(e)));
+    return { workdir, shadowed, image: ask.image };
+  }
 
   return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
-    // Everything the caller could get wrong is checked before the agent dir exists.
-    const workdir = checkWorkdir(spec.workdir);
-    checkEnvNames(spec.env_vars);
-    checkInputFiles(spec.input_files, workdir);
-    const image = spec.image ?? config.image;
-    const shadowed = spec.mounts.some((m) => trimmed(m.container_path) === trimmed(workdir));
-    if (shadowed && (spec.claude_md || Object.keys(spec.input_files).length)) {
-      fail(
-        "INVALID_INPUT",
-        `Cannot place input_files or claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write the files into the mounted directory`,
-      );
-    }
-    const { mounts, network, memory, cpus, gpu } = spec;
-    const ask = { image, mounts, network, memory, cpus, gpu, workdir };
-    await deps.runtime().then((rt) => rt.check(ask)).catch((e) => Promise.reject(fromRuntime(e)));
+    const { run_id, agent_id } = opts;
+    const parents = opts.parents ?? [];
+    const tool = activeRun()?.info().tool;
+    const job: SpawnJob = {
+      run_id,
+      agent_id,
+      tool,
+      spec,
+      prompt,
+      parents,
+      budget_cap: opts.budget_cap,
+    };
+    const { workdir, shadowed, image } = await check(job, driver);
 
-    const paths = await refs.create(opts.run_id, opts.agent_id);
-    await writingData(
-      "the prompt",
-      config.dataDir,
-      () => writeFile(paths.prompt, prompt, { mode: 0o600 }),
-    );
+    const paths = await refs.create(run_id, agent_id);
+    await write("the prompt", paths.prompt, prompt);
     const started = Date.now();
     const elapsed = () => (Date.now() - started) / 1000;
-    const base = {
-      duration_seconds: 0,
-      parents: opts.parents ?? [],
-      model: spec.agent === "claude" ? spec.model : null,
-    };
     const failed = (status: Ref["status"], error: string, exit_code = -1) =>
-      refs.finish(opts.run_id, opts.agent_id, {
-        ...base,
+      refs.finish(run_id, agent_id, {
+        parents,
         status,
         error,
         exit_code,
         duration_seconds: elapsed(),
-      });
+      }).then(announce);
 
     const pools = [...spec.resources, ...(spec.gpu ? ["gpu"] : [])];
     let slot: { release(): void };
@@ -109,34 +120,26 @@ export function createSpawn(deps: SpawnDeps) {
       }
       const runtime = await deps.runtime();
       await deps.ensureImage(image, log);
-      const job = {
-        run_id: opts.run_id,
-        agent_id: opts.agent_id,
-        prompt,
-        spec,
-        paths,
-        budget_cap: opts.budget_cap,
-        user: runtime.user?.(),
-      };
+      const prepared = { ...job, paths };
+      const add = hooks.length ? await prepareHooks(hooks, prepared) : undefined;
+      const told = add?.preamble ? `${add.preamble}\n\n${prompt}` : prompt;
+      if (told !== prompt) await write("the prompt", paths.prompt, told);
       const plan = await writingData(
-        `the files of agent "${opts.agent_id}"`,
+        `the files of agent "${agent_id}"`,
         config.dataDir,
-        () => driver.prepare(job),
+        async () => {
+          const plan = await driver.prepare({ ...prepared, prompt: told, user: runtime.user?.() });
+          if (add) await stageAdditions(add, paths, workdir, HOME_IN_CONTAINER, shadowed);
+          return plan;
+        },
       );
       // The container reads its stdin from a file: prompt.txt when that is what the driver sends.
-      const stdinFile = plan.stdin === undefined
+      const stdin = plan.stdin === undefined
         ? undefined
-        : plan.stdin === prompt
+        : plan.stdin === told
         ? paths.prompt
         : paths.stdin;
-      if (stdinFile === paths.stdin) {
-        await writingData(
-          "the agent's stdin",
-          config.dataDir,
-          () => writeFile(paths.stdin, plan.stdin!, { mode: 0o600 }),
-        );
-      }
-      const { run_id, agent_id } = opts;
+      if (stdin === paths.stdin) await write("the agent's stdin", paths.stdin, plan.stdin!);
       deps.emit({
         type: "agent.started",
         ref: `${run_id}/${agent_id}`,
@@ -144,48 +147,50 @@ export function createSpawn(deps: SpawnDeps) {
         agent_id,
         image: plan.image ?? image,
       });
+      const { network, memory, cpus, gpu } = spec;
       // Runs the container; the runtime judges the mounts again (a path swapped for a link while
       // the agent queued is refused) and says how the dirs reach it.
       const exit: ContainerExit = await runtime.run({
         image: plan.image ?? image,
         cmd: plan.cmd,
         entrypoint: plan.entrypoint,
-        env: { HOME: HOME_IN_CONTAINER, ...plan.env, ...spec.env_vars },
+        // The operator's plugins have the last word over the caller's env_vars.
+        env: { HOME: HOME_IN_CONTAINER, ...plan.env, ...spec.env_vars, ...add?.env },
         workdir,
         dirs: [
           { host: paths.home, container: HOME_IN_CONTAINER, writable: true },
           { host: paths.out, container: "/output", writable: true },
           ...(shadowed ? [] : [{ host: paths.workspace, container: workdir, writable: true }]),
         ],
-        mounts,
+        mounts: add?.mounts.length ? [...spec.mounts, ...add.mounts] : spec.mounts,
         network,
         memory,
         cpus,
         gpu,
         labels: {
-          ...ownerLabels(config),
-          "swarm-mcp.run": opts.run_id,
-          "swarm-mcp.agent": opts.agent_id,
+          "swarm-mcp.owner": config.instanceId,
+          "swarm-mcp.pid": String(process.pid),
+          "swarm-mcp.host": hostname(config.env),
+          "swarm-mcp.run": run_id,
+          "swarm-mcp.agent": agent_id,
         },
-        stdin: stdinFile,
+        stdin,
         stdout: paths.stream,
         stderr: paths.stderr,
         timeoutMs: spec.timeout * 1000,
-        name: `swarm-${opts.run_id}-${opts.agent_id}`,
+        name: `swarm-${run_id}-${agent_id}`,
       }, abort.signal);
-      const outcome = await driver.parse(job, exit);
-      const ref = await refs.finish(opts.run_id, opts.agent_id, {
-        ...base,
+      const outcome = await driver.parse({ ...prepared, prompt: told }, exit);
+      let ref = await refs.finish(run_id, agent_id, {
+        parents,
         ...outcome,
         duration_seconds: exit.durationMs / 1000 || elapsed(),
         container_id: exit.containerId,
       });
-      log.info(
-        `agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${
-          ref.cost_usd != null ? ` $${ref.cost_usd}` : ""
-        }`,
-      );
-      return ref;
+      if (hooks.length) ref = await finishHooks(hooks, prepared, ref, refs, log);
+      const cost = ref.cost_usd != null ? ` $${ref.cost_usd}` : "";
+      log.info(`agent ${ref.ref} ${ref.status} in ${ref.duration_seconds}s${cost}`);
+      return announce(ref);
     } catch (thrown) {
       const e = fromRuntime(thrown);
       if (abort.signal.aborted) return failed("cancelled", "Cancelled");
@@ -197,7 +202,7 @@ export function createSpawn(deps: SpawnDeps) {
         ? e.message
         : `Internal error while running the agent: ${(e as Error)?.message ?? e}`;
       if (!isToolError(e)) {
-        log.error(`agent ${opts.run_id}/${opts.agent_id} crashed: ${(e as Error)?.stack ?? e}`);
+        log.error(`agent ${run_id}/${agent_id} crashed: ${(e as Error)?.stack ?? e}`);
       }
       const ref = await failed("failed", message);
       if (
@@ -210,9 +215,7 @@ export function createSpawn(deps: SpawnDeps) {
     } finally {
       // The container is gone (run removes it): secrets the driver staged go too, whatever the outcome.
       await driver.cleanup?.(paths).catch((e) =>
-        log.warn(
-          `cannot clean agent ${opts.run_id}/${opts.agent_id}: ${(e as Error)?.message ?? e}`,
-        )
+        log.warn(`cannot clean agent ${run_id}/${agent_id}: ${(e as Error)?.message ?? e}`)
       );
       opts.signal.removeEventListener("abort", onAbort);
       deps.live.delete(abort);

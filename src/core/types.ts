@@ -35,9 +35,14 @@ export type {
   ContainerRuntime,
   ContainerSpec,
   DriverPlan,
+  FinishResult,
+  PreparedJob,
   Ref,
   RuntimeErrorKind,
   RuntimeProvider,
+  SpawnAdditions,
+  SpawnHooks,
+  SpawnJob,
 } from "./agent-types.ts";
 export type {
   FieldKit,
@@ -53,6 +58,7 @@ import type {
   Ref,
   RuntimeErrorKind,
   RuntimeProvider,
+  SpawnHooks,
 } from "./agent-types.ts";
 import type { SandboxField, SandboxRegistry, SandboxSpec } from "./sandbox-types.ts";
 
@@ -133,6 +139,8 @@ export interface Plugin {
   runtimes?: RuntimeProvider[];
   /** Stamp keys this plugin alone writes (core.refs.stamp refuses others); "cost" is the core's. */
   stamps?: string[];
+  /** Steps in spawning every agent: refuse it, add mounts/env/files, act on its ref. */
+  hooks?: SpawnHooks;
   /** HTTP routes, served in --http mode only, under /plugins/<name>/ behind the same checks as /mcp. */
   routes?(app: RouteTable): void;
   dispose?(): void | Promise<void>;

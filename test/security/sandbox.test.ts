@@ -250,12 +250,7 @@ describe("hostile sandbox fields", () => {
     assert.equal(spec.timeout, 60);
     assert.equal(spec.gpu, true);
     assert.equal(spec.network, false);
-    const core = {
-      fail: (code: string, m: string) => {
-        throw Object.assign(new Error(m), { code });
-      },
-    } as never;
-    const args = claudeArgs(core, {
+    const args = claudeArgs({
       run_id: "r",
       agent_id: "a",
       prompt: "p",

@@ -11,10 +11,11 @@ import type {
   Plugin,
   PluginFactory,
   SandboxSpec,
+  SpawnJob,
 } from "../../core/types.ts";
 import { claudeFields, EFFORTS } from "./fields.ts";
 import { readStream, resultError } from "./parse.ts";
-import { removeCredentials, stageHome } from "./stage.ts";
+import { hostMcpServers, removeCredentials, stageHome } from "./stage.ts";
 
 /** A schema travels on argv: stay well below Linux's 128 KiB limit for one argument. */
 const MAX_SCHEMA_CHARS = 100_000;
@@ -27,8 +28,46 @@ export function budgetFor(spec: SandboxSpec, cap: number | undefined): number | 
   return limits.length ? Math.min(...limits) : undefined;
 }
 
-/** Flags only: the entrypoint is `claude`. Nothing secret goes here (ps and docker inspect show argv). */
-export function claudeArgs(core: Core, job: AgentJob): string[] {
+/** Everything the driver could refuse, before the agent has a dir, a slot or an image. */
+export async function claudeCheck(core: Core, job: SpawnJob): Promise<void> {
+  const { spec } = job;
+  const schema = spec.output_schema === undefined ? "" : JSON.stringify(spec.output_schema);
+  if (schema.length > MAX_SCHEMA_CHARS) {
+    core.fail(
+      "TOO_LARGE",
+      `Cannot pass "output_schema" to the agent: ${schema.length} characters is over the ${MAX_SCHEMA_CHARS} limit; simplify the schema`,
+    );
+  }
+  if (spec.effort !== undefined && spec.effort !== "" && !EFFORTS.includes(spec.effort)) {
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot use effort ${JSON.stringify(spec.effort)}: use one of ${EFFORTS.join(", ")}`,
+    );
+  }
+  // The CLI refuses 0 and below with exit 1 before doing anything: say why here instead.
+  const budget = budgetFor(spec, job.budget_cap);
+  if (budget !== undefined && budget <= 0) {
+    core.fail(
+      "BUDGET_EXCEEDED",
+      `Cannot start agent ${job.agent_id}: its budget is $${budget}, nothing is left to spend; raise max_budget or the combinator's budget`,
+    );
+  }
+  const workdir = spec.workdir.replace(/\/+$/, "");
+  if (
+    spec.claude_md !== undefined &&
+    spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === workdir)
+  ) {
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot place claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write CLAUDE.md into the mounted directory`,
+    );
+  }
+  await hostMcpServers(core, spec.mcps ?? []);
+}
+
+/** Flags only: the entrypoint is `claude`. Nothing secret goes here (ps and docker inspect show
+ * argv). The values were judged by claudeCheck before the agent queued. */
+export function claudeArgs(job: AgentJob): string[] {
   const { spec } = job;
   const args = [
     "--print",
@@ -49,34 +88,12 @@ export function claudeArgs(core: Core, job: AgentJob): string[] {
     args.push("--system-prompt", spec.system_prompt);
   }
   if (spec.output_schema !== undefined) {
-    const schema = JSON.stringify(spec.output_schema);
-    if (schema.length > MAX_SCHEMA_CHARS) {
-      core.fail(
-        "TOO_LARGE",
-        `Cannot pass "output_schema" to the agent: ${schema.length} characters is over the ${MAX_SCHEMA_CHARS} limit; simplify the schema`,
-      );
-    }
-    args.push("--json-schema", schema);
+    args.push("--json-schema", JSON.stringify(spec.output_schema));
   }
-  if (spec.effort !== undefined && spec.effort !== "") {
-    if (!EFFORTS.includes(spec.effort)) {
-      core.fail(
-        "INVALID_INPUT",
-        `Cannot use effort ${JSON.stringify(spec.effort)}: use one of ${EFFORTS.join(", ")}`,
-      );
-    }
-    args.push("--effort", spec.effort);
-  }
+  if (spec.effort !== undefined && spec.effort !== "") args.push("--effort", spec.effort);
   const budget = budgetFor(spec, job.budget_cap);
+  // Never round a small budget to "0.00" (the reference's f"{x:.2f}" did).
   if (budget !== undefined) {
-    // The CLI refuses 0 and below with exit 1 before doing anything: say why here instead.
-    if (budget <= 0) {
-      core.fail(
-        "BUDGET_EXCEEDED",
-        `Cannot start agent ${job.agent_id}: its budget is $${budget}, nothing is left to spend; raise max_budget or the combinator's budget`,
-      );
-    }
-    // Never round a small budget to "0.00" (the reference's f"{x:.2f}" did).
     args.push("--max-budget-usd", String(Math.max(1e-6, Math.round(budget * 1e6) / 1e6)));
   }
   return args;
@@ -85,9 +102,10 @@ export function claudeArgs(core: Core, job: AgentJob): string[] {
 export function claudeDriver(core: Core): AgentDriver {
   return {
     name: "claude",
+    check: (job) => claudeCheck(core, job),
 
     async prepare(job: AgentJob): Promise<DriverPlan> {
-      const cmd = claudeArgs(core, job); // argument errors before any file is written
+      const cmd = claudeArgs(job);
       const files = {
         ...(job.spec.claude_md !== undefined ? { "CLAUDE.md": job.spec.claude_md } : {}),
         ...job.spec.input_files,

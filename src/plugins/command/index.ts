@@ -39,8 +39,7 @@ export function commandDriver(core: Core): AgentDriver {
   return {
     name: "command",
 
-    async prepare(job: AgentJob): Promise<DriverPlan> {
-      const argv = job.spec.command;
+    check({ spec: { command: argv } }) {
       if (
         !Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string") ||
         argv[0] === ""
@@ -56,6 +55,10 @@ export function commandDriver(core: Core): AgentDriver {
           'Cannot start a "command" agent: an argument of "command" holds a NUL byte',
         );
       }
+    },
+
+    async prepare(job: AgentJob): Promise<DriverPlan> {
+      const argv = job.spec.command!; // judged by check before the agent queued
       await core.fs.writeWorkspaceFiles(
         job.paths.workspace,
         job.spec.workdir,

@@ -107,14 +107,15 @@ describe("claude driver: prepare", () => {
     assert.ok(!(await claudeDriver(fx.core).prepare(none)).cmd.includes("--max-budget-usd"));
   });
 
-  test("a spent budget and an unknown effort are refused before anything is staged", async () => {
+  test("check refuses a spent budget, an unknown effort and a huge schema", async () => {
+    const check = (job: ReturnType<typeof fx.job>) => claudeDriver(fx.core).check!(job);
     const spent = fx.job({ max_budget: 1 }, { budget_cap: 0 });
-    await createDirs(spent);
-    assert.equal(await code(claudeDriver(fx.core).prepare(spent)), "BUDGET_EXCEEDED");
+    assert.equal(await code(Promise.resolve().then(() => check(spent))), "BUDGET_EXCEEDED");
     const effort = fx.job({ effort: "extreme" });
-    await createDirs(effort);
-    assert.equal(await code(claudeDriver(fx.core).prepare(effort)), "INVALID_INPUT");
-    assert.deepEqual(await readdir(effort.paths.home), []);
+    assert.equal(await code(Promise.resolve().then(() => check(effort))), "INVALID_INPUT");
+    const huge = fx.job({ output_schema: { description: "x".repeat(100_001) } });
+    assert.equal(await code(Promise.resolve().then(() => check(huge))), "TOO_LARGE");
+    await check(fx.job({ effort: "low", max_budget: 1 }));
   });
 
   test("input_files escaping the workspace are refused and nothing is written", async () => {

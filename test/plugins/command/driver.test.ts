@@ -30,14 +30,14 @@ describe("command driver: prepare", () => {
     assert.deepEqual(plan.env, {});
   });
 
-  test("a missing or empty command is INVALID_INPUT naming the field", async () => {
+  test("check: a missing or empty command is INVALID_INPUT naming the field", async () => {
     const driver = commandDriver(fx.core);
-    for (const command of [undefined, [], [""]]) {
+    for (const command of [undefined, [], [""], ["a\0b"]]) {
       const job = fx.job({ agent: "command", command: command as string[] | undefined });
-      await createDirs(job);
       await assert.rejects(
-        driver.prepare(job),
+        Promise.resolve().then(() => driver.check!(job)),
         (e: Error & { code?: string }) => e.code === "INVALID_INPUT" && /"command"/.test(e.message),
+        JSON.stringify(command),
       );
     }
   });

@@ -12,6 +12,7 @@ import type {
   ContainerExit,
   Core,
   Logger,
+  PreparedJob,
   SandboxSpec,
 } from "../../../src/core/types.ts";
 
@@ -20,7 +21,7 @@ export interface Fixture {
   hostHome: string;
   core: Core;
   warnings: string[];
-  job(spec?: Partial<SandboxSpec>, extra?: Partial<AgentJob>): AgentJob;
+  job(spec?: Partial<SandboxSpec>, extra?: Partial<AgentJob>): AgentJob & PreparedJob;
   cleanup(): Promise<void>;
 }
 
@@ -77,6 +78,7 @@ export async function fixture(env: Record<string, string | undefined> = {}): Pro
         prompt: "Say hi [[script:x]]",
         spec: spec(over),
         paths,
+        parents: [],
         ...extra,
       };
     },
