@@ -8,6 +8,9 @@ import { type Issue, issueText, parseVerdict, VALID_SCORE } from "./verdict.ts";
 const MAX_ARTIFACT = 256 * 1024;
 const MAX_ANSWER = 256 * 1024;
 const READ_ONLY = ["Read", "Glob", "Grep"];
+/** The saved sandbox validators run in when the call names none: filter, retry and guard start
+ * validators without a sandbox argument, so this is where their network, image or model is set. */
+export const VALIDATOR_SANDBOX = "validator";
 
 /** The reference's validator prompt, with the artifact fenced off as data. */
 export function validatorPrompt(typeName: string, definition: string, artifact: string): string {
@@ -49,7 +52,7 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
         v.pipe(
           v.union([v.string(), v.record(v.string(), v.unknown())]),
           v.description(
-            "Sandbox of the validator: a saved name or an inline spec (its tools are replaced by Read,Glob,Grep)",
+            `Sandbox of the validator: a saved name or an inline spec (its tools are replaced by Read,Glob,Grep); default: the saved sandbox "${VALIDATOR_SANDBOX}" if there is one`,
           ),
         ),
       ),
@@ -57,7 +60,7 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
       timeout: v.optional(
         v.pipe(v.number(), v.minValue(1), v.description("Seconds for the validator")),
       ),
-      wait_s: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 90),
+      wait_s: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 50),
     }),
     async run(
       a: {
@@ -74,10 +77,16 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
       const target = typeof a.artifact === "string" ? null : core.refs.parse(a.artifact);
       const ref = target && `${target.run_id}/${target.agent_id}`;
       const text = ref ? await core.refs.readText(ref, MAX_ARTIFACT) : a.artifact as string;
-      const spec = await core.sandboxes.resolve(a.sandbox, {
+      const overrides = {
         ...(a.model !== undefined ? { model: a.model } : {}),
         ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
-      });
+      };
+      const spec = await core.sandboxes.resolve(a.sandbox ?? VALIDATOR_SANDBOX, overrides)
+        .catch((e) =>
+          a.sandbox === undefined && core.isToolError(e) && e.code === "NOT_FOUND"
+            ? core.sandboxes.resolve(undefined, overrides)
+            : Promise.reject(e)
+        );
       // Whatever the sandbox says, a validator only reads, and answers in text.
       const validatorSpec = {
         ...spec,

@@ -82,3 +82,48 @@ describe("types plugin tools", () => {
     assert.match(bad.text, /Cannot use "output_schema": it is not a valid JSON Schema/);
   });
 });
+
+describe("validate's sandbox", () => {
+  let h: Harness;
+  let project: string;
+  before(async () => {
+    project = await mkdtemp(join(tmpdir(), "swarm-types-sbx-"));
+    await mkdir(join(project, "types"));
+    await mkdir(join(project, "sandboxes"));
+    await writeFile(join(project, "types", "report.md"), "# A report\n");
+    h = await createHarness({ env: { SWARM_PROJECT_DIR: project } });
+  });
+  after(async () => {
+    await h?.dispose();
+    await rm(project, { recursive: true, force: true });
+  });
+  const answer = JSON.stringify(JSON.stringify({ score: 1, verdict: "VALID", issues: [] }));
+  const model = (i: number) => {
+    const cmd = h.runtime.calls[i]!.opts.cmd ?? [];
+    return cmd[cmd.indexOf("--model") + 1];
+  };
+
+  it('runs in the saved sandbox "validator" when the call names none, else in the defaults', async () => {
+    const call = () =>
+      h.call("validate", { artifact: `[[fake text=${answer}]] art`, declared_type: "report" });
+    const plain = await call();
+    assert.equal(plain.data.verdict, "VALID", plain.text);
+    assert.notEqual(model(0), "claude-validator-test");
+    await writeFile(
+      join(project, "sandboxes", "validator.json"),
+      JSON.stringify({ model: "claude-validator-test" }),
+    );
+    const saved = await call();
+    assert.equal(saved.data.verdict, "VALID", saved.text);
+    assert.equal(model(1), "claude-validator-test");
+    const given = await h.call("validate", {
+      artifact: `[[fake text=${answer}]] art`,
+      declared_type: "report",
+      sandbox: { model: "claude-given" },
+    });
+    assert.equal(given.data.verdict, "VALID", given.text);
+    assert.equal(model(2), "claude-given");
+    const tools = h.runtime.calls[2]!.opts.cmd!;
+    assert.equal(tools[tools.indexOf("--tools") + 1], "Read,Glob,Grep");
+  });
+});
