@@ -1,15 +1,15 @@
-// Writes src/core/_assets.ts from agent-image/: the Dockerfile and every file under hooks/, as
+// Writes src/plugins/claude-code/_assets.ts from agent-image/: the Dockerfile and every file under hooks/, as
 // strings. A compiled binary has no agent-image/ beside it, yet must be able to build its image.
 // The output is checked in; the build runs this too.
 //   bun scripts/gen-assets.ts           regenerate
-//   bun scripts/gen-assets.ts --check   exit 1 when src/core/_assets.ts is stale
+//   bun scripts/gen-assets.ts --check   exit 1 when src/plugins/claude-code/_assets.ts is stale
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const imageDir = join(root, "agent-image");
-const target = join(root, "src", "core", "_assets.ts");
+const target = join(root, "src", "plugins", "claude-code", "_assets.ts");
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -50,7 +50,9 @@ if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
   const current = existsSync(target) ? readFileSync(target, "utf8") : "";
   if (process.argv.includes("--check")) {
     if (current !== text) {
-      process.stderr.write("src/core/_assets.ts is stale: run bun scripts/gen-assets.ts\n");
+      process.stderr.write(
+        "src/plugins/claude-code/_assets.ts is stale: run bun scripts/gen-assets.ts\n",
+      );
       process.exit(1);
     }
   } else if (current !== text) {

@@ -4,29 +4,32 @@ import { access, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "./config.ts";
 import { isToolError } from "./core/errors.ts";
-import { buildAgentImage, imageUpToDate } from "./core/image.ts";
 import { logger } from "./core/log.ts";
+import { agentRecipe, claudeImage } from "./plugins/claude-code/image.ts";
 import { createDockerRuntime } from "./plugins/docker/docker.ts";
+import { buildFromRecipe, imageState } from "./plugins/docker/image.ts";
 import { detectSystem, dockerHelp, readOsRelease, which } from "./install-help.ts";
 import type { Config } from "./core/types.ts";
 
-const say = (line: string) => process.stdout.write(line + "\n");
+const say = (line: string) => void process.stdout.write(line + "\n");
+/** The claude driver's image, as the server would ensure it. */
+const agentImage = (config: Config) => claudeImage(config);
 
 export async function runBuildImage(
   config: Config,
   cmd: Extract<Command, { kind: "build-image" }>,
 ): Promise<void> {
   const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
-  const tag = cmd.tag ?? config.image;
+  const tag = cmd.tag ?? agentImage(config).tag;
   const started = Date.now();
   try {
     await runtime.ping();
-    const opts = {
+    const recipe = await agentRecipe({
       baseImage: cmd.base ?? config.env.SWARM_BASE_IMAGE,
       caCertFile: cmd.caCert ?? config.env.SWARM_CA_CERT,
-    };
-    if (await imageUpToDate(runtime, tag, opts)) return void say(`${tag} is up to date`);
-    await buildAgentImage(runtime, { tag, ...opts, log: logger("build-image") });
+    });
+    if ((await imageState(runtime, tag, recipe)) === "current") return say(`${tag} is up to date`);
+    await buildFromRecipe(runtime, tag, recipe, logger("build-image"));
   } catch (e) {
     process.stderr.write(`swarm-mcp: ${isToolError(e) ? e.message : (e as Error).message}\n`);
     process.exit(1);
@@ -56,22 +59,22 @@ export async function runDoctor(config: Config): Promise<void> {
     });
   }
   if (engine) {
-    const present = await runtime.imageExists(config.image);
-    const opts = { baseImage: config.env.SWARM_BASE_IMAGE, caCertFile: config.env.SWARM_CA_CERT };
-    const fresh = present &&
-      (await imageUpToDate(runtime, config.image, opts, "unset-is-any").catch(() => false));
+    const { tag, recipe } = agentImage(config);
+    const present = await runtime.imageExists(tag);
+    const fresh = present && recipe &&
+      (await recipe().then((r) => imageState(runtime, tag, r)).catch(() => "")) === "current";
     checks.push({
       name: "agent image",
       ok: present ? (fresh || config.env.SWARM_IMAGE ? true : "warn") : "warn",
       detail: present
-        ? `${config.image} present${
+        ? `${tag} present${
           fresh
             ? ""
             : config.env.SWARM_IMAGE
             ? ""
             : " (built from another Dockerfile or with other --base/--ca-cert options; swarm-mcp build-image refreshes it)"
         }`
-        : `${config.image} missing: it is built on first use, or now with: swarm-mcp build-image`,
+        : `${tag} missing: it is built on first use, or now with: swarm-mcp build-image`,
     });
   }
   const env = config.env;

@@ -1,7 +1,8 @@
 // Contracts of one agent run: the job and what a driver stages and reports, and the
 // container runtime underneath. Re-exported by types.ts, which is what plugins import.
-import type { Json, RefStatus } from "./types.ts";
+import type { Json, Logger, RefStatus } from "./types.ts";
 import type { Mount, SandboxSpec } from "./sandbox-types.ts";
+import type { DriverImage, ImageRecipe } from "./image-types.ts";
 
 /** The small JSON handle that travels on the wire (≤ 1 KB whatever the output size). */
 export interface Ref {
@@ -74,6 +75,9 @@ export interface DriverPlan {
 
 export interface AgentDriver {
   name: string;
+  /** The image its agents run when the sandbox names none, ensured (built through the runtime
+   * from its recipe when missing) before the agent starts. Without it, a sandbox must name one. */
+  image?: DriverImage;
   /** Refuse what this driver cannot run (a bad effort, a schema too large, an unknown MCP name, a
    * spent budget): spawn calls it before the agent has a dir, waits for a slot or an image. */
   check?(job: SpawnJob): void | Promise<void>;
@@ -155,13 +159,13 @@ export interface ContainerRuntime {
   user?(): { uid: number; gid: number };
   /** Create, start, stdout/stderr to the files, wait, and always remove. Never throws for exit codes. */
   run(spec: ContainerSpec, signal: AbortSignal): Promise<ContainerExit>;
-  imageExists(tag: string): Promise<boolean>;
-  /** Build an image from a tar build context. */
-  buildImage(
-    context: Uint8Array,
+  /** Make sure `tag` can run. With a recipe (a driver's own image): build it when missing, once
+   * however many agents ask at the same moment. Without one: an "image" runtime error when the
+   * runtime lacks it. */
+  ensureImage(
     tag: string,
-    buildArgs: Record<string, string>,
-    log: (line: string) => void,
+    recipe: (() => Promise<ImageRecipe>) | undefined,
+    log: Logger,
   ): Promise<void>;
   /** Kill and remove every container carrying all these labels; returns how many. */
   removeByLabels(labels: Record<string, string>): Promise<number>;

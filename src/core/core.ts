@@ -7,7 +7,6 @@ import { coreFs } from "./core-fs.ts";
 import { fail, isToolError, ToolError } from "./errors.ts";
 import { fromRuntime, runtimeError } from "./runtime-error.ts";
 import { createEvents } from "./events.ts";
-import { createImageEnsurer, defaultAgentTag } from "./image.ts";
 import { loadPlugins, type Manifest, StartupError } from "./loader.ts";
 import { logger } from "./log.ts";
 import { createPools, poolCapacityFromEnv } from "./pools.ts";
@@ -93,13 +92,15 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       throw fromRuntime(e);
     });
   };
-  const ensurer = createImageEnsurer(runtime, {
-    tag: defaultAgentTag(config.version),
-    baseImage: config.env.SWARM_BASE_IMAGE,
-    caCertFile: config.env.SWARM_CA_CERT,
-    log: logger("image"),
-  });
-  const ensureImage = opts.ensureImage ?? ((tag: string, l?: Logger) => ensurer.ensure(tag, l));
+  // A tag some driver declares is built from its recipe when missing; any other must exist.
+  const recipe = (tag: string) => {
+    const image = [...drivers.values()].find((d) => d.image?.tag === tag)?.image;
+    return image?.recipe && (() => image.recipe!());
+  };
+  const imageLog = logger("image");
+  const ensureImage = opts.ensureImage ??
+    ((tag: string, l?: Logger) =>
+      runtime().then((rt) => rt.ensureImage(tag, recipe(tag), l ?? imageLog)));
 
   const driver = (name: string) => {
     const d = drivers.get(name);
@@ -111,7 +112,8 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
         }`,
       );
     }
-    return d;
+    // A driver without an image of its own (command) runs in the first loaded driver's.
+    return d.image ? d : { ...d, image: [...drivers.values()].find((x) => x.image)?.image };
   };
 
   const core: Core = {

@@ -3,7 +3,6 @@
 // Drivers declare their own fields in their plugins (claude-code: model, tools…; command: command).
 import * as v from "valibot";
 import { checkEnvNames, checkWorkdir, memoryBytes, NETWORK_NAME } from "./container-policy.ts";
-import { checkImageRef } from "./image-ref.ts";
 import { fail } from "./errors.ts";
 import type { AnySchema, Mount, SandboxField } from "./types.ts";
 
@@ -46,11 +45,6 @@ export const coreFields: SandboxField[] = [
     schema: d(v.string(), 'Agent driver: "claude" (default) or "command"'),
     normalize: (x, k) => k.text(x, [/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "a driver name"]),
     default: "claude",
-  },
-  {
-    name: "image",
-    schema: d(v.string(), "Docker image (default: the agent image)"),
-    normalize: (x, k) => checkImageRef(k.text(x), "image"),
   },
   {
     name: "mounts",

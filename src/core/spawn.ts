@@ -64,7 +64,12 @@ export function createSpawn(deps: SpawnDeps) {
     await driver.check?.(job);
     for (const h of hooks) await h.hooks.check?.(job);
     const { mounts, network, memory, cpus, gpu } = spec;
-    const ask = { image: spec.image ?? config.image, mounts, network, memory, cpus, gpu, workdir };
+    const image = spec.image ?? driver.image?.tag ??
+      fail(
+        "INVALID_INPUT",
+        `Cannot start agent "${spec.agent}": its driver declares no image; give the sandbox an image`,
+      );
+    const ask = { image, mounts, network, memory, cpus, gpu, workdir };
     await deps.runtime().then((rt) => rt.check(ask)).catch((e) => Promise.reject(fromRuntime(e)));
     return { workdir, shadowed, image: ask.image };
   }

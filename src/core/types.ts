@@ -44,6 +44,7 @@ export type {
   SpawnHooks,
   SpawnJob,
 } from "./agent-types.ts";
+export type { DriverImage, ImageFile, ImageRecipe } from "./image-types.ts";
 export type {
   FieldKit,
   Grammar,

@@ -8,26 +8,62 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import {
-  agentContext,
-  agentImageState,
-  ASSETS_HASH_LABEL,
-  buildAgentImage,
-  CONTEXT_HASH_LABEL,
-  createImageEnsurer,
+  type AgentImageOptions,
+  agentRecipe,
+  claudeImage,
   defaultAgentTag,
-  type ImageRuntime,
-  imageUpToDate,
-} from "../../src/core/image.ts";
-import { createDockerRuntime, type DockerRuntime } from "../../src/plugins/docker/docker.ts";
+} from "../../src/plugins/claude-code/image.ts";
+import {
+  ASSETS_HASH_LABEL,
+  buildFromRecipe,
+  CONTEXT_HASH_LABEL,
+  type ImageEngine,
+  imageEnsurer,
+  imageState,
+  recipeContext,
+} from "../../src/plugins/docker/image.ts";
+import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
-import { DOCKERFILE } from "../../src/core/_assets.ts";
+import { fromRuntime, runtimeError } from "../../src/core/runtime-error.ts";
+import { DOCKERFILE } from "../../src/plugins/claude-code/_assets.ts";
 import type { Logger } from "../../src/core/types.ts";
+
+type Match = "exact" | "unset-is-any";
+/** The claude driver's build context for these options, as the docker runtime hashes it. */
+const agentContext = async (o: AgentImageOptions, m?: Match) =>
+  recipeContext(await agentRecipe(o, m));
+const agentImageState = async (
+  rt: Pick<ImageEngine, "imageLabels">,
+  tag: string,
+  o: AgentImageOptions = {},
+  m?: Match,
+) => imageState(rt, tag, await agentRecipe(o, m));
+const imageUpToDate = async (rt: Pick<ImageEngine, "imageLabels">, tag: string, o = {}) =>
+  (await agentImageState(rt, tag, o)) === "current";
+/** The ensurer as the server uses it for the claude driver's default tag. */
+const createImageEnsurer = (
+  getRuntime: () => Promise<ImageEngine>,
+  d: AgentImageOptions & { tag: string; log: Logger },
+) => {
+  let ensurer: Promise<ReturnType<typeof imageEnsurer>> | undefined;
+  return {
+    ensure: async (tag: string) =>
+      (await (ensurer ??= getRuntime().then(imageEnsurer)))(
+        tag,
+        tag === d.tag ? () => agentRecipe(d, "unset-is-any") : undefined,
+        d.log,
+      ),
+  };
+};
 
 const BASE = "swarm-base:bookworm";
 const CA = "/etc/ssl/certs/ca-certificates.crt";
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const chatty: Logger = { ...quiet, info: (m) => process.stderr.write(`${m}\n`) };
-const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
+const isCode = (code: string) => (e: unknown) => {
+  const t = fromRuntime(e);
+  return isToolError(t) && t.code === code;
+};
 
 /** A runtime that records builds and holds images in a map; `gate` lets a test hold a build open. */
 function fakeRuntime() {
@@ -100,7 +136,11 @@ describe("agent image context", () => {
       a.assetsHash,
       "options do not change the assets hash",
     );
-    await assert.rejects(agentContext({ caCertFile: "/no/such/ca.pem" }), isCode("INVALID_INPUT"));
+    const noCa = claudeImage(
+      { env: { SWARM_CA_CERT: "/no/such/ca.pem" }, version: "0.0.0" },
+      (m) => runtimeError("invalid", m),
+    );
+    await assert.rejects(noCa.recipe!(), isCode("INVALID_INPUT"));
   });
 
   it("carries a Dockerfile with the pinned CLI, a non-root user and the claude entrypoint", () => {
@@ -246,7 +286,7 @@ describe("the real agent image", { skip }, () => {
       if (await imageUpToDate(rt, tag, options)) {
         process.stderr.write(`agent image ${tag} is current: reused\n`);
       } else {
-        const { ms } = await buildAgentImage(rt, { tag, ...options, log: chatty });
+        const { ms } = await buildFromRecipe(rt, tag, await agentRecipe(options), chatty);
         process.stderr.write(`agent image build: ${(ms / 1000).toFixed(1)} s\n`);
       }
       assert.equal(await imageUpToDate(rt, tag, options), true);
@@ -276,8 +316,8 @@ describe("the real agent image", { skip }, () => {
   }, async () => {
     const other = `swarm-mcp-agent:ensure-test-${process.pid}`;
     const builds: string[] = [];
-    const counting: ImageRuntime = {
-      ...(rt as DockerRuntime),
+    const counting: ImageEngine = {
+      ...rt,
       buildImage: (c, t, a, l) => (builds.push(t), rt.buildImage(c, t, a, l)),
     };
     try {

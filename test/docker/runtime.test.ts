@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
-import { tar } from "../../src/core/runtime/tar.ts";
+import { tar } from "../../src/plugins/docker/tar.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";

@@ -323,6 +323,10 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
+  ensureImage(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Kill every in-flight call whose labels include all of these. */
   removeByLabels(labels: Record<string, string>): Promise<number> {
     let n = 0;

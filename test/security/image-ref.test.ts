@@ -3,7 +3,7 @@
 // Runs under Bun and Deno (node:test only).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { checkImageRef } from "../../src/core/image-ref.ts";
+import { checkImageRef } from "../../src/plugins/docker/image-ref.ts";
 import { isToolError } from "../../src/core/errors.ts";
 import { HOSTILE_IMAGES } from "./hostile-images.ts";
 

@@ -14,6 +14,7 @@ import type {
   SpawnJob,
 } from "../../core/types.ts";
 import { claudeFields, EFFORTS } from "./fields.ts";
+import { claudeImage } from "./image.ts";
 import { readStream, resultError } from "./parse.ts";
 import { hostMcpServers, removeCredentials, stageHome } from "./stage.ts";
 
@@ -103,6 +104,7 @@ export function claudeDriver(core: Core): AgentDriver {
   return {
     name: "claude",
     check: (job) => claudeCheck(core, job),
+    image: claudeImage(core.config, (m) => core.runtimeError("invalid", m)),
 
     async prepare(job: AgentJob): Promise<DriverPlan> {
       const cmd = claudeArgs(job);

@@ -2,7 +2,7 @@
 // becomes one IMAGE_UNAVAILABLE error that carries the last lines of output.
 import type { Readable } from "node:stream";
 import { ToolError } from "../../core/errors.ts";
-import { checkImageRef } from "../../core/image-ref.ts";
+import { checkImageRef } from "./image-ref.ts";
 import { apiMessage, type DockerApi, status } from "./docker-api.ts";
 
 export async function buildImage(

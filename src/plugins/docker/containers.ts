@@ -2,7 +2,7 @@
 // binds (the engine shares this machine's filesystem), `network: true` the agents' own network,
 // and a root server's agents run as another uid that owns their files only while they run.
 import { writeFile } from "node:fs/promises";
-import { checkImageRef } from "../../core/image-ref.ts";
+import { checkImageRef } from "./image-ref.ts";
 import { callerIds } from "../../core/runtime/platform.ts";
 import type { ContainerAsk, ContainerSpec } from "../../core/types.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";

@@ -6,7 +6,7 @@
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import { isToolError, ToolError } from "../../core/errors.ts";
-import { checkImageRef } from "../../core/image-ref.ts";
+import { checkImageRef } from "./image-ref.ts";
 
 /** The API version this code was tested against; used whenever the engine supports it. */
 const PREFERRED = "1.41";

@@ -2,7 +2,7 @@
 // in files (capture.ts says how) and the container removed whatever happens.
 import { setTimeout as delay } from "node:timers/promises";
 import { ToolError } from "../../core/errors.ts";
-import { checkImageRef } from "../../core/image-ref.ts";
+import { checkImageRef } from "./image-ref.ts";
 import type { ContainerExit, Logger } from "../../core/types.ts";
 import { apiMessage, containerPath, type DockerApi, GIVE_UP_MS, status } from "./docker-api.ts";
 import { type Capture, fileCapture } from "./capture.ts";

@@ -2,16 +2,14 @@
 // passed through.
 import type { ContainerRuntime, Logger } from "../../core/types.ts";
 import { type DockerPolicy, dockerTranslation } from "./containers.ts";
+import { imageEnsurer } from "./image.ts";
 import type { DockerEngine } from "./types.ts";
-
-/** The Docker runtime offers what image staleness checks need beyond the contract. */
-export type DockerContainers = ContainerRuntime & Pick<DockerEngine, "imageLabels">;
 
 export function dockerContainers(
   engine: DockerEngine,
   policy: DockerPolicy,
   log: Logger,
-): DockerContainers {
+): ContainerRuntime {
   const t = dockerTranslation(engine, policy);
   return {
     endpoint: engine.endpoint,
@@ -22,9 +20,7 @@ export function dockerContainers(
       const o = await t.options(spec);
       return t.hostFiles(spec, o, () => engine.run(o, signal), (m) => log.warn(m));
     },
-    imageExists: (tag) => engine.imageExists(tag),
-    imageLabels: (tag) => engine.imageLabels(tag),
-    buildImage: (context, tag, args, onLine) => engine.buildImage(context, tag, args, onLine),
+    ensureImage: imageEnsurer(engine),
     removeByLabels: (labels) => engine.removeByLabels(labels),
     listOwned: () => engine.listOwned(),
     remove: (id) => engine.remove(id),
