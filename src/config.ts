@@ -18,6 +18,8 @@ export interface HttpCommand {
   noAuth: boolean;
   sessionIdleS: number;
   maxSessions: number;
+  /** --allowed-host (repeatable) and SWARM_HTTP_ALLOWED_HOSTS (comma-separated). */
+  allowedHosts: string[];
 }
 
 export const HELP =
@@ -25,10 +27,12 @@ export const HELP =
 
 Usage:
   swarm-mcp [--manifest FILE]                        serve MCP over stdio (what mcpServers configs run)
-  swarm-mcp --http [--host H] [--port P] [--token T | --no-auth]
+  swarm-mcp --http [--host H] [--port P] [--token T | --no-auth] [--allowed-host NAME]...
                                                      serve Streamable HTTP at http://H:P/mcp; a bearer token
                                                      is always required (generated into <data>/http-token
-                                                     when not given); --no-auth on loopback only
+                                                     when not given); --no-auth on loopback only; Host
+                                                     headers other than loopback and H are refused unless
+                                                     named with --allowed-host (a proxy's or LAN name)
   swarm-mcp build-image [--base IMAGE] [--ca-cert FILE] [--tag NAME]
                                                      build the agent image (done automatically on first use)
   swarm-mcp doctor                                   check the engine, image, credentials and data dir
@@ -36,7 +40,7 @@ Usage:
 
 Environment: SWARM_DATA_DIR, SWARM_MAX_CONCURRENT (10), SWARM_QUEUE_TIMEOUT (3600 s),
 SWARM_RESOURCE_<name> (1), SWARM_IMAGE, SWARM_MANIFEST, SWARM_HTTP_TOKEN, SWARM_HTTP_SESSION_IDLE
-(1800 s), SWARM_HTTP_MAX_SESSIONS (256), SWARM_ALLOW_MOUNTS,
+(1800 s), SWARM_HTTP_MAX_SESSIONS (256), SWARM_HTTP_ALLOWED_HOSTS, SWARM_ALLOW_MOUNTS,
 SWARM_ALLOW_HOST_NETWORK, SWARM_PROJECT_DIR, SWARM_LOG_LEVEL, SWARM_LOG_FORMAT, DOCKER_HOST,
 ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, CLAUDE_CODE_OAUTH_TOKEN. See README.md.`;
 
@@ -87,6 +91,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   }
   const token = opt("--token") ?? (env.SWARM_HTTP_TOKEN || undefined);
   const sessionIdleS = intEnv(env, "SWARM_HTTP_SESSION_IDLE", 1800);
+  const allowedHosts = (env.SWARM_HTTP_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim());
+  while (args.includes("--allowed-host")) allowedHosts.push(take("--allowed-host"));
   const http = {
     host,
     port,
@@ -94,6 +100,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     noAuth: flag("--no-auth"),
     sessionIdleS,
     maxSessions: intEnv(env, "SWARM_HTTP_MAX_SESSIONS", 256),
+    allowedHosts: allowedHosts.filter(Boolean),
   };
   return done({ kind: "serve", manifest, http });
 }

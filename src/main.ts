@@ -10,6 +10,7 @@ import { serveHttp } from "./server/http.ts";
 import { httpToken } from "./server/http-token.ts";
 import { serveStdio } from "./server/mcp.ts";
 import type { ToolRegistry } from "./core/registry.ts";
+import type { Events } from "./core/types.ts";
 import type { RoutedPlugin } from "./server/routes.ts";
 import { builtins, defaultPlugins } from "./plugins/_registry.ts";
 import { runBuildImage, runDoctor } from "./cli.ts";
@@ -51,6 +52,7 @@ async function startHttp(
   http: HttpCommand,
   dataDir: string,
   plugins: RoutedPlugin[],
+  events: Pick<Events, "on">,
 ): Promise<void> {
   const stored = http.token === undefined && !http.noAuth ? await httpToken(dataDir) : undefined;
   const token = http.token ?? stored?.token;
@@ -59,6 +61,7 @@ async function startHttp(
     token,
     tokenFile: stored?.file,
     plugins,
+    events,
   });
   if (!stored) return;
   const entry = {
@@ -92,13 +95,14 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   if (cmd.http) {
-    await startHttp(handle.registry, info, cmd.http, config.dataDir, handle.plugins);
+    const { registry, plugins, core } = handle;
+    await startHttp(registry, info, cmd.http, config.dataDir, plugins, core.events);
   } else {
     const routed = handle.plugins.filter((p) => p.routes).map((p) => p.name);
     if (routed.length) {
       log.debug(`stdio: routes of ${routed.join(", ")} are served with --http only`);
     }
-    await serveStdio(handle.registry, info, () => stop("stdin closed"));
+    await serveStdio(handle.registry, info, () => stop("stdin closed"), handle.core.events);
   }
   log.info(
     `swarm-mcp ${pkg.version} ready: ${handle.registry.tools.size} tools, data in ${config.dataDir}`,

@@ -51,10 +51,10 @@ const factory: PluginFactory = (core) => {
           v.minValue(0),
           v.maxValue(3600),
           v.description(
-            'Seconds to wait for the result (default 90); after that you get {status: "running", run_id}: call wait(run_id)',
+            'Seconds to wait for the result (default 50); after that you get {status: "running", run_id}: call wait(run_id)',
           ),
         ),
-        90,
+        50,
       ),
     }),
     run: ({ prompt, n, judge_prompt, sandbox, wait_s }, ctx) =>

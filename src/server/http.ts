@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import { StartupError } from "../core/loader.ts";
 import { logger } from "../core/log.ts";
 import type { ToolRegistry } from "../core/registry.ts";
+import type { Events } from "../core/types.ts";
 import { serveFetch } from "./serve-fetch.ts";
 import { createMcpServer, MAX_MESSAGE_BYTES, type ServerInfo } from "./mcp.ts";
 import { type App, mountPluginRoutes, type RoutedPlugin } from "./routes.ts";
@@ -30,6 +31,10 @@ export interface HttpOptions {
   connectionIdleS?: number;
   /** Plugins whose routes are served under /plugins/<name>/. */
   plugins?: RoutedPlugin[];
+  /** Host names accepted besides loopback and the bound host (a proxy's or the LAN name). */
+  allowedHosts?: string[];
+  /** The run lifecycle, sent to clients that ask for log messages. */
+  events?: Pick<Events, "on">;
 }
 
 export interface HttpServer {
@@ -49,6 +54,7 @@ interface Session {
 const LOCAL_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
 const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i;
+const HOST_NAME = /^(\[[0-9a-f:.]+\]|[0-9a-f:.]*:[0-9a-f:.]*|[a-z0-9.-]+)$/i;
 const TOKEN_SHAPE = /^[\x21-\x7e]{16,1024}$/;
 
 const bracketed = (host: string) =>
@@ -60,13 +66,14 @@ const rpcError = (code: number, message: string) => ({
   id: null,
 });
 
-/** A Host header (or an Origin's host) naming this machine's loopback or the bound host; any port,
- * so SSH tunnels and proxies on other local ports work. `anyName` when bound to a wildcard address. */
-function allowedHost(value: string, bound: string, anyName: boolean): boolean {
+/** A Host header (or an Origin's host) naming this machine's loopback, the bound host or one of
+ * `extra` (--allowed-host); any port, so SSH tunnels and proxies on other local ports work.
+ * `anyName` when bound to a wildcard address. */
+function allowedHost(value: string, bound: string, anyName: boolean, extra?: Set<string>): boolean {
   const m = HOST_HEADER.exec(value);
   if (!m || Number(m[2] ?? 0) > 65535) return false;
   const name = m[1]!.toLowerCase();
-  return anyName || LOCAL_NAMES.has(name) || name === bound;
+  return anyName || LOCAL_NAMES.has(name) || name === bound || !!extra?.has(name);
 }
 
 /** Browsers send Origin; other clients do not. "null", file:, paths and non-canonical forms are refused. */
@@ -96,6 +103,15 @@ function checkOptions(opts: HttpOptions): void {
       `Cannot serve HTTP on "${opts.host}" with --no-auth: only 127.0.0.1, localhost and ::1 may go without a token; drop --no-auth`,
     );
   }
+  for (const h of opts.allowedHosts ?? []) {
+    if (!HOST_NAME.test(h)) {
+      throw new StartupError(
+        `Cannot allow host ${
+          JSON.stringify(h.slice(0, 100))
+        }: give a host name or IP address without port or scheme, like "swarm.example.com" or "10.0.0.5", to --allowed-host or SWARM_HTTP_ALLOWED_HOSTS`,
+      );
+    }
+  }
   if (!opts.noAuth && opts.token === undefined) {
     throw new StartupError(
       "Cannot serve HTTP without a token: give --token or SWARM_HTTP_TOKEN, or leave both unset to have one generated",
@@ -111,6 +127,7 @@ export async function serveHttp(
   checkOptions(opts);
   const bound = bracketed(opts.host);
   const anyName = WILDCARDS.has(bound);
+  const extraHosts = new Set((opts.allowedHosts ?? []).map(bracketed));
   const expected = opts.token ? digest(opts.token) : undefined;
   const idleMs = (opts.sessionIdleS ?? 1800) * 1000;
   const maxSessions = opts.maxSessions ?? 256;
@@ -157,7 +174,7 @@ export async function serveHttp(
     });
     session.transport = transport;
     transport.onclose = () => void (transport.sessionId && sessions.delete(transport.sessionId));
-    await createMcpServer(registry, info).connect(transport);
+    await createMcpServer(registry, info, opts.events).connect(transport);
     // Track unanswered requests (a cancelled one is never answered) and the time of last use.
     const deliver = transport.onmessage!;
     transport.onmessage = (m, extra) => {
@@ -180,8 +197,12 @@ export async function serveHttp(
   const app: App = new Hono();
   app.use("*", async (c, next) => {
     const origin = c.req.header("origin");
-    if (!allowedHost(c.req.header("host") ?? "", bound, anyName)) {
-      return c.json(rpcError(-32000, "Forbidden: foreign Host header refused"), 403);
+    const host = c.req.header("host") ?? "";
+    if (!allowedHost(host, bound, anyName, extraHosts)) {
+      const name = JSON.stringify(host.replace(/:\d+$/, "").slice(0, 100));
+      const msg =
+        `Forbidden: Host ${name} refused (DNS rebinding guard); this server answers to loopback names and "${bound}": start it with --allowed-host ${name} (or SWARM_HTTP_ALLOWED_HOSTS) if clients reach it by that name`;
+      return c.json(rpcError(-32000, msg), 403);
     }
     if (origin !== undefined && !allowedOrigin(origin, bound)) {
       return c.json(rpcError(-32000, "Forbidden: foreign Origin refused"), 403);
@@ -189,7 +210,8 @@ export async function serveHttp(
     if (!opts.noAuth && !authorized(c.req.header("authorization"))) {
       const msg =
         `Unauthorized: a bearer token is required (header "Authorization: Bearer <token>"); ${where}`;
-      return c.json(rpcError(-32001, msg), 401, { "www-authenticate": 'Bearer realm="swarm-mcp"' });
+      const header = `Bearer realm="swarm-mcp", error_description="${msg.replace(/["\\]/g, "'")}"`;
+      return c.json(rpcError(-32001, msg), 401, { "www-authenticate": header });
     }
     await next();
   });

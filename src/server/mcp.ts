@@ -8,6 +8,8 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import { errorResult, type ToolResult } from "../core/errors.ts";
 import { logger } from "../core/log.ts";
 import type { ToolRegistry } from "../core/registry.ts";
+import type { Events } from "../core/types.ts";
+import { forwardEvents } from "./client-log.ts";
 import { LineTransport } from "./stdio.ts";
 
 /** The largest JSON-RPC message accepted, on stdio and over HTTP alike. */
@@ -20,6 +22,22 @@ export interface ServerInfo {
   version: string;
 }
 
+/** What a client's request timeout sends as the cancel reason (the TS SDK, so Claude Code and the
+ * Inspector: "McpError: MCP error -32001: Request timed out"). Such a cancel only means the client
+ * stopped waiting: the work goes on, reachable with runs and wait. Any other cancel (a user's stop,
+ * a closed connection) stops it and its containers. */
+const CLIENT_TIMEOUT = /request timed out/i;
+
+/** The signal a tool call runs under: the request's, minus a client's timeout. */
+function stopSignal(request: AbortSignal, tool: string): AbortSignal {
+  const stop = new AbortController();
+  request.addEventListener("abort", () => {
+    if (!CLIENT_TIMEOUT.test(String(request.reason))) return stop.abort(request.reason);
+    log.info(`${tool}: the client stopped waiting (its request timeout); the work goes on`);
+  }, { once: true });
+  return stop.signal;
+}
+
 function render(value: unknown): ToolResult {
   if (typeof value === "string") return { content: [{ type: "text", text: value }] };
   const text = JSON.stringify(value ?? null, null, 2);
@@ -29,13 +47,19 @@ function render(value: unknown): ToolResult {
   return { content: [{ type: "text", text }], structuredContent: structured };
 }
 
-/** One MCP server object per client connection (stdio, a test's in-memory pair, an HTTP session). */
-export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpServer {
+/** One MCP server object per client connection (stdio, a test's in-memory pair, an HTTP session);
+ * `events`: the run lifecycle, sent as log messages to a client that asked (logging/setLevel). */
+export function createMcpServer(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  events?: Pick<Events, "on">,
+): McpServer {
   const mcp = new McpServer(info, {
+    capabilities: { tools: {}, logging: {} },
     instructions:
       "Spawn coding agents in Docker containers and compose them: run, par, map, chain, reduce, map_reduce, race, retry. Results are refs; call unwrap to read a ref's text. Long calls return a run_id: call wait rather than starting again.",
   });
-  mcp.server.registerCapabilities({ tools: {} });
+  if (events) forwardEvents(mcp.server, events);
   let listed: unknown[] | undefined;
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => {
     listed ??= registry.list().map((t) => ({
@@ -53,6 +77,7 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
   mcp.server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const name = req.params.name;
     const token = req.params._meta?.progressToken;
+    const signal = stopSignal(extra.signal, name);
     let last = -1;
     const progress = (done: number, total?: number, message?: string) => {
       if (token === undefined || extra.signal.aborted) return;
@@ -71,15 +96,12 @@ export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpSe
         .catch(() => {});
     };
     try {
-      const value = await registry.invoke(name, req.params.arguments ?? {}, {
-        signal: extra.signal,
-        progress,
-      });
+      const value = await registry.invoke(name, req.params.arguments ?? {}, { signal, progress });
       return render(value) as never;
     } catch (e) {
       // Whatever a tool throws once its call was cancelled is the cancellation, not a bug.
-      const reason = extra.signal.aborted
-        ? new DOMException(String(extra.signal.reason ?? "cancelled"), "AbortError")
+      const reason = signal.aborted
+        ? new DOMException(String(signal.reason ?? "cancelled"), "AbortError")
         : e;
       return errorResult(name, reason, (m) => log.error(m)) as never;
     }
@@ -91,20 +113,22 @@ export async function serveStdio(
   registry: ToolRegistry,
   info: ServerInfo,
   onClose: () => void,
+  events?: Pick<Events, "on">,
 ): Promise<void> {
   // The transport closes on stdin EOF: that is our cue to shut down.
   const transport = new LineTransport(MAX_MESSAGE_BYTES);
   transport.onclose = onClose;
   transport.onerror = (e) => log.warn(`stdin: ${e.message}`);
-  await createMcpServer(registry, info).connect(transport);
+  await createMcpServer(registry, info, events).connect(transport);
 }
 
 export async function connect(
   registry: ToolRegistry,
   info: ServerInfo,
   transport: Transport,
+  events?: Pick<Events, "on">,
 ): Promise<McpServer> {
-  const mcp = createMcpServer(registry, info);
+  const mcp = createMcpServer(registry, info, events);
   await mcp.connect(transport);
   return mcp;
 }

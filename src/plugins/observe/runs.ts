@@ -12,9 +12,9 @@ export function runTools(core: Core): Tool[] {
       v.number(),
       v.minValue(0),
       v.maxValue(3600),
-      v.description('Seconds to wait before returning {status: "running"} again (default 90)'),
+      v.description('Seconds to wait before returning {status: "running"} again (default 50)'),
     ),
-    90,
+    50,
   );
   return [
     {
