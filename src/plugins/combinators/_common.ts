@@ -15,7 +15,7 @@ export function waitField(core: Core) {
         'Seconds to wait, then {status: "running", run_id} comes back: call wait(run_id), never start again',
       ),
     ),
-    90,
+    50,
   );
 }
 
