@@ -77,18 +77,11 @@ export function createSpawn(deps: SpawnDeps) {
   return async function spawn(spec: SandboxSpec, prompt: string, opts: SpawnOptions): Promise<Ref> {
     const log = opts.log ?? deps.log;
     const driver = deps.driver(spec.agent);
-    const { run_id, agent_id } = opts;
+    const { run_id, agent_id, budget_cap } = opts;
     const parents = opts.parents ?? [];
+    const id = `${run_id}/${agent_id}`;
     const tool = activeRun()?.info().tool;
-    const job: SpawnJob = {
-      run_id,
-      agent_id,
-      tool,
-      spec,
-      prompt,
-      parents,
-      budget_cap: opts.budget_cap,
-    };
+    const job: SpawnJob = { run_id, agent_id, tool, spec, prompt, parents, budget_cap };
     const { workdir, shadowed, image } = await check(job, driver);
 
     const paths = await refs.create(run_id, agent_id);
@@ -145,13 +138,7 @@ export function createSpawn(deps: SpawnDeps) {
         ? paths.prompt
         : paths.stdin;
       if (stdin === paths.stdin) await write("the agent's stdin", paths.stdin, plan.stdin!);
-      deps.emit({
-        type: "agent.started",
-        ref: `${run_id}/${agent_id}`,
-        run_id,
-        agent_id,
-        image: plan.image ?? image,
-      });
+      deps.emit({ type: "agent.started", ref: id, run_id, agent_id, image: plan.image ?? image });
       const { network, memory, cpus, gpu } = spec;
       // Runs the container; the runtime judges the mounts again (a path swapped for a link while
       // the agent queued is refused) and says how the dirs reach it.
@@ -206,9 +193,7 @@ export function createSpawn(deps: SpawnDeps) {
       const message = isToolError(e)
         ? e.message
         : `Internal error while running the agent: ${(e as Error)?.message ?? e}`;
-      if (!isToolError(e)) {
-        log.error(`agent ${run_id}/${agent_id} crashed: ${(e as Error)?.stack ?? e}`);
-      }
+      if (!isToolError(e)) log.error(`agent ${id} crashed: ${(e as Error)?.stack ?? e}`);
       const ref = await failed("failed", message);
       if (
         isToolError(e) &&
@@ -220,7 +205,7 @@ export function createSpawn(deps: SpawnDeps) {
     } finally {
       // The container is gone (run removes it): secrets the driver staged go too, whatever the outcome.
       await driver.cleanup?.(paths).catch((e) =>
-        log.warn(`cannot clean agent ${run_id}/${agent_id}: ${(e as Error)?.message ?? e}`)
+        log.warn(`cannot clean agent ${id}: ${(e as Error)?.message ?? e}`)
       );
       opts.signal.removeEventListener("abort", onAbort);
       deps.live.delete(abort);
