@@ -239,7 +239,6 @@ describe("claude driver: MCP servers and credentials from the host", () => {
       const plan = await claudeDriver(f.core).prepare(job);
       assert.deepEqual(plan.env, {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         CLAUDE_CODE_OAUTH_TOKEN: "oauth-x",
         ANTHROPIC_AUTH_TOKEN: "bearer-y",
       });
