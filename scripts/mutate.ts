@@ -217,8 +217,14 @@ try {
   for (const r of rows.filter((x) => x.result === "SURVIVED")) {
     console.log(`survived: ${r.m.id} (${r.m.file}): ${r.m.why}`);
   }
+  // A catch that needed the whole limit is a hang: the rule is that every bug fails its tests fast.
+  const slow = rows.filter((x) => x.result === "caught (timeout)");
+  for (const r of slow) console.log(`hung to the ${LIMIT_MS / 1000} s limit: ${r.m.id}`);
+  const catches = scored.filter((r) => r.result.startsWith("caught"));
+  const slowest = catches.reduce((a, b) => (b.s > a.s ? b : a), catches[0]!);
+  if (slowest) console.log(`slowest catch: ${slowest.m.id} ${slowest.s.toFixed(1)} s`);
   for (const s of stale) console.log(`stale: ${s}`);
-  process.exitCode = stale.length ? 1 : 0;
+  process.exitCode = stale.length || slow.length ? 1 : 0;
 } finally {
   if (keep) process.stderr.write(`kept ${dir}\n`);
   else await rm(dir, { recursive: true, force: true });
