@@ -21,6 +21,8 @@ export interface Ref {
   content_hash: string | null; // sha256 of the text, first 16 hex
   parents: string[];
   stamps?: Record<string, Json>;
+  /** The agent's structured output (output_schema), when not encrypted and under 64 KiB as JSON. */
+  structured_output?: Json;
 }
 
 /** What a driver reports about one finished agent; the core turns it into a Ref. */

@@ -33,7 +33,6 @@ export interface RefRecord extends Ref {
   text_file: string | null; // file in the agent dir holding the text
   container_id?: string | null;
   usage?: Json;
-  structured_output?: Json;
 }
 
 /** What `core.refs.read` reads of a ref: its text, structured output (JSON text), the container's

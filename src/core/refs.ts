@@ -29,6 +29,7 @@ const agentCost = (
   x: unknown,
 ) => (typeof x === "number" && x >= 0 && x <= MAX_AGENT_USD ? roundUsd(x) || 0 : null); // || 0: no -0
 const MAX_RESULT_JSON = 4 << 20;
+const MAX_WIRE_STRUCTURED = 64 * 1024;
 
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
@@ -165,6 +166,11 @@ export async function createRefStore(root: string): Promise<RefStore> {
       parents: rec.parents,
     };
     if (Object.keys(stamps).length) out.stamps = stamps;
+    // What output_schema asked for travels with the ref, unless sealed or too big for every listing.
+    const so = rec.structured_output;
+    if (so != null && !stamps.encryption && JSON.stringify(so).length <= MAX_WIRE_STRUCTURED) {
+      out.structured_output = so;
+    }
     return out;
   }
 

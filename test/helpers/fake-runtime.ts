@@ -11,6 +11,7 @@
 // failfirst fail the first N agents of a run that carry this same directive, then succeed
 // exit      the exit code (default 0, or 1 when failing)
 // stderr    text written to the stderr file
+// json      claude: the result's structured_output (JSON text, e.g. json="{\"a\":1}")
 //
 // Every call is recorded so tests can assert how many started, the concurrency seen, and which
 // were cancelled and when.
@@ -34,6 +35,7 @@ export interface Directive {
   failfirst: number;
   exit?: number;
   stderr?: string;
+  json?: string;
   raw: string;
 }
 
@@ -90,6 +92,9 @@ export function parseDirective(prompt: string): Directive {
       case "stderr":
         d.stderr = value;
         break;
+      case "json":
+        d.json = value;
+        break;
       default:
         throw new Error(`unknown fake directive key "${key}" in ${m[0]}`);
     }
@@ -105,7 +110,14 @@ function echo(prompt: string): string {
 
 /** A Claude Code `--output-format stream-json --verbose` transcript for one turn. */
 export function claudeTranscript(
-  o: { text: string; cost: number; isError: boolean; model?: string; sessionId: string },
+  o: {
+    text: string;
+    cost: number;
+    isError: boolean;
+    model?: string;
+    sessionId: string;
+    structured?: unknown;
+  },
 ): string {
   const init = {
     type: "system",
@@ -138,6 +150,7 @@ export function claudeTranscript(
     duration_api_ms: 4,
     num_turns: 1,
     result: o.text,
+    ...(o.structured !== undefined ? { structured_output: o.structured } : {}),
     session_id: o.sessionId,
     total_cost_usd: o.cost,
     usage: {
@@ -305,6 +318,7 @@ export class FakeRuntime implements ContainerRuntime {
           cost: directive.cost,
           isError: failMessage !== undefined,
           sessionId: `session-${id}`,
+          structured: directive.json === undefined ? undefined : JSON.parse(directive.json),
         }),
       );
       await writeFile(opts.stderrFile, directive.stderr ?? "");

@@ -29,8 +29,11 @@ export function promptField(core: Core, what = "What the agent should do") {
   );
 }
 
-/** The reference's type context: "# Input Type" / "# Output Type" blocks before the prompt. */
-export function typedPrompt(spec: SandboxSpec, prompt: string): string {
+/** The reference's type context: "# Input Type" / "# Output Type" blocks before the prompt. The
+ * types plugin's spawn hook writes them (resolving registered names) for every agent; without that
+ * plugin they go in as given. */
+export function typedPrompt(core: Core, spec: SandboxSpec, prompt: string): string {
+  if (core.tools.has("resolve_type")) return prompt;
   const parts: string[] = [];
   if (spec.input_type) parts.push(`# Input Type\nYour input is: ${spec.input_type}`);
   if (spec.output_type) parts.push(`# Output Type\nYou must produce: ${spec.output_type}`);
@@ -47,7 +50,7 @@ export async function agent(
   extra: { parents?: string[]; budget_cap?: number; signal?: AbortSignal } = {},
 ): Promise<Ref> {
   // `signal` lets race kill one agent without cancelling the whole run.
-  const ref = await core.spawn(spec, typedPrompt(spec, prompt), {
+  const ref = await core.spawn(spec, typedPrompt(core, spec, prompt), {
     run_id: run.run_id,
     agent_id: run.agentId(agentId),
     signal: extra.signal ?? run.signal,

@@ -1,6 +1,7 @@
 // types: natural-language types (types/<name>.md on the search paths), the validator agent behind
 // filter, retry(declared_type) and guard validated, and output_schema checks.
 import type { PluginFactory } from "../../core/types.ts";
+import { typeHooks } from "./hooks.ts";
 import { typeRegistry } from "./registry.ts";
 import { schemaChecker } from "./schema.ts";
 import { registryTools } from "./tools.ts";
@@ -8,9 +9,11 @@ import { validateTool } from "./validate.ts";
 
 export default ((core) => {
   const types = typeRegistry(core);
+  const schemas = schemaChecker(core);
   return {
     name: "types",
     stamps: ["validated"],
-    tools: [...registryTools(core, types, schemaChecker(core)), validateTool(core, types)],
+    hooks: typeHooks(core, types, schemas),
+    tools: [...registryTools(core, types, schemas), validateTool(core, types)],
   };
 }) satisfies PluginFactory;

@@ -1,5 +1,5 @@
-// The registry's tools, and the two steps agent-starting tools take through ctx.call until spawn
-// hooks exist: resolve_type (input_type/output_type) and check_schema (output_schema).
+// The registry's tools, and the two checks the spawn hooks make, offered to callers too:
+// resolve_type (what input_type/output_type become) and check_schema (output_schema with ajv).
 import type { Core, Json, Tool } from "../../core/types.ts";
 import type { TypeRegistry } from "./registry.ts";
 import type { SchemaChecker } from "./schema.ts";
