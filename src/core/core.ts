@@ -139,6 +139,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       runtime,
       ensureImage,
       driver,
+      defaultImage: () => [...drivers.values()].find((d) => d.image)?.image?.tag,
       hooks,
       log: logger("spawn"),
       live,

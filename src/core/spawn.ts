@@ -31,6 +31,8 @@ export interface SpawnDeps {
   runtime(): Promise<ContainerRuntime>;
   ensureImage(tag: string, log?: Logger): Promise<void>;
   driver(name: string): AgentDriver;
+  /** The image of the first loaded driver that declares one. */
+  defaultImage(): string | undefined;
   /** The plugins' hooks in manifest order (filled while plugins load). */
   hooks: HookEntry[];
   log: Logger;
@@ -64,10 +66,11 @@ export function createSpawn(deps: SpawnDeps) {
     await driver.check?.(job);
     for (const h of hooks) await h.hooks.check?.(job);
     const { mounts, network, memory, cpus, gpu } = spec;
-    const image = spec.image ?? driver.image?.tag ??
+    // A driver without an image of its own (command) runs in the image of the first driver that has one.
+    const image = spec.image ?? driver.image?.tag ?? deps.defaultImage() ??
       fail(
         "INVALID_INPUT",
-        `Cannot start agent "${spec.agent}": its driver declares no image; give the sandbox an image`,
+        `Cannot start agent "${spec.agent}": no loaded driver declares an image; give the sandbox an image`,
       );
     const ask = { image, mounts, network, memory, cpus, gpu, workdir };
     await deps.runtime().then((rt) => rt.check(ask)).catch((e) => Promise.reject(fromRuntime(e)));

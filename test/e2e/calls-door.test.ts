@@ -9,7 +9,7 @@ import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "calls-manifest.json");
-const agent = { agent: "command", command: ["say", "hi"], timeout: 30 };
+const agent = { agent: "command", image: "echo:1", command: ["say", "hi"], timeout: 30 };
 
 describe(
   "calls door: stamp ownership and run-aware calls in the binary",

@@ -9,7 +9,13 @@ import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "runtime-manifest.json");
-const agent = { agent: "command", command: ["say", "hi"], prompt: "ignored", timeout: 30 };
+const agent = {
+  agent: "command",
+  image: "echo:1", // no driver with an image is loaded: the sandbox names one
+  command: ["say", "hi"],
+  prompt: "ignored",
+  timeout: 30,
+};
 
 describe(
   "runtime door: a plugin file's runtime, chosen by SWARM_RUNTIME",
