@@ -11,6 +11,8 @@ const READ_ONLY = ["Read", "Glob", "Grep"];
 /** The saved sandbox validators run in when the call names none: filter, retry and guard start
  * validators without a sandbox argument, so this is where their network, image or model is set. */
 export const VALIDATOR_SANDBOX = "validator";
+/** validate's own arguments; every other one is a sandbox field of the validator. */
+const OWN = ["artifact", "declared_type", "sandbox", "wait_s"];
 
 /** The reference's validator prompt, with the artifact fenced off as data. */
 export function validatorPrompt(typeName: string, definition: string, artifact: string): string {
@@ -37,6 +39,8 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
     description:
       'Judge an artifact against a registered type with a validator agent (read-only tools). VALID when its score is >= 0.95, else PARTIAL or INVALID; a malformed answer is UNKNOWN (not valid). Returns {declared_type, verdict, score, issues: [{criterion, problem}], validation_ref}; a {ref} artifact is stamped "validated" (what guard validated checks).',
     annotations: { openWorldHint: true },
+    // Any sandbox field (network, image, memory…) may be given at the top level, as on run.
+    sandboxFields: "brief",
     input: v.object({
       artifact: v.pipe(
         v.union([
@@ -67,9 +71,8 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
         artifact: string | { ref: string };
         declared_type: string;
         sandbox?: unknown;
-        model?: string;
-        timeout?: number;
         wait_s: number;
+        [field: string]: unknown;
       },
       ctx,
     ) {
@@ -77,10 +80,9 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
       const target = typeof a.artifact === "string" ? null : core.refs.parse(a.artifact);
       const ref = target && `${target.run_id}/${target.agent_id}`;
       const text = ref ? await core.refs.readText(ref, MAX_ARTIFACT) : a.artifact as string;
-      const overrides = {
-        ...(a.model !== undefined ? { model: a.model } : {}),
-        ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
-      };
+      const overrides = Object.fromEntries(
+        Object.entries(a).filter(([k, x]) => !OWN.includes(k) && x !== undefined),
+      );
       const spec = await core.sandboxes.resolve(a.sandbox ?? VALIDATOR_SANDBOX, overrides)
         .catch((e) =>
           a.sandbox === undefined && core.isToolError(e) && e.code === "NOT_FOUND"

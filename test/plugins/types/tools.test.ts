@@ -126,4 +126,21 @@ describe("validate's sandbox", () => {
     const tools = h.runtime.calls[2]!.opts.cmd!;
     assert.equal(tools[tools.indexOf("--tools") + 1], "Read,Glob,Grep");
   });
+
+  it("takes sandbox fields at the top level, as run does, and refuses unknown arguments", async () => {
+    const started = h.runtime.started;
+    const r = await h.call("validate", {
+      artifact: `[[fake text=${answer}]] art`,
+      declared_type: "report",
+      memory: "1g",
+      network: false,
+    });
+    assert.equal(r.data.verdict, "VALID", r.text);
+    assert.equal(h.runtime.calls[started]!.opts.memoryBytes, 1024 ** 3);
+    assert.equal(h.runtime.calls[started]!.opts.network, "none");
+    const bad = await h.call("validate", { artifact: "x", declared_type: "report", bogus: 1 });
+    assert.equal(bad.data.code, "INVALID_INPUT", bad.text);
+    assert.match(bad.text, /Cannot call validate with "bogus": there is no such argument/);
+    assert.equal(h.runtime.started, started + 1);
+  });
 });
