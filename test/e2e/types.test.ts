@@ -146,9 +146,12 @@ describe("types on real claude agents", { skip }, () => {
       await prompt(res.run_id, "attempt-2"),
       /# Prior attempts failed[\s\S]*Type validation failed \(INVALID, score 0\): risk factors: none named/,
     );
-    // The model server served the variant: the second worker's prompt reached it with the issues.
+    // The model server answered with the variant, which it serves only when the worker's prompt it
+    // received holds the first verdict's issues.
     const served = (await model.requests()).filter((r) => r.marker === "rw");
     assert.ok(served.length >= 2, `requests for rw: ${served.length}`);
+    const out = await server.call("unwrap", { ref: res.ref });
+    assert.equal(await readFile(out.file, "utf8"), "The final report. [[script:judge-valid]]");
   });
 
   it("output_type injects the registered definition into the agent's prompt; plain text stays", async () => {
