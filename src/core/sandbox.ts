@@ -3,11 +3,12 @@
 // arguments, where an absent argument never overrides. Values arrive in their natural JSON type or
 // as the reference's strings.
 import * as v from "valibot";
-import { chmod, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
-import { fieldKit, parseJson } from "./field-kit.ts";
+import { fieldKit, MAX_SPEC_BYTES, parseJson } from "./field-kit.ts";
 import { logger } from "./log.ts";
+import { readNoFollow } from "./safe-fs.ts";
 import { describeIssues } from "./registry.ts";
 import { coreFields } from "./sandbox-fields.ts";
 import type { AnySchema, SandboxField, SandboxRegistry, SandboxSpec } from "./types.ts";
@@ -147,10 +148,25 @@ export function createSandboxes(
     }
   };
 
+  /** A saved spec's text, or null when there is none. A project's sandboxes/ dir may be mounted
+   * into an agent: a link, FIFO or huge file planted there is refused, never read through. */
+  async function readSpec(path: string): Promise<string | null> {
+    const r = await readNoFollow(path, MAX_SPEC_BYTES + 1);
+    if (r.skipped === "missing") return null;
+    if (r.skipped) {
+      fail(
+        "FORBIDDEN",
+        `Cannot load the sandbox spec ${path}: it is ${r.skipped}; a saved spec must be a regular file`,
+      );
+    }
+    if (r.truncated) fail("TOO_LARGE", `Cannot load the sandbox spec ${path}: it is over 1 MiB`);
+    return r.text;
+  }
+
   async function load(name: string): Promise<Partial<SandboxSpec>> {
     checkName(name);
     for (const dir of searchPaths("sandboxes")) {
-      const raw = await readFile(join(dir, `${name}.json`), "utf8").catch(() => null);
+      const raw = await readSpec(join(dir, `${name}.json`));
       if (raw !== null) {
         return normalizeLayer(parseJson(`sandbox ${name}`, raw) as Record<string, unknown>, false);
       }
@@ -182,7 +198,7 @@ export function createSandboxes(
           seen.set(name, {
             name,
             source: join(dir, f),
-            spec: normalizeLayer(JSON.parse(await readFile(join(dir, f), "utf8")), false),
+            spec: normalizeLayer(JSON.parse((await readSpec(join(dir, f))) ?? "{}"), false),
           });
         } catch (e) {
           seen.set(name, {

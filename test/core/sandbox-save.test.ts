@@ -49,3 +49,24 @@ describe("saved sandbox specs", () => {
     }
   });
 });
+
+describe("loading saved sandbox specs", () => {
+  it("refuses a spec planted as a link, and names it in list() instead of reading through it", async () => {
+    const home = await mkdtemp(join(tmpdir(), "home-"));
+    try {
+      const dir = join(home, ".claude", "sandboxes");
+      await mkdir(dir, { recursive: true });
+      const secret = join(home, "secret.json");
+      await writeFile(secret, JSON.stringify({ model: "SECRET-MARKER" }));
+      await symlink(secret, join(dir, "planted.json"));
+      const sandboxes = createSandboxes({ home });
+      await assert.rejects(sandboxes.load("planted"), /symbolic link|regular file/);
+      const listed = await sandboxes.list();
+      const planted = listed.find((s) => s.name === "planted");
+      assert.ok(planted?.error, "a planted link is listed with its error");
+      assert.doesNotMatch(JSON.stringify(listed), /SECRET-MARKER/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
