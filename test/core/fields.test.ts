@@ -9,6 +9,8 @@ import { ToolRegistry } from "../../src/core/registry.ts";
 import { createSandboxes } from "../../src/core/sandbox.ts";
 import type { SandboxField, Tool } from "../../src/core/types.ts";
 import { builtinFields } from "../helpers/fields.ts";
+// Its SandboxSpec.ticket: `deno test` type-checks this file's imports only, not the whole tree.
+import type {} from "../fixtures/plugins/ticket.ts";
 
 const signal = new AbortController().signal;
 const refused = (pattern: RegExp) => (e: unknown) => {
