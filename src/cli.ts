@@ -3,7 +3,6 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "./config.ts";
-import { isToolError } from "./core/errors.ts";
 import { logger } from "./core/log.ts";
 import { agentRecipe, claudeImage } from "./plugins/claude-code/image.ts";
 import { createDockerRuntime } from "./plugins/docker/docker.ts";
@@ -31,7 +30,7 @@ export async function runBuildImage(
     if ((await imageState(runtime, tag, recipe)) === "current") return say(`${tag} is up to date`);
     await buildFromRecipe(runtime, tag, recipe, logger("build-image"));
   } catch (e) {
-    process.stderr.write(`swarm-mcp: ${isToolError(e) ? e.message : (e as Error).message}\n`);
+    process.stderr.write(`swarm-mcp: ${(e as Error).message}\n`);
     process.exit(1);
   }
   say(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -55,7 +54,7 @@ export async function runDoctor(config: Config): Promise<void> {
     checks.push({
       name: "docker engine",
       ok: false,
-      detail: isToolError(e) ? e.message : String(e),
+      detail: (e as Error)?.message ?? String(e), // a runtime error: its sentence
     });
   }
   if (engine) {

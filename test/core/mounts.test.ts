@@ -9,13 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkMounts, engineSocket, type MountPolicy } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime } from "../helpers/tool-error.ts";
 
 let t: string;
 let policy: MountPolicy;
 let server: Server;
 const mount = (host_path: string, p: Partial<MountPolicy> = {}) =>
   checkMounts([{ host_path, container_path: "/mnt/x" }], { ...policy, ...p });
-const refused = (reason: RegExp) => (e: unknown) => {
+const refused = (reason: RegExp) => (thrown: unknown) => {
+  const e = fromRuntime(thrown);
   assert.ok(isToolError(e), String(e));
   assert.equal(e.code, "FORBIDDEN", e.message);
   assert.match(e.message, reason);

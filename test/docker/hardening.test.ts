@@ -57,7 +57,14 @@ describe("hardened agent containers", { skip }, () => {
 
   /** Start a command agent; returns its ref promise, its run id and an abort handle. */
   async function agent(h: CoreHandle, fields: Record<string, unknown>) {
-    const spec = await h.core.sandboxes.resolve({ agent: "command", timeout: 60, ...fields });
+    // Only the command driver is loaded, which has no image of its own: the spec names one.
+    const image = await agentImage();
+    const spec = await h.core.sandboxes.resolve({
+      agent: "command",
+      image,
+      timeout: 60,
+      ...fields,
+    });
     const run_id = h.core.refs.newRunId();
     const ctl = new AbortController();
     const done: Promise<Ref> = h.core.spawn(spec, "go", {

@@ -23,8 +23,8 @@ import {
   recipeContext,
 } from "../../src/plugins/docker/image.ts";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
-import { isToolError } from "../../src/core/errors.ts";
-import { fromRuntime, runtimeError } from "../../src/core/runtime-error.ts";
+import { isCode } from "../helpers/tool-error.ts";
+import { runtimeError } from "../../src/core/runtime-error.ts";
 import { DOCKERFILE } from "../../src/plugins/claude-code/_assets.ts";
 import type { Logger } from "../../src/core/types.ts";
 
@@ -60,10 +60,6 @@ const BASE = "swarm-base:bookworm";
 const CA = "/etc/ssl/certs/ca-certificates.crt";
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const chatty: Logger = { ...quiet, info: (m) => process.stderr.write(`${m}\n`) };
-const isCode = (code: string) => (e: unknown) => {
-  const t = fromRuntime(e);
-  return isToolError(t) && t.code === code;
-};
 
 /** A runtime that records builds and holds images in a map; `gate` lets a test hold a build open. */
 function fakeRuntime() {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
 import { tar } from "../../src/plugins/docker/tar.ts";
-import { isToolError } from "../../src/core/errors.ts";
+import { isCode } from "../helpers/tool-error.ts";
 import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 
@@ -55,7 +55,6 @@ const gone = async (id: string) => {
   );
   return r;
 };
-const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
 
 for (const capture of MODES) {
   describe(`docker runtime, capture "${capture}"`, { skip }, () => {

@@ -10,6 +10,7 @@ import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
 import { tar } from "../../src/plugins/docker/tar.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime } from "../helpers/tool-error.ts";
 import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 import { type FakeEngine, fakeEngine, type SourceServer, startSource } from "./engine-proxy.ts";
@@ -73,7 +74,7 @@ describe("the runtime refuses hostile image names before the engine sees them", 
         ],
       ];
       for (const [name, call] of calls) {
-        const e = await rejection(call(), 5000, name);
+        const e = fromRuntime(await rejection(call(), 5000, name));
         assert.ok(isToolError(e) && e.code === "INVALID_INPUT", `${name}: ${e}`);
         assert.match(e.message, /^Cannot use image( tag)? /);
       }
@@ -128,7 +129,8 @@ describe("an engine that redirects, drops or stalls", () => {
     engines.push(e);
     return e;
   };
-  const unavailable = (e: Error, pattern: RegExp) => {
+  const unavailable = (thrown: Error, pattern: RegExp) => {
+    const e = fromRuntime(thrown);
     assert.ok(isToolError(e) && e.code === "DOCKER_UNAVAILABLE", String(e));
     assert.match(e.message, pattern);
   };

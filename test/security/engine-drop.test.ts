@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime, isCode } from "../helpers/tool-error.ts";
 import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 import {
@@ -103,7 +104,7 @@ describe("the runtime when the engine connection drops", { skip }, () => {
       proxy.resume();
       assert.ok(!r.pending, "the run still waits 10 s after the engine went away");
       assert.ok(
-        isToolError(r.error) && r.error.code === "DOCKER_UNAVAILABLE",
+        isCode("DOCKER_UNAVAILABLE")(r.error),
         `expected DOCKER_UNAVAILABLE, got ${r.error ?? JSON.stringify(r.value)}`,
       );
       assert.match(
@@ -137,7 +138,7 @@ describe("the runtime when the engine connection drops", { skip }, () => {
     proxy.resume();
     assert.ok(!r.pending, "cancel did not return within 3 s");
     assert.ok(
-      r.value?.cancelled || (r.error && isToolError(r.error)),
+      r.value?.cancelled || (r.error && isToolError(fromRuntime(r.error))),
       `cancelled, or a clear error: ${r.error}`,
     );
     await removeAll(labels);

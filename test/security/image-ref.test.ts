@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { checkImageRef } from "../../src/plugins/docker/image-ref.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime } from "../helpers/tool-error.ts";
 import { HOSTILE_IMAGES } from "./hostile-images.ts";
 
 const hex64 = "0123456789abcdef".repeat(4);
@@ -37,7 +38,8 @@ describe("checkImageRef", () => {
   for (const [category, input] of HOSTILE_IMAGES) {
     it(`hostile image ${category}: ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…(${input.length})` : input)}`, () => {
       const t0 = performance.now();
-      assert.throws(() => checkImageRef(input), (e: unknown) => {
+      assert.throws(() => checkImageRef(input), (thrown: unknown) => {
+        const e = fromRuntime(thrown);
         assert.ok(isToolError(e), `not a ToolError: ${e}`);
         assert.equal(e.code, "INVALID_INPUT");
         assert.match(

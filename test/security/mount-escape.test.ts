@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { type CoreHandle, createCore } from "../../src/core/core.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime } from "../helpers/tool-error.ts";
 import { configureLog, logger } from "../../src/core/log.ts";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
@@ -22,9 +23,11 @@ describe("mount escape on the real engine", { skip }, () => {
   let dir: string;
   let handle: CoreHandle;
   let runs = 0;
+  let image = "";
   const call = (mountPath: string) =>
     handle.registry.invoke("run", {
       agent: "command",
+      image, // the command driver has no image of its own and no driver with one is loaded
       command: ["sh", "-c", "ls /mnt/host"],
       prompt: "list",
       network: false,
@@ -48,7 +51,7 @@ describe("mount escape on the real engine", { skip }, () => {
       HOME: join(dir, "home"),
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       SWARM_DATA_DIR: join(dir, "data"),
-      SWARM_IMAGE: await agentImage(),
+      SWARM_IMAGE: image = await agentImage(),
       DOCKER_HOST: process.env.DOCKER_HOST ?? "",
       // Its own host identity: no other server's reaper on this engine may touch its containers.
       SWARM_HOST_ID: uniqueName("swarm-test-host"),
@@ -73,7 +76,7 @@ describe("mount escape on the real engine", { skip }, () => {
       const before = runs;
       const err = await call(path.startsWith("/") ? path : join(dir, path)).then(
         (r) => r,
-        (e) => e,
+        fromRuntime,
       );
       assert.ok(isToolError(err), `the agent ran: ${JSON.stringify(err).slice(0, 300)}`);
       assert.equal(err.code, "FORBIDDEN", err.message);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkMounts, type MountPolicy } from "../../src/plugins/docker/mounts.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime, isCode } from "../helpers/tool-error.ts";
 
 type Expect =
   | "system"
@@ -271,7 +272,7 @@ describe("hostile mounts", () => {
       let err: unknown;
       const out = await checkMounts([{ host_path: host, container_path: "/mnt/x" }], policy).catch((
         e,
-      ) => (err = e, null));
+      ) => (err = fromRuntime(e), null));
       if (code === "OK") {
         assert.equal(err, undefined, String((err as Error)?.message));
         assert.equal(out![0]!.host, host);
@@ -296,7 +297,7 @@ describe("hostile mounts", () => {
       const err = await checkMounts([{
         host_path: join(t, "home/projects/app"),
         container_path: container,
-      }], policy).then(() => null, (e) => e);
+      }], policy).then(() => null, fromRuntime);
       assert.ok(isToolError(err), `accepted container path ${container}`);
       assert.equal(err.code, "INVALID_INPUT", err.message);
     });
@@ -306,7 +307,7 @@ describe("hostile mounts", () => {
     const good = { host_path: join(t, "home/projects/app"), container_path: "/a" };
     await assert.rejects(
       checkMounts([good, { host_path: "/etc", container_path: "/b" }, good], policy),
-      (e) => isToolError(e) && /mounts|system directory/.test(e.message),
+      (e) => isCode("FORBIDDEN")(e) && /mounts|system directory/.test((e as Error).message),
     );
   });
 });

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkNetwork, dockerNetwork } from "../../src/plugins/docker/policy.ts";
 import { isToolError } from "../../src/core/errors.ts";
+import { fromRuntime } from "../helpers/tool-error.ts";
 import { createSandboxes } from "../../src/core/sandbox.ts";
 import type { SandboxSpec } from "../../src/core/types.ts";
 import { claudeArgs } from "../../src/plugins/claude-code/index.ts";
@@ -179,7 +180,8 @@ const CASES: Case[] = [
   ["network", "network", { network: "" }],
 ];
 
-const isRefusal = (codes: string[], field: string) => (e: unknown) => {
+const isRefusal = (codes: string[], field: string) => (thrown: unknown) => {
+  const e = fromRuntime(thrown);
   assert.ok(isToolError(e), `a ToolError, not ${e}`);
   assert.ok(codes.includes(e.code), `code ${e.code} in ${codes}: ${e.message}`);
   assert.ok(

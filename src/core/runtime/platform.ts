@@ -28,14 +28,6 @@ export function hostname(env: Record<string, string | undefined> = {}): string {
   }
 }
 
-/** Ask the runtime to collect garbage now (Bun and Node with --expose-gc; a no-op elsewhere).
- * Streaming tens of MB through sockets leaves chunk garbage the collector would keep for a while. */
-export function nudgeGc(): void {
-  const g = globalThis as { Bun?: { gc(sync: boolean): void }; gc?: () => void };
-  if (g.Bun) g.Bun.gc(true);
-  else g.gc?.();
-}
-
 /** True when a process with this pid exists on this host (EPERM means it exists but is not ours). */
 export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -1,7 +1,7 @@
 // POST /build with a tar context: the engine's progress lines go to a callback, and a failed build
 // becomes one IMAGE_UNAVAILABLE error that carries the last lines of output.
 import type { Readable } from "node:stream";
-import { ToolError } from "../../core/errors.ts";
+import { runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
 import { apiMessage, type DockerApi, status } from "./docker-api.ts";
 
@@ -23,10 +23,9 @@ export async function buildImage(
     onLine(l);
   };
   const fail = (why: string): never => {
-    throw new ToolError(
-      "IMAGE_UNAVAILABLE",
+    throw runtimeError(
+      "image",
       `Cannot build image "${tag}": ${why}; last build output:\n${tail.join("\n")}`,
-      { image: tag },
     );
   };
   let res: Readable;

@@ -10,7 +10,7 @@
 import { constants } from "node:fs";
 import { access, appendFile, open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { ToolError } from "../../core/errors.ts";
+import { runtimeError } from "./runtime-error.ts";
 import type { DockerRunOptions } from "./types.ts";
 import { containerPath, type DockerApi, imagePath } from "./docker-api.ts";
 
@@ -94,8 +94,8 @@ async function commandLine(api: DockerApi, o: DockerRunOptions): Promise<string[
   }
   const argv = [...(config.Entrypoint ?? []), ...(o.cmd.length ? o.cmd : (config.Cmd ?? []))];
   if (argv.length === 0) {
-    throw new ToolError(
-      "INVALID_INPUT",
+    throw runtimeError(
+      "invalid",
       `Cannot run image "${o.image}": it names no command and none was given; set the sandbox's command`,
     );
   }

@@ -3,12 +3,12 @@
 // and a root server's agents run as another uid that owns their files only while they run.
 import { writeFile } from "node:fs/promises";
 import { checkImageRef } from "./image-ref.ts";
-import { callerIds } from "../../core/runtime/platform.ts";
 import type { ContainerAsk, ContainerSpec } from "../../core/types.ts";
 import { checkMounts, engineSocket } from "./mounts.ts";
 import {
   AGENT_NETWORK,
   agentUser,
+  callerIds,
   checkNetwork,
   chownTree,
   containerLimits,

@@ -4,10 +4,17 @@
 // concatenates buffers, which is why it is not used here.
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
-import { nudgeGc } from "../../core/runtime/platform.ts";
 
 const HEADER = 8;
 const GC_EVERY = 16 * 1024 * 1024; // bytes streamed between GC nudges: keeps RSS flat on big outputs
+
+/** Ask for a collection now (Bun, or Node with --expose-gc; a no-op elsewhere): streamed chunks
+ * leave garbage the collector would otherwise keep for a while. */
+function nudgeGc(): void {
+  const g = globalThis as { Bun?: { gc(sync: boolean): void }; gc?: () => void };
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
+}
 
 /** Resolves when the socket ends (or is destroyed without error); rejects on a write error. */
 export async function pumpDemuxed(

@@ -5,7 +5,7 @@
 // per-call deadline, so an engine that stopped answering wedged whatever waited on it.
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
 import type { Duplex, Readable } from "node:stream";
-import { isToolError, ToolError } from "../../core/errors.ts";
+import { isRuntimeError, runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
 
 /** The API version this code was tested against; used whenever the engine supports it. */
@@ -39,8 +39,8 @@ export function parseDockerHost(host: string | undefined): Endpoint {
   }
   const m = /^(?:tcp|http):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(h);
   if (!m) {
-    throw new ToolError(
-      "DOCKER_UNAVAILABLE",
+    throw runtimeError(
+      "unavailable",
       `Cannot reach the Docker engine at ${h}: only unix:///path and tcp://host:port endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`,
     );
   }
@@ -79,7 +79,7 @@ export interface DockerApi {
   /** Negotiate the API version (GET /version); throws DOCKER_UNAVAILABLE. */
   version(): Promise<string>;
   /** A transport failure (a dropped connection, a timeout) as DOCKER_UNAVAILABLE. */
-  unavailable(e: unknown): ToolError;
+  unavailable(e: unknown): Error;
 }
 
 /** "/containers/<id><rest>", the id encoded: ids come from the engine or from callers. */
@@ -97,8 +97,8 @@ export function createDockerApi(
   const callTimeout = opts.timeoutMs ?? CALL_TIMEOUT_MS;
   let negotiated: Promise<string> | undefined;
 
-  const unavailable = (e: unknown): ToolError => {
-    if (isToolError(e)) return e;
+  const unavailable = (e: unknown): Error => {
+    if (isRuntimeError(e)) return e;
     const err = e as { code?: string; message?: string };
     const reason = err.code === "ENOENT"
       ? "no such socket"
@@ -109,8 +109,8 @@ export function createDockerApi(
       : err.code === "ECONNRESET" || err.message === "aborted" || err.message === "socket hang up"
       ? "the connection was dropped"
       : (err.message ?? String(e));
-    return new ToolError(
-      "DOCKER_UNAVAILABLE",
+    return runtimeError(
+      "unavailable",
       `Cannot reach the Docker engine at ${ep.endpoint}: ${reason}; is dockerd running? Start it or set DOCKER_HOST`,
     );
   };
@@ -177,8 +177,8 @@ export function createDockerApi(
           const to = JSON.stringify(String(res.headers.location ?? "").slice(0, 100));
           return settle(() =>
             reject(
-              new ToolError(
-                "DOCKER_UNAVAILABLE",
+              runtimeError(
+                "unavailable",
                 `Cannot use the Docker engine at ${ep.endpoint}: it answered ${req.method} ${
                   req.path.slice(0, 100)
                 } with a redirect (HTTP ${code} to ${to}), which is never followed; check that DOCKER_HOST names a Docker engine`,

@@ -1,7 +1,7 @@
 // ContainerRuntime over docker-modem on the Docker socket (or DOCKER_HOST). One container per
 // run: create → start → wait → remove, with stdout/stderr landing in files (capture.ts says how)
 // and the container removed whatever happens.
-import { ToolError } from "../../core/errors.ts";
+import { runtimeError } from "./runtime-error.ts";
 import type { Logger } from "../../core/types.ts";
 import {
   apiMessage,
@@ -54,10 +54,7 @@ export function createDockerRuntime(
 
   const remove = async (id: string): Promise<void> => {
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) {
-      throw new ToolError(
-        "INVALID_INPUT",
-        `Cannot remove container "${id}": not a container id or name`,
-      );
+      throw runtimeError("invalid", `Cannot remove container "${id}": not a container id or name`);
     }
     await api.call({
       method: "DELETE",
@@ -99,8 +96,8 @@ export function createDockerRuntime(
     async removeByLabels(labels) {
       // No labels would match every container on the engine, including other people's.
       if (Object.keys(labels).length === 0) {
-        throw new ToolError(
-          "INVALID_INPUT",
+        throw runtimeError(
+          "invalid",
           "Cannot remove containers by labels: no labels given; name at least one label",
         );
       }

@@ -1,7 +1,7 @@
 // Image references, checked against Docker's own grammar (distribution/reference) before one goes
 // into an Engine API path or body. An unchecked "" or "a/../b" makes the engine answer a redirect
 // to a cleaned path, and "-v" or "x?y" mean something else to the engine than to the caller.
-import { fail } from "../../core/errors.ts";
+import { refuse } from "./runtime-error.ts";
 
 // [domain "/"] path [":" tag] ["@" digest]. The separator is "-+" where the grammar says "[-]*":
 // the same language, but no nested quantifier that could backtrack for ever on a long bad name.
@@ -26,8 +26,8 @@ export function checkImageRef(ref: string, field = "image"): string {
     const shown = typeof ref === "string"
       ? JSON.stringify(ref.length > 80 ? `${ref.slice(0, 80)}…` : ref)
       : String(ref);
-    fail(
-      "INVALID_INPUT",
+    refuse(
+      "invalid",
       `Cannot use ${field} ${shown}: ${why}; give a name like "debian:bookworm-slim"`,
     );
   }

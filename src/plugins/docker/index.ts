@@ -12,7 +12,14 @@ export default ((core: Core): Plugin => ({
       core.v.string(),
       core.v.description("Docker image (default: the driver's)"),
     ),
-    normalize: (x, k) => checkImageRef(k.text(x), "image"),
+    normalize(x, k) {
+      const ref = k.text(x);
+      try {
+        return checkImageRef(ref, "image");
+      } catch (e) { // a runtime error: a field refuses with a tool error, in the same sentence
+        return core.fail("INVALID_INPUT", (e as Error).message);
+      }
+    },
   }],
   runtimes: [{
     name: "docker",

@@ -9,8 +9,8 @@
 import type { Stats } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative, sep } from "node:path";
-import { RESERVED_CONTAINER_PATHS, within } from "../../core/container-policy.ts";
-import { fail } from "../../core/errors.ts";
+import { refuse } from "./runtime-error.ts";
+import { IO_DIR } from "./capture.ts";
 import { parseDockerHost } from "./docker-api.ts";
 import type { Mount } from "../../core/types.ts";
 
@@ -31,6 +31,13 @@ const SYSTEM_TREES = [
   "/run",
   "/root",
 ];
+
+/** Container paths swarm-mcp mounts or uses (the agent's home, its output, the image's hooks, the
+ * output wrapper's dir): a caller mount there would hide them. */
+const RESERVED_CONTAINER_PATHS = ["/home/agent", "/output", "/opt/swarm", IO_DIR];
+
+const within = (path: string, dir: string) =>
+  path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 export interface MountPolicy {
   home?: string;
@@ -117,8 +124,8 @@ export async function checkMounts(
     let host = m.host_path;
     if (host === "~" || host.startsWith("~/")) {
       if (!policy.home) {
-        fail(
-          "INVALID_INPUT",
+        refuse(
+          "invalid",
           `Cannot mount ${
             show(host)
           }: HOME is not set, so "~" cannot be expanded; give an absolute path`,
@@ -127,8 +134,8 @@ export async function checkMounts(
       host = join(policy.home, host.slice(1));
     }
     if (!isAbsolute(host)) {
-      fail(
-        "INVALID_INPUT",
+      refuse(
+        "invalid",
         `Cannot mount ${
           show(m.host_path)
         } (mounts[${i}]): host_path must be absolute or start with ~/`,
@@ -137,8 +144,8 @@ export async function checkMounts(
     const real = await realpath(host).catch((e: { code?: string }) => e.code ?? "EINVAL");
     const st = isAbsolute(real) ? await stat(real).catch(() => null) : null;
     if (!st) {
-      fail(
-        "INVALID_INPUT",
+      refuse(
+        "invalid",
         `Cannot mount ${
           show(m.host_path)
         } (mounts[${i}]): it does not exist on the host or cannot be resolved (${
@@ -149,8 +156,8 @@ export async function checkMounts(
     const why = judge!.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge!);
     if (why) {
       const via = real === host ? "" : ` (resolves to ${show(real)})`;
-      fail(
-        "FORBIDDEN",
+      refuse(
+        "forbidden",
         `Cannot mount ${
           show(m.host_path)
         }${via}: ${why}; mount a project directory instead, or the operator can allow it with SWARM_ALLOW_MOUNTS=${real}`,
@@ -164,24 +171,24 @@ export async function checkMounts(
       !isAbsolute(container) || normalize(container) !== container.replace(/\/+$/, "") ||
       container.split("/").includes("..") || container === "/"
     ) {
-      fail(
-        "INVALID_INPUT",
+      refuse(
+        "invalid",
         `Cannot mount at container path ${
           show(m.container_path)
         } (mounts[${i}]): give a normalised absolute path other than /`,
       );
     }
     if (RESERVED_CONTAINER_PATHS.some((r) => within(container, r) || within(r, container))) {
-      fail(
-        "INVALID_INPUT",
+      refuse(
+        "invalid",
         `Cannot mount at ${show(container)} (mounts[${i}]): ${
           RESERVED_CONTAINER_PATHS.join(", ")
         } are used by swarm-mcp; pick another container path`,
       );
     }
     if (container.includes(":") || real.includes(":")) {
-      fail(
-        "INVALID_INPUT",
+      refuse(
+        "invalid",
         `Cannot mount ${show(m.host_path)} at ${show(container)}: paths with ":" are not supported`,
       );
     }

@@ -3,8 +3,7 @@
 // as a non-root uid (bind mounts share the host's files, so their owner matters).
 import { lchown, lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fail } from "../../core/errors.ts";
-import { memoryBytes, NETWORK_NAME } from "../../core/container-policy.ts";
+import { refuse } from "./runtime-error.ts";
 import type { SandboxSpec } from "../../core/types.ts";
 import type { DockerEngine } from "./types.ts";
 
@@ -14,19 +13,34 @@ export const AGENT_NETWORK = "swarm-mcp-agents";
 export const NETWORK_LABEL = "swarm-mcp.network";
 export const AGENT_NETWORK_OPTIONS = { "com.docker.network.bridge.enable_icc": "false" };
 type Env = Record<string, string | undefined>;
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/; // Docker's rule for a network name
+
+/** Bytes of a size like "512m"; Docker refuses less than 6 MiB. */
+export function memoryBytes(memory: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(String(memory).trim());
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as const;
+  const bytes = m ? Math.round(Number(m[1]) * mult[m[2]!.toLowerCase() as keyof typeof mult]) : NaN;
+  if (!(bytes >= 6 * 1024 * 1024)) {
+    refuse(
+      "invalid",
+      `Cannot use memory "${memory}": give a size like "512m" or "2g" (at least 6m)`,
+    );
+  }
+  return bytes;
+}
 
 export function dockerNetwork(network: SandboxSpec["network"], env: Env): string {
   if (network === true) return AGENT_NETWORK;
   if (network === false || network === "none") return "none";
   if (typeof network !== "string" || !NETWORK_NAME.test(network)) {
-    fail(
-      "INVALID_INPUT",
+    refuse(
+      "invalid",
       `Cannot use network ${JSON.stringify(network)}: give true, false or a Docker network name`,
     );
   }
   if (network === "host" && env.SWARM_ALLOW_HOST_NETWORK !== "1") {
-    fail(
-      "FORBIDDEN",
+    refuse(
+      "forbidden",
       `Cannot use network "host": it exposes the host's local services to the agent; the operator can allow it with SWARM_ALLOW_HOST_NETWORK=1`,
     );
   }
@@ -45,14 +59,14 @@ export async function checkNetwork(
   if (allowed.some((a) => (a.endsWith("*") ? name.startsWith(a.slice(0, -1)) : name === a))) return;
   const found = await labels(name);
   if (found === null) {
-    fail(
-      "INVALID_INPUT",
+    refuse(
+      "invalid",
       `Cannot use network "${name}": no such Docker network; create it (docker network create --label ${NETWORK_LABEL}=1 ${name}) or use network true/false`,
     );
   }
   if (!(NETWORK_LABEL in found)) {
-    fail(
-      "FORBIDDEN",
+    refuse(
+      "forbidden",
       `Cannot use network "${name}": swarm-mcp did not create it and it may belong to another project; label it ${NETWORK_LABEL}=1 or the operator can allow it with SWARM_ALLOW_NETWORKS=${name}`,
     );
   }
@@ -64,8 +78,8 @@ function envInt(env: Env, name: string, def: number, min: number, max: number): 
   if (raw === undefined || raw === "") return def;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    fail(
-      "INVALID_INPUT",
+    refuse(
+      "invalid",
       `Cannot use ${name}="${raw.slice(0, 40)}": give a whole number from ${min} to ${max}`,
     );
   }
@@ -79,9 +93,15 @@ export function containerLimits(
 ): { pidsLimit: number; memoryBytes: number } {
   return {
     pidsLimit: envInt(env, "SWARM_PIDS_LIMIT", 512, 16, 4194304),
-    memoryBytes: memoryBytes(spec.memory ?? (env.SWARM_DEFAULT_MEMORY || "4g"))!,
+    memoryBytes: memoryBytes(spec.memory ?? (env.SWARM_DEFAULT_MEMORY || "4g")),
   };
 }
+
+/** This process's uid:gid, so files agents write to mounts belong to the caller. */
+export const callerIds = () => ({
+  uid: process.getuid?.() ?? 1000,
+  gid: process.getgid?.() ?? 1000,
+});
 
 /** The container user: the caller's uid:gid, so files on mounts are theirs; never root, since a
  * root caller's agents run as SWARM_AGENT_UID (default 10001) and get their files back after. */
@@ -97,7 +117,7 @@ export function agentUser(
 export function nanoCpus(cpus: number | undefined): number | undefined {
   if (cpus === undefined) return undefined;
   if (!(cpus > 0 && cpus <= 1024)) {
-    fail("INVALID_INPUT", `Cannot use cpus ${cpus}: give a positive number such as 0.5 or 2`);
+    refuse("invalid", `Cannot use cpus ${cpus}: give a positive number such as 0.5 or 2`);
   }
   return Math.round(cpus * 1e9);
 }
@@ -112,8 +132,8 @@ export async function ensureAgentNetwork(
     return rt.createNetwork(AGENT_NETWORK, { [NETWORK_LABEL]: "1" }, AGENT_NETWORK_OPTIONS);
   }
   if (!(NETWORK_LABEL in labels)) {
-    fail(
-      "FORBIDDEN",
+    refuse(
+      "forbidden",
       `Cannot use network "${AGENT_NETWORK}": a network of that name exists that swarm-mcp did not create; remove it (docker network rm ${AGENT_NETWORK}) so swarm-mcp can create its own`,
     );
   }

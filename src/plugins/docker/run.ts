@@ -1,7 +1,7 @@
 // One container's life on the engine: create → start → wait → remove, with stdout/stderr landing
 // in files (capture.ts says how) and the container removed whatever happens.
 import { setTimeout as delay } from "node:timers/promises";
-import { ToolError } from "../../core/errors.ts";
+import { runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
 import type { ContainerExit, Logger } from "../../core/types.ts";
 import { apiMessage, containerPath, type DockerApi, GIVE_UP_MS, status } from "./docker-api.ts";
@@ -118,8 +118,8 @@ async function runOnce(
 function containerConfig(o: DockerRunOptions, capture: Capture): Record<string, unknown> {
   const env = Object.entries(o.env).map(([k, v]) => {
     if (!/^[^=\0]+$/.test(k)) {
-      throw new ToolError(
-        "INVALID_INPUT",
+      throw runtimeError(
+        "invalid",
         `Cannot pass environment variable "${k}": a name must be non-empty without "=" or NUL; rename it`,
       );
     }
@@ -127,8 +127,8 @@ function containerConfig(o: DockerRunOptions, capture: Capture): Record<string, 
   });
   const binds = o.binds.map((b) => {
     if (b.host.includes(":") || b.container.includes(":")) {
-      throw new ToolError(
-        "INVALID_INPUT",
+      throw runtimeError(
+        "invalid",
         `Cannot mount "${b.host}" at "${b.container}": paths containing ":" are not supported by Docker binds; rename the directory`,
       );
     }
@@ -180,20 +180,19 @@ async function create(
     const msg = apiMessage(e);
     if (code === 404 && /network/i.test(msg) && !/image/i.test(msg)) throw noNetwork(o, msg); // newer engines check at create
     if (code === 404) {
-      throw new ToolError(
-        "IMAGE_UNAVAILABLE",
+      throw runtimeError(
+        "image",
         `Cannot run image "${o.image}": it is not on the Docker engine at ${api.endpoint} (${msg}); build it or pull it (docker pull ${o.image})`,
-        { image: o.image },
       );
     }
     if (code === 409) {
-      throw new ToolError(
-        "CONFLICT",
+      throw runtimeError(
+        "conflict",
         `Cannot create container "${o.name}": ${msg}; choose another name or remove the old container`,
       );
     }
-    throw new ToolError(
-      "INVALID_INPUT",
+    throw runtimeError(
+      "invalid",
       `Cannot create a container from image "${o.image}": ${msg}; check the sandbox's mounts, limits and options`,
     );
   }
@@ -207,22 +206,22 @@ async function start(api: DockerApi, id: string, o: DockerRunOptions): Promise<v
     if (code === undefined) throw e;
     const msg = apiMessage(e);
     if (/device driver "nvidia"/i.test(msg)) {
-      throw new ToolError(
-        "INVALID_INPUT",
+      throw runtimeError(
+        "invalid",
         `Cannot start a container with gpu enabled: the Docker engine at ${api.endpoint} has no NVIDIA GPU support (${msg}); set gpu to false or install the NVIDIA Container Toolkit on the host`,
       );
     }
     if (code === 404 && /network/i.test(msg)) throw noNetwork(o, msg);
-    throw new ToolError(
-      "AGENT_FAILED",
+    throw runtimeError(
+      "start",
       `Cannot start a container from image "${o.image}": ${msg}; check the command, mounts and limits`,
     );
   }
 }
 
 const noNetwork = (o: DockerRunOptions, msg: string) =>
-  new ToolError(
-    "INVALID_INPUT",
+  runtimeError(
+    "invalid",
     `Cannot start a container on network "${o.network}": ${msg}; create it (docker network create ${o.network}) or use network true/false`,
   );
 
@@ -258,8 +257,8 @@ async function waitExit(life: Life, id: string, unreachable: AbortSignal): Promi
     if (st && unreachable.aborted) return -1;
     lostSince = st ? 0 : lostSince || Date.now();
     if (lostSince && (unreachable.aborted || Date.now() - lostSince >= life.lostAfterMs)) {
-      throw new ToolError(
-        "DOCKER_UNAVAILABLE",
+      throw runtimeError(
+        "unavailable",
         `Cannot follow container ${
           id.slice(0, 12)
         }: lost the Docker engine at ${api.endpoint} while the agent ran; its container will be removed when the engine is back; check dockerd, then run the agent again`,
