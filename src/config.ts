@@ -132,7 +132,6 @@ export function loadConfig(env: Record<string, string | undefined>, version: str
     dataDir: env.SWARM_DATA_DIR || defaultDataDir(env),
     maxConcurrent: intEnv(env, "SWARM_MAX_CONCURRENT", 10),
     queueTimeoutS: intEnv(env, "SWARM_QUEUE_TIMEOUT", 3600),
-    image: env.SWARM_IMAGE || `swarm-mcp-agent:${version}`,
     allowMounts: (env.SWARM_ALLOW_MOUNTS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     instanceId: randomBytes(6).toString("hex"),
     env,

@@ -62,7 +62,11 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     pid: process.pid,
     host: hostname(config.env),
   }, events.emit);
-  const sandboxes = createSandboxes({ home: config.env.HOME, projectDir: config.projectDir });
+  const sandboxes = createSandboxes({
+    home: config.env.HOME,
+    projectDir: config.projectDir,
+    defaultAgent: () => drivers.keys().next().value, // the first loaded driver
+  });
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry((as) => sandboxes.inputs(as));
   const plugins: Plugin[] = [];

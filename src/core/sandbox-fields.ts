@@ -42,9 +42,9 @@ function mounts(x: unknown, json: (x: unknown) => unknown): Mount[] {
 export const coreFields: SandboxField[] = [
   {
     name: "agent",
-    schema: d(v.string(), 'Agent driver: "claude" (default) or "command"'),
+    schema: d(v.string(), "Agent driver name (default: the first loaded driver)"),
     normalize: (x, k) => k.text(x, [/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "a driver name"]),
-    default: "claude",
+    // No default here: the core names no driver; createSandboxes' defaultAgent gives it.
   },
   {
     name: "mounts",

@@ -13,7 +13,7 @@ export interface Mount {
 
 /** How one agent runs: the driver-neutral fields (the core's); drivers' fields merge in. */
 export interface SandboxSpec {
-  agent: string; // driver name: "claude" (default) or "command"
+  agent: string; // driver name (default: the first loaded driver)
   image?: string;
   input_type?: string;
   output_type?: string;

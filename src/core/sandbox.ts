@@ -62,7 +62,13 @@ export type Sandboxes = SandboxRegistry & {
 };
 
 export function createSandboxes(
-  opts: { home?: string; projectDir?: string; fields?: readonly SandboxField[] },
+  opts: {
+    home?: string;
+    projectDir?: string;
+    fields?: readonly SandboxField[];
+    /** The agent a spec runs when it names none (the core: the first loaded driver). */
+    defaultAgent?: () => string | undefined;
+  },
 ): Sandboxes {
   const table = new Map<string, { field: SandboxField; owner: string }>();
   let inputs: Partial<Record<FieldView, Record<string, AnySchema>>> = {};
@@ -88,6 +94,8 @@ export function createSandboxes(
     for (const { field } of table.values()) {
       if (field.default !== undefined) out[field.name] = structuredClone(field.default);
     }
+    const agent = opts.defaultAgent?.();
+    if (agent !== undefined) out.agent ??= agent;
     return out as unknown as SandboxSpec;
   };
 

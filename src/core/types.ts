@@ -154,7 +154,6 @@ export interface Config {
   dataDir: string;
   maxConcurrent: number;
   queueTimeoutS: number;
-  image: string; // SWARM_IMAGE or the default tag
   allowMounts: string[]; // host paths the operator allows beyond the defaults (e.g. "/var/run/docker.sock")
   instanceId: string;
   env: Record<string, string | undefined>;

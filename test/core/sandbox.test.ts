@@ -4,13 +4,11 @@ import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxes } from "../../src/core/sandbox.ts";
-import { memoryBytes } from "../../src/core/container-policy.ts";
-import { dockerNetwork } from "../../src/plugins/docker/policy.ts";
+import { dockerNetwork, memoryBytes } from "../../src/plugins/docker/policy.ts";
 import { checkMounts } from "../../src/plugins/docker/mounts.ts";
-import { isToolError } from "../../src/core/errors.ts";
+import { createHarness } from "../helpers/harness.ts";
+import { isCode } from "../helpers/tool-error.ts";
 import { builtinFields } from "../helpers/fields.ts";
-
-const isCode = (code: string) => (e: unknown) => isToolError(e) && e.code === code;
 
 async function home() {
   const h = await mkdtemp(join(tmpdir(), "home-"));
@@ -24,7 +22,11 @@ async function home() {
 
 describe("sandbox resolution", () => {
   it("defaults < named < inline < arguments, and absent arguments never override", async () => {
-    const s = createSandboxes({ home: await home(), fields: builtinFields() });
+    const s = createSandboxes({
+      home: await home(),
+      fields: builtinFields(),
+      defaultAgent: () => "claude", // the core gives its first loaded driver
+    });
     // Each field's default, whoever declares it: the core's, then the claude driver's.
     assert.deepEqual(await s.resolve(undefined), {
       agent: "claude",
@@ -187,5 +189,20 @@ describe("mount and limit checks", () => {
     assert.equal(memoryBytes("2g"), 2 * 1024 ** 3);
     assert.equal(memoryBytes("512m"), 512 * 1024 ** 2);
     assert.throws(() => memoryBytes("lots"), isCode("INVALID_INPUT"));
+  });
+});
+
+describe("the default agent", () => {
+  it("is the first loaded driver: the core names none", async () => {
+    for (
+      const [plugins, agent] of [[["claude-code", "command"], "claude"], [["command"], "command"]]
+    ) {
+      const h = await createHarness({ builtins: plugins as string[] });
+      try {
+        assert.equal((await h.core.sandboxes.resolve(undefined)).agent, agent, String(plugins));
+      } finally {
+        await h.dispose();
+      }
+    }
   });
 });
