@@ -1,5 +1,6 @@
-// Pieces every agent-starting combinator shares: the wait_s field, typed prompts, and running one
-// agent under a run (counting it toward the run's progress and cost).
+// Pieces every agent-starting combinator shares: its common fields (wait_s, prompt, tasks,
+// max_concurrency, budget), typed prompts, and running one agent under a run (counting it toward the
+// run's progress and cost).
 import type { Core, Ref, RunHandle, SandboxSpec } from "../../core/types.ts";
 
 export const MAX_PROMPT = 1024 * 1024;
@@ -74,4 +75,43 @@ export function splitArgs<T extends Record<string, unknown>>(
     else if (x !== undefined) overrides[k] = x;
   }
   return { sandbox: args.sandbox, overrides, rest };
+}
+
+export function concurrencyField(core: Core) {
+  const { v } = core;
+  return v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(100),
+      v.description(
+        "Most agents at once for this call (default 5)",
+      ),
+    ),
+    5,
+  );
+}
+
+export function budgetField(core: Core) {
+  const { v } = core;
+  return v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.description(
+        "USD limit for the call: no agent starts once it is spent, each is capped at what is left",
+      ),
+    ),
+  );
+}
+
+export function tasksField(core: Core, what: string) {
+  const { v } = core;
+  return v.pipe(
+    v.union([v.array(v.unknown()), v.string()]),
+    v.description(
+      `${what}: [{"prompt": "…", "sandbox"?, …sandbox fields}] (or its JSON); the call's fields are each item's defaults`,
+    ),
+  );
 }

@@ -1,17 +1,10 @@
 // chain: agents one after another; each stage gets the previous stage's output as context and
 // stops the chain if it fails.
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { waitField } from "./_common.ts";
-import {
-  Budget,
-  budgetField,
-  clean,
-  listedSpec,
-  runTask,
-  taskCall,
-  tasksField,
-  totals,
-} from "./_tasks.ts";
+import { budgetField, tasksField, waitField } from "./_common.ts";
+import { clean, totals } from "./_results.ts";
+import { listedSpec, taskCall } from "./_task-list.ts";
+import { Budget, runTask } from "./_tasks.ts";
 
 const OWN = ["stages", "budget", "wait_s"];
 /** The largest previous output handed on inline; bigger ones should go through files. */

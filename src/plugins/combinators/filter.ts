@@ -1,8 +1,10 @@
 // filter: keep the refs whose output validates as a declared type. Each ref is checked with the
 // types plugin's validate tool (through ctx.call); without that plugin filter says so and stops.
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { waitField } from "./_common.ts";
-import { clean, concurrencyField, parseList, schedule } from "./_tasks.ts";
+import { concurrencyField, waitField } from "./_common.ts";
+import { clean } from "./_results.ts";
+import { parseList } from "./_task-list.ts";
+import { schedule } from "./_tasks.ts";
 import { requireValidate, validateRef, type Verdict } from "./_validate.ts";
 
 type Rejected = Ref & { verdict: string; score: number | null; issues: string[] };

@@ -2,7 +2,7 @@
 // server's own record and its HMAC-signed stamps, never from the JSON the caller passes (the
 // reference trusted caller JSON, so any stamp could be forged), and an unknown check is an error.
 import type { Core, RefRecord, Stamps, Tool } from "../../core/types.ts";
-import { round } from "./_tasks.ts";
+import { round } from "./_results.ts";
 
 export const CHECKS = ["exists", "validated", "budget", "classification", "encrypted"] as const;
 type Check = (typeof CHECKS)[number];

@@ -1,15 +1,9 @@
 // map: one prompt template applied to every input in parallel; refs come back in input order.
 import type { Core, Tool } from "../../core/types.ts";
-import { MAX_PROMPT, splitArgs, waitField } from "./_common.ts";
-import {
-  Budget,
-  budgetField,
-  concurrencyField,
-  manyResult,
-  parseList,
-  runTask,
-  schedule,
-} from "./_tasks.ts";
+import { budgetField, concurrencyField, MAX_PROMPT, splitArgs, waitField } from "./_common.ts";
+import { manyResult } from "./_results.ts";
+import { parseList } from "./_task-list.ts";
+import { Budget, runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["prompt_template", "inputs", "max_concurrency", "budget", "wait_s"];
 

@@ -1,20 +1,12 @@
 // map_reduce: map a template over inputs in parallel, then synthesise the successful outputs with
 // one reducer, in a single call. Partial map failures are reported; all failing is an error.
 import type { Core, Tool } from "../../core/types.ts";
-import { promptField, splitArgs, waitField } from "./_common.ts";
+import { budgetField, concurrencyField, promptField, splitArgs, waitField } from "./_common.ts";
 import { fillTemplate, inputsField, templateField } from "./map.ts";
 import { MAX_INPUT_BYTES, synthesisPrompt } from "./reduce.ts";
-import {
-  Budget,
-  budgetField,
-  clean,
-  concurrencyField,
-  describeFailures,
-  parseList,
-  runTask,
-  schedule,
-  totals,
-} from "./_tasks.ts";
+import { clean, describeFailures, totals } from "./_results.ts";
+import { parseList } from "./_task-list.ts";
+import { Budget, runTask, schedule } from "./_tasks.ts";
 
 const OWN = [
   "prompt_template",

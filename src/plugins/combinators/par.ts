@@ -1,17 +1,9 @@
 // par: several agents at once, each with its own prompt and sandbox; refs come back in task order.
 import type { Core, Tool } from "../../core/types.ts";
-import { waitField } from "./_common.ts";
-import {
-  Budget,
-  budgetField,
-  concurrencyField,
-  listedSpec,
-  manyResult,
-  runTask,
-  schedule,
-  taskCall,
-  tasksField,
-} from "./_tasks.ts";
+import { budgetField, concurrencyField, tasksField, waitField } from "./_common.ts";
+import { manyResult } from "./_results.ts";
+import { listedSpec, taskCall } from "./_task-list.ts";
+import { Budget, runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 

@@ -1,20 +1,10 @@
 // race: start several approaches at once; the first success wins and every other container is
 // killed at once (the reference waited for all of them and killed none).
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { waitField } from "./_common.ts";
-import {
-  Budget,
-  budgetField,
-  clean,
-  concurrencyField,
-  describeFailures,
-  listedSpec,
-  runTask,
-  schedule,
-  taskCall,
-  tasksField,
-  totals,
-} from "./_tasks.ts";
+import { budgetField, concurrencyField, tasksField, waitField } from "./_common.ts";
+import { clean, describeFailures, totals } from "./_results.ts";
+import { listedSpec, taskCall } from "./_task-list.ts";
+import { Budget, runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 

@@ -1,8 +1,10 @@
 // reduce: one agent synthesises many inputs (texts or refs) into one result; the inputs that were
 // refs become the result's parents.
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { MAX_PROMPT, promptField, splitArgs, waitField } from "./_common.ts";
-import { Budget, budgetField, clean, parseList, runTask, totals } from "./_tasks.ts";
+import { budgetField, MAX_PROMPT, promptField, splitArgs, waitField } from "./_common.ts";
+import { clean, totals } from "./_results.ts";
+import { parseList } from "./_task-list.ts";
+import { Budget, runTask } from "./_tasks.ts";
 
 const OWN = ["inputs", "results", "synthesis_prompt", "budget", "wait_s"];
 const REF_ID = /^[0-9a-f]{12}\/[A-Za-z0-9._-]{1,64}$/;

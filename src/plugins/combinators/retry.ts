@@ -1,8 +1,9 @@
 // retry: one agent, tried again with the earlier errors in its prompt until it succeeds (and, with
 // declared_type, until its output validates), at most max_attempts times.
 import type { Core, Ref, Tool } from "../../core/types.ts";
-import { promptField, splitArgs, waitField } from "./_common.ts";
-import { Budget, budgetField, clean, runTask, totals } from "./_tasks.ts";
+import { budgetField, promptField, splitArgs, waitField } from "./_common.ts";
+import { clean, totals } from "./_results.ts";
+import { Budget, runTask } from "./_tasks.ts";
 import { describeVerdict, requireValidate, validateRef } from "./_validate.ts";
 
 const OWN = ["prompt", "max_attempts", "declared_type", "budget", "wait_s"];
