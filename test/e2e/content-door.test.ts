@@ -22,6 +22,7 @@ describe("content door: a plugin file reads a ref through core.refs", { skip }, 
   it("read_ref returns the text and counts the stream's lines of a real agent", async () => {
     const ref = await server.call("run", {
       agent: "command",
+      image: AGENT_IMAGE, // the command driver has no image of its own
       command: ["sh", "-c", "printf 'one\\ntwo\\nthree\\n'"],
       prompt: "ignored",
       timeout: 60,

@@ -82,7 +82,13 @@ describe("routes door: a plugin file serves its events over --http", { skip }, (
     const res = await client!.callTool(
       {
         name: "run",
-        arguments: { agent: "command", command: ["echo", "hi"], prompt: "x", network: false },
+        arguments: {
+          agent: "command",
+          image: AGENT_IMAGE, // the command driver has no image of its own
+          command: ["echo", "hi"],
+          prompt: "x",
+          network: false,
+        },
       },
       undefined,
       { timeout: 120_000 },
