@@ -1,9 +1,11 @@
-// `npm test`: regenerate, build the binary, run every test file under `bun test`, then the
+// `npm test`: regenerate, build the binary, check the house rules (format, lint, both type checks,
+// file sizes, the core's line budget), run every test file under `bun test`, then the
 // runtime-portable ones under `deno test`, and end with one line: "N passed, N failed".
 // First the set-up .ci/run and `npm run demo` share: an engine (installed and started where we may)
 // and the images, built without any image registry. Without an engine the Docker tests say why they skip.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { ruleCommands, sizeProblems } from "./house-rules.ts";
 import { ensureDocker, ensureImagesOffline } from "./ensure-docker.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -50,6 +52,19 @@ for (
   }
 }
 
+// Each rule that does not hold counts one failure; all run, so one report shows every problem.
+if (!only.length) {
+  for (const [cmd, ...args] of ruleCommands) {
+    if ((await run(bin(cmd!), args, { NO_COLOR: "1" })).code === 0) passed++;
+    else failed++;
+  }
+  const { coreLines, problems } = await sizeProblems(root);
+  process.stderr.write(`\nthe core (src/core, generated files excluded): ${coreLines} lines\n`);
+  for (const p of problems) process.stderr.write(`house rule broken: ${p}\n`);
+  passed += 2 - problems.length;
+  failed += problems.length;
+}
+
 // A suite that could not set Docker up counts one failure (the Docker tests then skip), unless the
 // user said SWARM_TEST_NO_DOCKER=1 on purpose.
 if (
@@ -72,7 +87,6 @@ if (!only.length) {
   const denoRun = await run(bin("deno"), [
     "test",
     "-A",
-    "--no-check",
     "test/core",
     "test/e2e/mcp.test.ts",
   ], { NO_COLOR: "1" });
