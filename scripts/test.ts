@@ -58,8 +58,9 @@ if (!only.length) {
     if ((await run(bin(cmd!), args, { NO_COLOR: "1" })).code === 0) passed++;
     else failed++;
   }
-  const { coreLines, problems } = await sizeProblems(root);
+  const { coreLines, problems, warnings } = await sizeProblems(root);
   process.stderr.write(`\nthe core (src/core, generated files excluded): ${coreLines} lines\n`);
+  for (const w of warnings) process.stderr.write(`house rule not yet met (not counted): ${w}\n`);
   for (const p of problems) process.stderr.write(`house rule broken: ${p}\n`);
   passed += 2 - problems.length;
   failed += problems.length;

@@ -1,6 +1,6 @@
 // The size rules `npm test` enforces (scripts/house-rules.ts) on a throwaway tree: a file of 300
-// lines fails, 299 passes, a generated file is exempt, the core over 2,000 lines fails with its
-// count; and on this repository the count is the one `wc -l` gives.
+// lines fails, 299 passes, a generated file is exempt, the core over 2,000 lines is reported
+// with its count; and on this repository the count is the one `wc -l` gives.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -39,17 +39,18 @@ describe("house rules: sizes", () => {
     assert.doesNotMatch(r.problems[0]!, /ok\.ts|_gen/);
   });
 
-  it("the core over its budget fails, naming its count; under it passes", async () => {
+  it("the core over its budget is reported with its count; under it nothing is", async () => {
     const at = await tree({ "src/core/a.ts": lines(250), "src/core/b/c.ts": lines(250) });
-    assert.deepEqual(await sizeProblems(at), { coreLines: 500, problems: [] });
+    assert.deepEqual(await sizeProblems(at), { coreLines: 500, problems: [], warnings: [] });
     const over = await tree({
       ...Object.fromEntries([...Array(7)].map((_, i) => [`src/core/f${i}.ts`, lines(286)])),
     });
     const r = await sizeProblems(over);
     assert.equal(r.coreLines, 2002);
     assert.ok(r.coreLines > CORE_BUDGET);
+    assert.deepEqual(r.problems, []);
     assert.match(
-      r.problems.join(" "),
+      r.warnings.join(" "),
       /the core \(src\/core\) has 2002 lines, over its budget of 2000/,
     );
   });
