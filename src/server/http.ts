@@ -201,7 +201,7 @@ export async function serveHttp(
     if (!allowedHost(host, bound, anyName, extraHosts)) {
       const name = JSON.stringify(host.replace(/:\d+$/, "").slice(0, 100));
       const msg =
-        `Forbidden: Host ${name} refused (DNS rebinding guard); this server answers to loopback names and "${bound}": start it with --allowed-host ${name} (or SWARM_HTTP_ALLOWED_HOSTS) if clients reach it by that name`;
+        `Forbidden: foreign Host ${name} refused (DNS rebinding guard); this server answers to loopback names and "${bound}": start it with --allowed-host ${name} (or SWARM_HTTP_ALLOWED_HOSTS) if clients reach it by that name`;
       return c.json(rpcError(-32000, msg), 403);
     }
     if (origin !== undefined && !allowedOrigin(origin, bound)) {
