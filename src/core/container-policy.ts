@@ -12,20 +12,6 @@ export function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
-export function memoryBytes(memory: string | undefined): number | undefined {
-  if (memory === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(String(memory).trim());
-  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as const;
-  const bytes = m ? Math.round(Number(m[1]) * mult[m[2]!.toLowerCase() as keyof typeof mult]) : NaN;
-  if (!(bytes >= 6 * 1024 * 1024)) {
-    fail(
-      "INVALID_INPUT",
-      `Cannot use memory "${memory}": give a size like "512m" or "2g" (at least 6m)`,
-    );
-  }
-  return bytes;
-}
-
 export function checkWorkdir(workdir: string): string {
   if (
     !isAbsolute(workdir) || workdir.split("/").includes("..") ||

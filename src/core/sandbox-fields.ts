@@ -2,7 +2,7 @@
 // check and conversion of a value from any layer (named, inline, argument), and the default.
 // Drivers declare their own fields in their plugins (claude-code: model, tools…; command: command).
 import * as v from "valibot";
-import { checkEnvNames, checkWorkdir, memoryBytes, NETWORK_NAME } from "./container-policy.ts";
+import { checkEnvNames, checkWorkdir, NETWORK_NAME } from "./container-policy.ts";
 import { fail } from "./errors.ts";
 import type { AnySchema, Mount, SandboxField } from "./types.ts";
 
@@ -87,14 +87,6 @@ export const coreFields: SandboxField[] = [
       return k.text(x, [NETWORK_NAME, "true, false or a Docker network name"]);
     },
     default: true,
-  },
-  {
-    name: "memory",
-    schema: d(v.string(), 'Memory limit, e.g. "2g"'),
-    normalize(x, k) {
-      memoryBytes(k.text(x, [/^\d+(?:\.\d+)?[kmgt]?b?$/i, 'a size like "512m" or "2g"']));
-      return x;
-    },
   },
   {
     name: "cpus",

@@ -1,26 +1,11 @@
 // The built-in runtime "docker": agents in containers on the Docker engine at DOCKER_HOST (default
 // the local socket), loaded and reached on first use so start-up stays fast.
 import type { Core, Plugin, PluginFactory } from "../../core/types.ts";
-import { checkImageRef } from "./image-ref.ts";
+import { dockerFields } from "./fields.ts";
 
 export default ((core: Core): Plugin => ({
   name: "docker",
-  // Image references follow Docker's grammar, so this runtime checks the field (the core has none).
-  fields: [{
-    name: "image",
-    schema: core.v.pipe(
-      core.v.string(),
-      core.v.description("Docker image (default: the driver's)"),
-    ),
-    normalize(x, k) {
-      const ref = k.text(x);
-      try {
-        return checkImageRef(ref, "image");
-      } catch (e) { // a runtime error: a field refuses with a tool error, in the same sentence
-        return core.fail("INVALID_INPUT", (e as Error).message);
-      }
-    },
-  }],
+  fields: dockerFields(core),
   runtimes: [{
     name: "docker",
     async create() {
