@@ -1,5 +1,5 @@
 // map: one prompt template applied to every input in parallel; refs come back in input order.
-import type { Core, Tool } from "../../core/types.ts";
+import type { Core, Ref, RunHandle, SandboxSpec, Tool } from "../../core/types.ts";
 import { budgetField, concurrencyField, MAX_PROMPT, splitArgs, waitField } from "./_common.ts";
 import { manyResult } from "./_results.ts";
 import { parseList } from "./_task-list.ts";
@@ -79,21 +79,37 @@ export function map(core: Core): Tool {
         async (run) => {
           const t0 = Date.now();
           const budget = new Budget(rest.budget as number | undefined, run);
-          const refs = await schedule(
-            prompts.length,
+          const refs = await mapAgents(
+            core,
+            run,
+            prompts,
+            spec,
+            budget,
             rest.max_concurrency as number,
-            (i) =>
-              runTask(core, run, {
-                agentId: `agent-${i}`,
-                prompt: prompts[i]!,
-                spec: () => Promise.resolve(spec),
-                budget,
-                callLevel: true,
-              }),
           );
           return manyResult(run, refs, t0, budget);
         },
       );
     },
   };
+}
+
+/** One agent per prompt, all with one spec, at most `concurrency` at once: map's work, and the
+ * first phase of map_reduce. */
+export function mapAgents(
+  core: Core,
+  run: RunHandle,
+  prompts: string[],
+  spec: SandboxSpec,
+  budget: Budget,
+  concurrency: number,
+): Promise<Ref[]> {
+  return schedule(prompts.length, concurrency, (i) =>
+    runTask(core, run, {
+      agentId: `agent-${i}`,
+      prompt: prompts[i]!,
+      spec: () => Promise.resolve(spec),
+      budget,
+      callLevel: true,
+    }));
 }

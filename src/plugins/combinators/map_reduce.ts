@@ -2,11 +2,11 @@
 // one reducer, in a single call. Partial map failures are reported; all failing is an error.
 import type { Core, Tool } from "../../core/types.ts";
 import { budgetField, concurrencyField, promptField, splitArgs, waitField } from "./_common.ts";
-import { fillTemplate, inputsField, templateField } from "./map.ts";
+import { fillTemplate, inputsField, mapAgents, templateField } from "./map.ts";
 import { MAX_INPUT_BYTES, synthesisPrompt } from "./reduce.ts";
 import { clean, describeFailures, totals } from "./_results.ts";
 import { parseList } from "./_task-list.ts";
-import { Budget, runTask, schedule } from "./_tasks.ts";
+import { Budget, runTask } from "./_tasks.ts";
 
 const OWN = [
   "prompt_template",
@@ -70,17 +70,13 @@ export function mapReduce(core: Core): Tool {
       }, async (run) => {
         const t0 = Date.now();
         const budget = new Budget(rest.budget as number | undefined, run);
-        const maps = await schedule(
-          prompts.length,
+        const maps = await mapAgents(
+          core,
+          run,
+          prompts,
+          mapSpec,
+          budget,
           rest.max_concurrency as number,
-          (i) =>
-            runTask(core, run, {
-              agentId: `agent-${i}`,
-              prompt: prompts[i]!,
-              spec: () => Promise.resolve(mapSpec),
-              budget,
-              callLevel: true,
-            }),
         );
         if (run.signal.aborted) {
           core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
