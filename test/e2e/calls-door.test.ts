@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startOnEcho } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "calls-manifest.json");
@@ -17,10 +17,7 @@ describe(
   () => {
     let server: BinaryServer;
     before(async () => {
-      server = await startBinary(
-        { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-        ["--manifest", manifest],
-      );
+      server = await startOnEcho(manifest);
     });
     after(() => server?.close());
 

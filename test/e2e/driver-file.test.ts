@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startOnEcho } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "shell-manifest.json");
@@ -13,10 +13,7 @@ const agent = { agent: "shell", image: "echo:1", prompt: "echo hi", timeout: 30 
 describe("a driver file in the binary", { skip: binarySkip }, () => {
   let server: BinaryServer;
   before(async () => {
-    server = await startBinary(
-      { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-      ["--manifest", manifest],
-    );
+    server = await startOnEcho(manifest);
   });
   after(() => server?.close());
 

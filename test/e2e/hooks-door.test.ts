@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startOnEcho } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "hooks-manifest.json");
@@ -25,10 +25,7 @@ async function agentDirs(dataDir: string): Promise<string[]> {
 describe("hooks door: a plugin file's check, prepare and finish", { skip: binarySkip }, () => {
   let server: BinaryServer;
   before(async () => {
-    server = await startBinary(
-      { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-      ["--manifest", manifest],
-    );
+    server = await startOnEcho(manifest);
   });
   after(() => server?.close());
 

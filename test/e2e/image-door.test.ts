@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startOnEcho } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
 import { OWN_IMAGE } from "../fixtures/plugins/own-image.ts";
 
@@ -18,10 +18,7 @@ describe("image door: a driver file's own image is ensured before its agent runs
   let server: BinaryServer;
   before(async () => {
     // DOCKER_HOST points nowhere: the image is built through the selected runtime, not Docker.
-    server = await startBinary(
-      { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-      ["--manifest", manifest],
-    );
+    server = await startOnEcho(manifest);
   });
   after(() => server?.close());
 

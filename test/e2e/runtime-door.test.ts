@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startBinary, startOnEcho } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
 
 const manifest = join(ROOT, "test", "fixtures", "runtime-manifest.json");
@@ -24,10 +24,7 @@ describe(
     let server: BinaryServer;
     before(async () => {
       // DOCKER_HOST points nowhere: the agent must not need an engine.
-      server = await startBinary(
-        { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
-        ["--manifest", manifest],
-      );
+      server = await startOnEcho(manifest);
     });
     after(() => server?.close());
 

@@ -75,3 +75,12 @@ export async function startBinary(
     close: () => client.close(),
   };
 }
+
+/** The binary on the echo runtime (test/fixtures/plugins/echo-runtime.ts) with a manifest that
+ * loads it, and no Docker engine reachable: a door test that must not need one. */
+export function startOnEcho(manifest: string): Promise<BinaryServer> {
+  return startBinary(
+    { SWARM_RUNTIME: "echo", DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+    ["--manifest", manifest],
+  );
+}
