@@ -125,12 +125,10 @@ export function bindCore(core: Core, owner: Owner): Core {
       "FORBIDDEN",
       `Cannot ${what}: plugin "${owner.name}" does not own the "encryption" stamp; only the plugin that declares it may`,
     );
-  const seal: Core["refs"]["seal"] = (...a) => (owns("seal a ref"), refs.seal(...a));
-  const read: Core["refs"]["read"] = (
-    i,
-    p,
-    o,
-  ) => (o?.sealed && owns("read sealed bytes"), refs.read(i, p, o));
+  const seal: Core["refs"]["seal"] = async (...a) => (owns("seal a ref"), await refs.seal(...a));
+  const read: Core["refs"]["read"] = async (i, p, o) => (
+    o?.sealed && owns("read sealed bytes"), await refs.read(i, p, o)
+  );
   return { ...core, log, refs: { ...refs, stamp, seal, read } };
 }
 
