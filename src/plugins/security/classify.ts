@@ -69,7 +69,9 @@ export function classification(core: Core): { tool: Tool; hooks: SpawnHooks } {
             );
           }
         }
-        if (c.level_numeric >= RESTRICTED && job.spec.network !== false) {
+        if (
+          c.level_numeric >= RESTRICTED && job.spec.network !== false && job.spec.network !== "none"
+        ) {
           refuse(
             job,
             c,
