@@ -14,7 +14,7 @@ type Bundle = Partial<Record<(typeof PARTS)[number], string>> & { structured_out
 
 const aad = (ref: string, keyId: string) => new TextEncoder().encode(`${ref}\n${keyId}`);
 
-export function cryptTools(core: Core): Tool[] {
+export function cryptTools(core: Core) {
   const { v } = core;
   const keys = keyStore(core);
   const refField = v.pipe(
@@ -43,32 +43,35 @@ export function cryptTools(core: Core): Tool[] {
     return out;
   }
 
+  /** Encrypt one ref (the tool, and SWARM_ENCRYPT_ALL as each agent finishes). */
+  async function encryptRef(input: unknown) {
+    const rec = await core.refs.get(input);
+    const enc = (await core.refs.stamps(rec.ref)).encryption;
+    if (enc) {
+      core.fail(
+        "CONFLICT",
+        `Cannot encrypt ref "${rec.ref}": it is encrypted already (key_id ${enc.key_id}); call decrypt to read it`,
+      );
+    }
+    const plain = new TextEncoder().encode(
+      JSON.stringify(await bundle(rec.ref, rec.structured_output)),
+    );
+    // The key is made only once the ref passed every check: a refused call leaves no key behind.
+    const { keyId, key } = await keys.create();
+    const nonce = randomBytes(NONCE);
+    const sealed = (await core.cipher())(key, nonce, aad(rec.ref, keyId)).encrypt(plain);
+    const text = Buffer.concat([nonce, sealed]).toString("base64");
+    const out = await core.refs.seal(rec.ref, text, { key_id: keyId, algorithm: ALGORITHM });
+    return { ...out, key_id: keyId };
+  }
+
   const encrypt: Tool = {
     name: "encrypt",
     description:
       "Encrypt a ref's output at rest (XChaCha20-Poly1305) and remove every plaintext copy: text, stream log, stderr, prompt, artifacts log, unwrap/inspect files, structured output, the agent's HOME, and the prompts of refs derived from it. Returns the ref with its encryption stamp {key_id, algorithm}; keep the key_id to decrypt.",
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     input: v.object({ ref: refField }),
-    async run({ ref: input }) {
-      const rec = await core.refs.get(input);
-      const enc = (await core.refs.stamps(rec.ref)).encryption;
-      if (enc) {
-        core.fail(
-          "CONFLICT",
-          `Cannot encrypt ref "${rec.ref}": it is encrypted already (key_id ${enc.key_id}); call decrypt to read it`,
-        );
-      }
-      const plain = new TextEncoder().encode(
-        JSON.stringify(await bundle(rec.ref, rec.structured_output)),
-      );
-      // The key is made only once the ref passed every check: a refused call leaves no key behind.
-      const { keyId, key } = await keys.create();
-      const nonce = randomBytes(NONCE);
-      const sealed = (await core.cipher())(key, nonce, aad(rec.ref, keyId)).encrypt(plain);
-      const text = Buffer.concat([nonce, sealed]).toString("base64");
-      const out = await core.refs.seal(rec.ref, text, { key_id: keyId, algorithm: ALGORITHM });
-      return { ...out, key_id: keyId };
-    },
+    run: ({ ref }) => encryptRef(ref),
   };
 
   const decrypt: Tool = {
@@ -118,5 +121,5 @@ export function cryptTools(core: Core): Tool[] {
       return { ref: rec.ref, file, size: Buffer.byteLength(b.text ?? ""), ...so };
     },
   };
-  return [encrypt, decrypt];
+  return { tools: [encrypt, decrypt], encryptRef };
 }

@@ -122,3 +122,19 @@ describe("encrypt and decrypt", () => {
     assert.equal((await own.refs.read(ref, "text", { sealed: true })).text, "s");
   });
 });
+
+describe("SWARM_ENCRYPT_ALL=1", () => {
+  let h: Harness;
+  before(async () => (h = await createHarness({ env: { SWARM_ENCRYPT_ALL: "1" } })));
+  after(() => h.dispose());
+
+  it("seals every ref with output as it finishes; the ref shows its key_id", async () => {
+    const r = await h.call("run", { prompt: `x [[fake text="${SPELLED}"]]` });
+    assert.equal(r.isError, false, r.text);
+    const keyId = r.data.stamps?.encryption?.key_id;
+    assert.match(String(keyId), /^[0-9a-f]{32}$/, JSON.stringify(r.data));
+    assert.deepEqual(await filesHolding(h.dataDir, MARKER), []);
+    const d = await h.call("decrypt", { ref: r.data.ref, key_id: keyId });
+    assert.equal(await readFile(d.data.file, "utf8"), MARKER);
+  });
+});
