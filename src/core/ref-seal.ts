@@ -6,6 +6,7 @@ import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
 import { AGENT_FILES, AGENT_ID, RUN_ID } from "./ref-ids.ts";
+import { readRecord, writeRecord } from "./run-record.ts";
 import type { Json, Ref, RefRecord, RefStore, StampShapes } from "./types.ts";
 
 /** The sealed text's file in the agent dir. */
@@ -58,6 +59,23 @@ export function createSeal(d: Deps): RefStore["seal"] {
     return scrubbed;
   }
 
+  /** A finished run's record holds its result: the wire refs, with their structured output. (A
+   * running run's refs in memory were made after the seal: SWARM_ENCRYPT_ALL seals as agents end.) */
+  async function scrubRunRecord(ref: string, runId: string): Promise<void> {
+    const dir = join(d.root, runId);
+    const rec = await readRecord(dir, runId).catch(() => null);
+    if (!rec || rec.status === "running") return;
+    const strip = (x: unknown): void => {
+      if (!x || typeof x !== "object") return;
+      if ((x as { ref?: unknown }).ref === ref) {
+        delete (x as { structured_output?: unknown }).structured_output;
+      }
+      for (const v of Object.values(x)) strip(v);
+    };
+    strip(rec);
+    await writeRecord(dir, rec, d.root);
+  }
+
   return async (input, sealed, stamp: StampShapes["encryption"]) => {
     const rec = await d.get(input);
     if (d.stamps(rec).encryption !== undefined) {
@@ -71,6 +89,7 @@ export function createSeal(d: Deps): RefStore["seal"] {
     const old = rec.text_file;
     rec.text_file = SEALED_FILE;
     delete rec.structured_output;
+    rec.content_hash = null; // a hash of a short plaintext lets one confirm a guess of it
     rec.stamps = { ...d.stamps(rec), encryption: stamp };
     await d.save(rec); // from here on every reader sees the ref as encrypted
     const copies = [
@@ -81,6 +100,7 @@ export function createSeal(d: Deps): RefStore["seal"] {
     // rm never follows a link inside HOME: what the agent planted there is removed, not its target.
     await rm(join(dir, AGENT_FILES.home), { recursive: true, force: true });
     await mkdir(join(dir, AGENT_FILES.home), { mode: 0o700 });
+    await scrubRunRecord(rec.ref, rec.run_id);
     await scrubDerived(rec.ref, stamp.key_id);
     return d.wire(rec);
   };

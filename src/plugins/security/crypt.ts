@@ -44,8 +44,16 @@ export function cryptTools(core: Core) {
   }
 
   /** Encrypt one ref (the tool, and SWARM_ENCRYPT_ALL as each agent finishes). */
-  async function encryptRef(input: unknown) {
+  async function encryptRef(input: unknown, asItEnds = false) {
     const rec = await core.refs.get(input);
+    // The run's record takes its wire refs (structured output included) when the run ends: seal
+    // after that, so the record is cleaned; SWARM_ENCRYPT_ALL seals before the refs are handed on.
+    if (!asItEnds && (await core.runs.status(rec.run_id).catch(() => null))?.status === "running") {
+      core.fail(
+        "CONFLICT",
+        `Cannot encrypt ref "${rec.ref}": its run "${rec.run_id}" is still running; call wait with that run_id, then encrypt`,
+      );
+    }
     const enc = (await core.refs.stamps(rec.ref)).encryption;
     if (enc) {
       core.fail(

@@ -18,7 +18,7 @@ export default ((core) => {
         // SWARM_ENCRYPT_ALL=1: every ref with output is sealed as it finishes (failed ones too);
         // its stamp is returned as well, so the ref the caller gets shows the key_id.
         if (!all || (ref.size === 0 && ref.structured_output === undefined)) return inherited;
-        const { stamps } = await crypt.encryptRef(ref.ref);
+        const { stamps } = await crypt.encryptRef(ref.ref, true);
         return { stamps: { ...inherited?.stamps, encryption: stamps!.encryption! } };
       },
     },

@@ -49,17 +49,37 @@ describe("encrypt and decrypt", () => {
   });
 
   it("round trip keeps the structured output out of result.json and the wire until decrypt", async () => {
-    const ref = await run(`text="t" json="{\\"a\\":1}"`);
+    // {"a": MARKER}, spelled so that the prompt does not hold it.
+    const ref = await run(`text="t" json="{\\"a\\":\\"ZEBR\\\\u0041-QUILL-7731\\"}"`);
     const e = await h.call("encrypt", { ref: { ref } });
     assert.equal(e.data.stamps.encryption.algorithm, "xchacha20-poly1305");
     assert.equal(e.data.structured_output, undefined);
-    assert.doesNotMatch(await readFile(join(dirOf(ref), "result.json"), "utf8"), /"a": 1/);
+    assert.equal(e.data.content_hash, null, "the plaintext's hash stayed on the ref");
+    // Its run dir (result.json, run.json with the run's result): the first test's output.md is elsewhere.
+    const runDir = h.core.refs.runDir(ref.split("/")[0]!);
+    assert.deepEqual(await filesHolding(runDir, MARKER), [], "the structured output stayed");
     const d = await h.call("decrypt", { ref, key_id: e.data.key_id });
-    assert.deepEqual(d.data.structured_output, { a: 1 });
+    assert.deepEqual(d.data.structured_output, { a: MARKER });
     assert.equal(
       (await h.call("guard", { ref, check: "encrypted", value: e.data.key_id })).isError,
       false,
     );
+  });
+
+  it("refuses a ref whose run is still running (its record would keep the plaintext result)", async () => {
+    const p = await h.call("par", {
+      tasks: [{ prompt: `a [[fake text="a"]]` }, { prompt: `b [[fake sleep=5000]]` }],
+      wait_s: 1,
+    });
+    assert.equal(p.data.status, "running", p.text);
+    try {
+      const ref = p.data.refs_so_far[0].ref ?? p.data.refs_so_far[0];
+      const r = await h.call("encrypt", { ref });
+      assert.equal(r.data.code, "CONFLICT", r.text);
+      assert.match(r.text, /is still running; call wait with that run_id, then encrypt/);
+    } finally {
+      await h.call("cancel", { run_id: p.data.run_id });
+    }
   });
 
   it("refuses: already encrypted, unknown ref, empty output; and makes no key for them", async () => {
