@@ -123,6 +123,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   const core: Core = {
     v,
     ajv: () => import("ajv").then((m) => m.Ajv),
+    cipher: () => import("@noble/ciphers/chacha.js").then((m) => m.xchacha20poly1305),
     events: { on: events.on },
     get sandboxFields() {
       return sandboxes.inputs("check");

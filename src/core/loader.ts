@@ -119,7 +119,17 @@ export function bindCore(core: Core, owner: Owner): Core {
     }
     return await refs.stamp(input, key, value);
   };
-  return { ...core, log, refs: { ...refs, stamp } };
+  // Ciphertext is written and read as stored only by the plugin that owns the `encryption` stamp.
+  const owns = (what: string) =>
+    owner.stamps.has("encryption") || fail(
+      "FORBIDDEN",
+      `Cannot ${what}: plugin "${owner.name}" does not own the "encryption" stamp; only the plugin that declares it may`,
+    );
+  const seal: Core["refs"]["seal"] = async (...a) => (owns("seal a ref"), await refs.seal(...a));
+  const read: Core["refs"]["read"] = async (i, p, o) => (
+    o?.sealed && owns("read sealed bytes"), await refs.read(i, p, o)
+  );
+  return { ...core, log, refs: { ...refs, stamp, seal, read } };
 }
 
 export async function loadPlugins(

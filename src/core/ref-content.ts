@@ -41,6 +41,7 @@ export function createContentReader(d: Deps): Reader {
     input: unknown,
     part: RefPart,
     display: boolean | undefined,
+    sealed?: boolean,
   ): Promise<{ ref: string; rec: RefRecord | null; path: string | null; sealed: boolean }> {
     const { run_id, agent_id } = d.parse(input);
     const ref = `${run_id}/${agent_id}`;
@@ -48,7 +49,7 @@ export function createContentReader(d: Deps): Reader {
     const needsRecord = part === "text" || part === "structured";
     const rec = needsRecord ? await d.get(ref) : SEALED.has(part) ? await record(ref) : null;
     const enc = rec && SEALED.has(part) ? d.stamps(rec).encryption : undefined;
-    if (enc !== undefined && !display) {
+    if (enc !== undefined && !display && !sealed) {
       const keyId = (enc as { key_id?: unknown })?.key_id;
       fail(
         "CONFLICT",
@@ -62,11 +63,11 @@ export function createContentReader(d: Deps): Reader {
       : part === "structured"
       ? null
       : AGENT_FILES[part];
-    return { ref, rec, path: name && join(dir, name), sealed: enc !== undefined };
+    return { ref, rec, path: name && join(dir, name), sealed: enc !== undefined && !sealed };
   }
 
   const read: Reader["read"] = async (input, part, o = {}) => {
-    const { rec, path, sealed } = await locate(input, part, o.display);
+    const { rec, path, sealed } = await locate(input, part, o.display, o.sealed);
     if (sealed) return { text: "(encrypted)", size: 0, truncated: false, skipped: "encrypted" };
     if (part === "structured") {
       const text = rec!.structured_output == null ? "" : JSON.stringify(rec!.structured_output);

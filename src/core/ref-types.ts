@@ -56,6 +56,8 @@ export interface RefReadOptions {
   fromEnd?: boolean;
   /** For a report: an encrypted part reads as "(encrypted)" instead of failing. */
   display?: boolean;
+  /** An encrypted part's stored bytes (base64 ciphertext): for the \`encryption\` stamp's owner. */
+  sealed?: boolean;
 }
 
 export interface RefContent {
@@ -115,10 +117,14 @@ export interface RefStore {
   /** Copy the text to the ref's output.md on disk, never through memory (unwrap). */
   copyOut(ref: unknown, maxBytes?: number): Promise<RefContent & { file: string }>;
   /** Write a report the server made (inspect.md) into the agent dir; returns its path. */
-  writeReport(ref: unknown, part: "inspect", text: string): Promise<string>;
+  writeReport(ref: unknown, part: "inspect" | "unwrapped", text: string): Promise<string>;
   /** Server-held, HMAC-signed stamps (validated, classification, encryption, cost…). */
   stamp<K extends string>(input: unknown, key: K, value: StampValue<K>): Promise<Ref>;
   stamps(input: unknown): Promise<Stamps>;
-  /** Replace the text file atomically (used by encrypt). */
+  /** Put \`sealed\` (ciphertext) in place of the text, remove every plaintext copy (the agent dir's
+   * files, HOME, structured output, the prompts of refs derived from it) and stamp \`encryption\`;
+   * CONFLICT when encrypted already. For the \`encryption\` stamp's owner only. */
+  seal(input: unknown, sealed: string, stamp: StampShapes["encryption"]): Promise<Ref>;
+  /** Replace the text file atomically. */
   rewriteText(input: unknown, text: string | Uint8Array, fileName: string): Promise<RefRecord>;
 }

@@ -8,6 +8,7 @@ import { callerIds } from "./runtime/platform.ts";
 import { type Opened, openRegular, readNoFollow } from "./safe-fs.ts";
 import { fail, writingData } from "./errors.ts";
 import { createContentReader, hashFile } from "./ref-content.ts";
+import { createSeal } from "./ref-seal.ts";
 import {
   AGENT_FILES,
   agentPaths,
@@ -264,6 +265,15 @@ export async function createRefStore(root: string): Promise<RefStore> {
       await save(rec);
       return wire(rec);
     },
+    seal: createSeal({
+      root,
+      get,
+      dir: (r, a) => paths(r, a).dir,
+      stamps: verifiedStamps,
+      writeAtomic,
+      save,
+      wire,
+    }),
     async stamps(input) {
       return verifiedStamps(await get(input));
     },

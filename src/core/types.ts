@@ -2,6 +2,7 @@
 // else in the core: at run time they receive a `Core` object and never import the core.
 import type * as Valibot from "valibot";
 import type { Ajv } from "ajv";
+import type { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import type { coreFs } from "./core-fs.ts";
 
 /** Stable, machine-readable failure codes. The sentence is for the model; the code is for programs. */
@@ -164,6 +165,8 @@ export interface Core {
   v: typeof Valibot;
   /** The ajv JSON Schema validator class, loaded on first use (a plugin cannot import packages). */
   ajv(): Promise<typeof Ajv>;
+  /** XChaCha20-Poly1305 (@noble/ciphers), loaded on first use: the `security` plugin's cipher. */
+  cipher(): Promise<typeof xchacha20poly1305>;
   /** Run and agent lifecycle events. */
   events: Events;
   /** Optional valibot entries for `sandbox` and every sandbox field loaded so far. A tool that

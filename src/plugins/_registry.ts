@@ -5,6 +5,7 @@ import p_command from "./command/index.ts";
 import p_observe from "./observe/index.ts";
 import p_combinators from "./combinators/index.ts";
 import p_docker from "./docker/index.ts";
+import p_security from "./security/index.ts";
 import p_types from "./types/index.ts";
 
 export const builtins: Record<string, PluginFactory> = {
@@ -13,8 +14,9 @@ export const builtins: Record<string, PluginFactory> = {
   "observe": p_observe,
   "combinators": p_combinators,
   "docker": p_docker,
+  "security": p_security,
   "types": p_types,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker","security","types"];

@@ -94,7 +94,7 @@ export function guard(core: Core): Tool {
   return {
     name: "guard",
     description:
-      "Check a condition on a ref and return the ref if it holds; otherwise fail with GUARD_FAILED saying why. Checks: exists; validated (value: the type name, optional); budget (value: USD limit for the ref and everything it was derived from); classification (value: MCP name(s) that want the data; without a value, the ref must be classified); encrypted (the ref must be encrypted; value: the expected key_id, optional). Reads only the server's signed stamps, never the JSON you pass.",
+      "Check a condition on a ref and return the ref if it holds; otherwise fail with GUARD_FAILED saying why. Checks: exists; validated (value: the type name, optional); budget (value: USD limit for the ref and everything it was derived from); classification (the ref must be classified; value: MCP name(s) that want the data, each must be allowed and not denied); encrypted (the ref must be encrypted; value: the expected key_id, optional). Reads only the server's signed stamps, never the JSON you pass.",
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: v.pipe(
@@ -173,11 +173,18 @@ export function guard(core: Core): Tool {
         }
         case "classification": {
           const c = stamps.classification;
-          if (value === undefined) {
-            if (!c) failed(check, ref, "it is not classified; call classify first");
-            break;
+          // Fails closed: an unclassified ref carries no statement that any MCP may receive it.
+          if (!c) {
+            const who = value === undefined
+              ? ""
+              : ` so nothing says ${mcpNames(value).join(", ")} may receive it;`;
+            failed(
+              check,
+              ref,
+              `it is not classified,${who} call classify first (level "public" allows every MCP not denied)`,
+            );
           }
-          if (!c) break; // no restriction was ever set on it
+          if (value === undefined) break;
           const level = c.level;
           const denied = list(c.denied_mcps);
           const allowed = list(c.allowed_mcps);

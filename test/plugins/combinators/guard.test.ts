@@ -103,10 +103,9 @@ describe("guard", () => {
     const r = p.data.results[0].ref;
     const unclassified = await h.call("guard", { ref: r, check: "classification" });
     assert.equal(unclassified.data.code, "GUARD_FAILED");
-    assert.equal(
-      (await h.call("guard", { ref: r, check: "classification", value: "whatsapp" })).isError,
-      false,
-    );
+    const closed = await h.call("guard", { ref: r, check: "classification", value: "whatsapp" });
+    assert.equal(closed.data.code, "GUARD_FAILED", "an unclassified ref passed to an MCP");
+    assert.match(closed.text, /not classified, so nothing says whatsapp may receive it/);
     await h.core.refs.stamp(r, "classification", {
       level: "confidential",
       level_numeric: 2,
