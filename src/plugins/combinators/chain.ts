@@ -15,7 +15,7 @@ export function chain(core: Core): Tool {
   return {
     name: "chain",
     description:
-      'Run agents one after another (ids stage-0, stage-1, …). Each stage\'s prompt gets "# Context from previous stage:" with the previous stage\'s output. Returns {run_id, completed_stages, total_stages, final: ref, intermediates: [ref…], totals}; if a stage fails the chain stops and returns {run_id, completed_stages, total_stages, failed_stage, error: "Stage i failed: …", intermediates, totals}. Sandbox fields given here are defaults for every stage.',
+      'Run agents one after another (stage-0, stage-1, …), each given the previous output as "# Context from previous stage:". Returns {run_id, completed_stages, total_stages, final: ref, intermediates, totals}; a failing stage stops the chain ({failed_stage, error: "Stage i failed: …"}). Sandbox fields here are every stage\'s defaults.',
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

@@ -14,7 +14,7 @@ export function filter(core: Core): Tool {
   return {
     name: "filter",
     description:
-      "Validate each ref as declared_type (with the types plugin's validate tool) and keep the VALID ones. Returns {run_id, total, valid, invalid, results: [valid refs, stamped validated], rejected: [ref + {verdict, score, issues}]}. Refs of failed agents are rejected without validating. Needs the types plugin.",
+      "Validate each ref as declared_type and keep the VALID ones. Returns {run_id, total, valid, invalid, results: [valid refs], rejected: [ref + {verdict, score, issues}]}; refs of failed agents are rejected unvalidated.",
     annotations: { openWorldHint: true },
     input: v.object({
       refs: v.pipe(

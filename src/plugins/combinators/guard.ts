@@ -94,7 +94,7 @@ export function guard(core: Core): Tool {
   return {
     name: "guard",
     description:
-      "Check a condition on a ref and return the ref if it holds; otherwise fail with GUARD_FAILED saying why. Checks: exists; validated (value: the type name, optional); budget (value: USD limit for the ref and everything it was derived from); classification (the ref must be classified; value: MCP name(s) that want the data, each must be allowed and not denied); encrypted (the ref must be encrypted; value: the expected key_id, optional). Reads only the server's signed stamps, never the JSON you pass.",
+      "Return the ref if a check holds, else fail with GUARD_FAILED saying why: exists; validated (value: type name, optional); budget (value: USD limit for the ref and its ancestors); classification (must be classified; value: MCP name(s) that want the data); encrypted (value: key_id, optional). Reads only server-signed stamps.",
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: v.pipe(

@@ -26,7 +26,7 @@ export function mapReduce(core: Core): Tool {
   return {
     name: "map_reduce",
     description:
-      "Map a prompt template over inputs in parallel (agent-0…), then synthesise the successful outputs with one reducer agent, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref (parents: the map refs), map_errors?: [{agent_id, ref, error}], map_results: [ref…], totals, budget?}. If every map agent fails it is an error listing each. system_prompt applies to the map agents, reduce_system_prompt to the reducer; output_schema applies to the reducer only.",
+      "map, then one reducer agent over the successful outputs, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref, map_errors?, map_results: [ref…], totals, budget?}; an error if every map agent fails. system_prompt is the map agents', reduce_system_prompt the reducer's; output_schema applies to the reducer.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

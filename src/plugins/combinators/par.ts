@@ -12,7 +12,7 @@ export function par(core: Core): Tool {
   return {
     name: "par",
     description:
-      "Run several coding agents in parallel, each in its own Docker container, and return {run_id, total, succeeded, failed, results: [ref…] in task order, totals: {cost_usd, succeeded, failed, duration_seconds}, budget?}. A task that fails (or has a bad argument) gives a failed ref; the others go on. Sandbox fields given here are defaults for every task. Call unwrap on a ref to read its text.",
+      "Run several coding agents in parallel, each in its own container. Returns {run_id, total, succeeded, failed, results: [ref…] in task order, totals, budget?}; a task that fails gives a failed ref and the others go on. Sandbox fields here are every task's defaults. unwrap a ref to read its text.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

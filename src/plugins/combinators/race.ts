@@ -13,7 +13,7 @@ export function race(core: Core): Tool {
   return {
     name: "race",
     description:
-      "Start several approaches in parallel (agent-0, agent-1, …); the first to succeed wins and the others are killed at once. Returns {run_id, winner: ref, attempted, failed (losers that were killed are cancelled, not failed), results: [ref…] in task order, totals, budget?}. If every approach fails it is an error listing each failure. Sandbox fields given here are defaults for every task.",
+      "Start several approaches in parallel (agent-0, …); the first to succeed wins, the others are killed at once (cancelled, not failed). Returns {run_id, winner: ref, attempted, failed, results: [ref…] in task order, totals, budget?}; an error listing each failure if all fail. Sandbox fields here are every task's defaults.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

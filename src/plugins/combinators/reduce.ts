@@ -76,7 +76,7 @@ export function reduce(core: Core): Tool {
   return {
     name: "reduce",
     description:
-      "Synthesise many inputs into one with a single agent (id reducer). Inputs are texts, {text} objects, refs ({ref} objects or exact ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (its parents are the input refs), skipped?, totals, budget?}.",
+      "Synthesise many inputs into one with a single agent (reducer). Inputs: texts, {text}, refs ({ref} or ref ids) or a whole par/map result; failed refs are skipped and listed. Returns {run_id, input_count, result: ref (parents: the inputs), skipped?, totals, budget?}.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

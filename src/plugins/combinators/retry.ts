@@ -21,7 +21,7 @@ export function retry(core: Core): Tool {
   return {
     name: "retry",
     description:
-      "Run one agent and, if it fails, run it again with the earlier errors added to its prompt, up to max_attempts times (ids attempt-1, attempt-2, …). With declared_type, an output that does not validate as that type also counts as a failure (needs the types plugin). Returns the successful ref (stamped with retry: {attempt, max_attempts, prior_errors}) plus attempts, totals and budget; if every attempt fails it is an error listing each.",
+      "Run one agent; on failure run it again with the earlier errors in its prompt, up to max_attempts (attempt-1, …). With declared_type, output that does not validate as that type is a failure too. Returns the successful ref (stamped retry) with attempts, totals, budget; an error listing each attempt if all fail.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({

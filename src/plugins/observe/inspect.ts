@@ -39,7 +39,7 @@ export function inspect(core: Core): Tool {
   return {
     name: "inspect",
     description:
-      "Write a debug report for a ref to inspect.md (status, error, cost, the first 2000 characters of output, the tool calls the agent made, traced artifacts, files it left) and return {ref, file, tool_calls, has_partial_output}. Use it when an agent failed or timed out.",
+      "Write a debug report for a ref to inspect.md (status, error, cost, start of output, tool calls, artifacts, files left) and return {ref, file, tool_calls, has_partial_output}: for an agent that failed or timed out.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: v.pipe(

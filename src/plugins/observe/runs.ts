@@ -20,7 +20,7 @@ export function runTools(core: Core): Tool[] {
     {
       name: "wait",
       description:
-        'Wait for a run started by run, par, map, chain, reduce, map_reduce, race or retry that returned {status: "running", run_id}. Returns the finished result, or {status: "running"} again after wait_s; call wait again rather than starting the work again.',
+        'Wait for a run that returned {status: "running", run_id}: the finished result, or {status: "running"} again after wait_s (then call wait again; never start the work again).',
       annotations: { readOnlyHint: true, openWorldHint: false },
       input: v.object({ run_id: runId, wait_s: waitS }),
       run: ({ run_id, wait_s }, ctx) => core.runs.wait(run_id, wait_s, ctx),

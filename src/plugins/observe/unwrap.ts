@@ -9,7 +9,7 @@ export function unwrap(core: Core): Tool {
   return {
     name: "unwrap",
     description:
-      "Write a ref's full output text to output.md in its directory and return {ref, file, size}. Call it when you need the text an agent produced; then Read the file. Refs are the small handles returned by run, par, map and the other combinators.",
+      "Write a ref's full output text to output.md in its directory and return {ref, file, size}: call it for the text an agent produced, then Read the file.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: v.pipe(

@@ -91,9 +91,9 @@ export function classification(core: Core): { tool: Tool; hooks: SpawnHooks } {
 
   const tool: Tool = {
     name: "classify",
-    description: `Label a ref with a classification: level (${
+    description: `Label a ref's data: level (${
       LEVELS.join(" < ")
-    }), allowed_mcps (if set, only these MCP servers may receive it) and denied_mcps. Agents whose inputs include it are refused before they start when one of their mcps is denied or not allowed, or, for restricted data, when their network is not none; refs derived from it inherit it. guard(classification, value) checks it.`,
+    }), allowed_mcps, denied_mcps. An agent given it as input is refused before it starts if one of its mcps is not allowed, or (restricted) its network is not none; derived refs inherit it.`,
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: v.pipe(

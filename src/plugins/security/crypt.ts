@@ -76,7 +76,7 @@ export function cryptTools(core: Core) {
   const encrypt: Tool = {
     name: "encrypt",
     description:
-      "Encrypt a ref's output at rest (XChaCha20-Poly1305) and remove every plaintext copy: text, stream log, stderr, prompt, artifacts log, unwrap/inspect files, structured output, the agent's HOME, and the prompts of refs derived from it. Returns the ref with its encryption stamp {key_id, algorithm}; keep the key_id to decrypt.",
+      "Encrypt a ref's output at rest (XChaCha20-Poly1305) and remove every plaintext copy of it and of what its agent saw. Returns the ref with its encryption stamp {key_id, algorithm}: keep the key_id to decrypt.",
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     input: v.object({ ref: refField }),
     run: ({ ref }) => encryptRef(ref),
@@ -85,7 +85,7 @@ export function cryptTools(core: Core) {
   const decrypt: Tool = {
     name: "decrypt",
     description:
-      "Decrypt an encrypted ref with its key_id: writes the plaintext text to output.md in its directory and returns {ref, file, size, structured_output?}; the ciphertext stays. Read the file, then delete it if it must not stay.",
+      "Decrypt a ref with its key_id into output.md; returns {ref, file, size, structured_output?}. The ciphertext stays; delete the file after reading if it must not stay.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     input: v.object({
       ref: refField,

@@ -37,7 +37,7 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
   return {
     name: "validate",
     description:
-      'Judge an artifact against a registered type with a validator agent (read-only tools). VALID when its score is >= 0.95, else PARTIAL or INVALID; a malformed answer is UNKNOWN (not valid). Returns {declared_type, verdict, score, issues: [{criterion, problem}], validation_ref}; a {ref} artifact is stamped "validated" (what guard validated checks).',
+      'Judge an artifact against a registered type with a read-only validator agent: VALID (score >= 0.95), PARTIAL, INVALID, or UNKNOWN for a malformed answer. Returns {declared_type, verdict, score, issues, validation_ref}; a {ref} artifact is stamped "validated".',
     annotations: { openWorldHint: true },
     // Any sandbox field (network, image, memory…) may be given at the top level, as on run.
     sandboxFields: "brief",
