@@ -100,7 +100,7 @@ async function runOnce(
     if (cancelled) return done(-1, id, false, true);
     await capture.beforeStart(id);
     if (cancelled) return done(-1, id, false, true);
-    await start(api, id, o);
+    if (await start(api, id, o) === "gone") return done(-1, id, timedOut, cancelled);
     started = true;
     if (cancelled || timedOut || broken) kill(); // it happened while start was in flight
     const exitCode = await waitExit(life, id, unreachable.signal);
@@ -198,13 +198,22 @@ async function create(
   }
 }
 
-async function start(api: DockerApi, id: string, o: DockerRunOptions): Promise<void> {
+/** Start the container; "gone" when someone removed it between create and start (a cancel, the
+ * shutdown's sweep): the run then ends like one whose container vanished while it ran. */
+async function start(api: DockerApi, id: string, o: DockerRunOptions): Promise<void | "gone"> {
   try {
     await api.call({ method: "POST", path: containerPath(id, "/start"), ok: [204, 304] });
   } catch (e) {
     const code = status(e);
     if (code === undefined) throw e;
     const msg = apiMessage(e);
+    if (
+      /marked for removal|removal of container .* is already in progress|no such container/i.test(
+        msg,
+      )
+    ) {
+      return "gone";
+    }
     if (/device driver "nvidia"/i.test(msg)) {
       throw runtimeError(
         "invalid",
