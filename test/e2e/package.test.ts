@@ -18,6 +18,14 @@ import { ROOT } from "../helpers/docker-env.ts";
 import { until, within } from "../helpers/wait.ts";
 
 const exec = promisify(execFile);
+/** A /proc file's text, or "" once the process is gone (the waits name what did not happen). */
+function read(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
 const VERSION = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
 const skip = binarySkip ||
   (`${process.platform}-${process.arch}` !== "linux-x64"
@@ -140,14 +148,21 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
         launcher.on("exit", (code, signal) => r({ code, signal }))
       );
       const children = () =>
-        readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, "utf8").trim().split(
-          /\s+/,
-        ).filter(Boolean);
-      await until("the launcher to start the binary", () => children().length === 1, 10_000);
-      child = Number(children()[0]);
-      assert.match(
-        readFileSync(`/proc/${child}/cmdline`, "utf8"),
-        /@swarm-mcp\/linux-x64\/bin\/swarm-mcp/,
+        read(`/proc/${launcher.pid}/task/${launcher.pid}/children`).trim().split(/\s+/).filter(
+          Boolean,
+        );
+      // Seen between fork and exec, the child still carries the launcher's own command line (CI
+      // once read it there): wait until it has become the binary, not only until it exists.
+      const binary = /@swarm-mcp\/linux-x64\/bin\/swarm-mcp/;
+      await until(
+        "the launcher to start the binary",
+        () => {
+          const kids = children();
+          child = kids.length === 1 ? Number(kids[0]) : 0;
+          return child > 0 && binary.test(read(`/proc/${child}/cmdline`));
+        },
+        10_000,
+        20,
       );
       launcher.kill("SIGTERM");
       const end = await within(exited, 10_000, "the launcher to exit after SIGTERM");
@@ -157,16 +172,13 @@ describe("npm package: packed, installed offline, run", { skip }, () => {
       );
       await until(
         "the binary to exit",
-        () =>
-          !existsSync(`/proc/${child}/cmdline`) ||
-          readFileSync(`/proc/${child}/cmdline`, "utf8") === "",
+        () => read(`/proc/${child}/cmdline`) === "",
         10_000,
       );
     } finally {
       closeSync(stdin);
       // Only when the test failed: never leave the binary behind (checked to be ours, not a reused pid).
-      const ours = child > 0 && existsSync(`/proc/${child}/cmdline`) &&
-        readFileSync(`/proc/${child}/cmdline`, "utf8").includes(dir);
+      const ours = child > 0 && read(`/proc/${child}/cmdline`).includes(dir);
       if (ours) process.kill(child, "SIGKILL");
     }
   });
