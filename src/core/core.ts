@@ -16,7 +16,7 @@ import { createRuns } from "./runs.ts";
 import { createSandboxes } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
 import type { HookEntry } from "./spawn-hooks.ts";
-import { hostname, pidAlive } from "./runtime/platform.ts";
+import { hostname, pidAlive, processStart } from "./runtime/platform.ts";
 import type {
   AgentDriver,
   Config,
@@ -61,6 +61,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     instance: config.instanceId,
     pid: process.pid,
     host: hostname(config.env),
+    started: processStart(),
   }, events.emit);
   const sandboxes = createSandboxes({
     home: config.env.HOME,
@@ -227,7 +228,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
       for (const c of await rt.listOwned()) {
         const l = c.labels;
         const dead = l["swarm-mcp.host"] === here && l["swarm-mcp.owner"] !== config.instanceId &&
-          !pidAlive(Number(l["swarm-mcp.pid"]));
+          !pidAlive(Number(l["swarm-mcp.pid"]), l["swarm-mcp.started"]);
         if (!dead) continue; // another live instance's, or another host's: never ours to touch
         await rt.remove(c.id).then(
           () => n++,

@@ -14,6 +14,8 @@ export interface RunOwner {
   instance: string;
   pid: number;
   host: string;
+  /** The process's start (platform.ts processStart): tells it from a later one with the same pid. */
+  started?: string;
 }
 export type RunRecord = RunInfo & { owner?: RunOwner };
 
@@ -29,7 +31,7 @@ export function ownerState(rec: RunRecord, me: RunOwner): "mine" | "live" | "dea
   if (!o) return "dead"; // written before records named their owner: that server is long gone
   if (o.instance === me.instance) return "mine";
   if (o.host !== me.host) return "live"; // another machine's process: we cannot tell, so never claim it
-  return pidAlive(o.pid) ? "live" : "dead";
+  return pidAlive(o.pid, o.started) ? "live" : "dead";
 }
 
 export async function writeRecord(dir: string, rec: RunRecord, dataDir: string): Promise<void> {
@@ -140,7 +142,8 @@ function invalid(x: unknown, runId: string): string | null {
   const o = r.owner as Record<string, unknown> | undefined;
   if (
     o !== undefined &&
-    (!o || typeof o.instance !== "string" || !Number.isInteger(o.pid) || typeof o.host !== "string")
-  ) return "has an owner that is not {instance, pid, host}";
+    (!o || typeof o.instance !== "string" || !Number.isInteger(o.pid) ||
+      typeof o.host !== "string" || !["string", "undefined"].includes(typeof o.started))
+  ) return "has an owner that is not {instance, pid, host, started?}";
   return null;
 }

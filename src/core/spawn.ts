@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { fail, isToolError, ToolError, writingData } from "./errors.ts";
 import { checkEnvNames, checkInputFiles, checkWorkdir } from "./container-policy.ts";
 import { fromRuntime } from "./runtime-error.ts";
-import { hostname } from "./runtime/platform.ts";
+import { hostname, processStart } from "./runtime/platform.ts";
 import { activeRun } from "./run-scope.ts";
 import { finishHooks, type HookEntry, prepareHooks, stageAdditions } from "./spawn-hooks.ts";
 import type {
@@ -165,6 +165,7 @@ export function createSpawn(deps: SpawnDeps) {
         labels: {
           "swarm-mcp.owner": config.instanceId,
           "swarm-mcp.pid": String(process.pid),
+          "swarm-mcp.started": processStart(),
           "swarm-mcp.host": hostname(config.env),
           "swarm-mcp.run": run_id,
           "swarm-mcp.agent": agent_id,

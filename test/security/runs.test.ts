@@ -431,6 +431,18 @@ describe("hostile run ids and run records", () => {
     assert.equal(JSON.parse(await readFile(join(data, id, "run.json"), "utf8")).status, "failed");
   });
 
+  it("a run whose owner's pid now belongs to a later process is finished as an orphan", async () => {
+    const id = "88888888888e";
+    // The pid lives (this test process) but started at another time: the owner is gone.
+    const owner = { instance: "fedcba987654", pid: process.pid, host: hostname(), started: "1" };
+    await writeRecordRaw(
+      join(data, id),
+      JSON.stringify(record(id, { status: "running", owner })),
+    );
+    assert.equal((await h.call("status", { run_id: id })).data.status, "failed");
+    assert.equal(JSON.parse(await readFile(join(data, id, "run.json"), "utf8")).status, "failed");
+  });
+
   it("a run owned by a server on another host is reported running and never rewritten", async () => {
     const id = "88888888888c";
     const rec = record(id, {
