@@ -5,6 +5,7 @@ import p_command from "./command/index.ts";
 import p_observe from "./observe/index.ts";
 import p_combinators from "./combinators/index.ts";
 import p_docker from "./docker/index.ts";
+import p_mcp_access from "./mcp-access/index.ts";
 import p_security from "./security/index.ts";
 import p_types from "./types/index.ts";
 
@@ -14,9 +15,10 @@ export const builtins: Record<string, PluginFactory> = {
   "observe": p_observe,
   "combinators": p_combinators,
   "docker": p_docker,
+  "mcp-access": p_mcp_access,
   "security": p_security,
   "types": p_types,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker","security","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker","mcp-access","security","types"];
