@@ -20,6 +20,8 @@ export interface Ref {
   size: number; // bytes of output text on disk
   content_hash: string | null; // sha256 of the text, first 16 hex
   parents: string[];
+  /** The agent's directory on the server's host: output.md, inspect.md, out/, workspace/. */
+  output_dir: string;
   stamps?: Record<string, Json>;
   /** The agent's structured output (output_schema), when not encrypted and under 64 KiB as JSON. */
   structured_output?: Json;

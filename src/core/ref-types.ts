@@ -28,7 +28,7 @@ export interface Stamps extends Partial<StampShapes> {
 /** A known key takes its shape; any other key takes JSON. */
 export type StampValue<K extends string> = K extends keyof StampShapes ? StampShapes[K] : Json;
 
-export interface RefRecord extends Ref {
+export interface RefRecord extends Omit<Ref, "output_dir"> {
   created_at: string;
   text_file: string | null; // file in the agent dir holding the text
   container_id?: string | null;

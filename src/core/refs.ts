@@ -165,6 +165,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
       size: rec.size,
       content_hash: rec.content_hash,
       parents: rec.parents,
+      output_dir: paths(rec.run_id, rec.agent_id).dir,
     };
     if (Object.keys(stamps).length) out.stamps = stamps;
     // What output_schema asked for travels with the ref, unless sealed or too big for every listing.
