@@ -206,6 +206,9 @@ export interface SpawnAdditions {
   home_files?: Record<string, string>;
   /** A block put before the prompt (e.g. "# Output Type …"); blocks join with a blank line. */
   preamble?: string;
+  /** Server-held directories inside the data dir (a pipeline's /shared), bound read-write like
+   * the agent's own dirs: the mount policy refuses the data dir for `mounts`. */
+  dirs?: { host: string; container: string }[];
 }
 
 /** What a finish hook reports: stamps of keys its plugin declared, or why the ref failed (an ok

@@ -24,12 +24,13 @@ export interface HookEntry {
 export type Additions = Required<SpawnAdditions>;
 
 export async function prepareHooks(list: HookEntry[], job: PreparedJob): Promise<Additions> {
-  const all: Additions = { mounts: [], env: {}, files: {}, home_files: {}, preamble: "" };
+  const all: Additions = { mounts: [], env: {}, files: {}, home_files: {}, preamble: "", dirs: [] };
   const blocks: string[] = [];
   for (const h of list) {
     const a = await h.hooks.prepare?.(job);
     if (!a) continue;
     all.mounts.push(...(a.mounts ?? []));
+    all.dirs.push(...(a.dirs ?? []));
     Object.assign(all.env, a.env);
     Object.assign(all.files, a.files);
     Object.assign(all.home_files, a.home_files);

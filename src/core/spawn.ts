@@ -3,8 +3,9 @@
 // agent dir exists, every outcome (queue timeout, cancellation, crash of the driver) is written as a
 // ref, so it can be inspected later. Plugins take part through Plugin.hooks (spawn-hooks.ts).
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fail, isToolError, ToolError, writingData } from "./errors.ts";
-import { checkEnvNames, checkInputFiles, checkWorkdir } from "./container-policy.ts";
+import { checkEnvNames, checkInputFiles, checkWorkdir, within } from "./container-policy.ts";
 import { fromRuntime } from "./runtime-error.ts";
 import { hostname, processStart } from "./runtime/platform.ts";
 import { activeRun } from "./run-scope.ts";
@@ -47,6 +48,10 @@ const trimmed = (p: string) => p.replace(/\/+$/, "");
 export function createSpawn(deps: SpawnDeps) {
   const { config, refs, hooks } = deps;
   const announce = (ref: Ref) => (deps.emit({ type: "agent.finished", ref }), ref);
+  const dataDirOnly = (host: string) =>
+    within(resolve(host), config.dataDir)
+      ? { host, writable: true }
+      : fail("INTERNAL", `Cannot bind "${host}": a hook's dirs must lie in the data dir`);
   const write = (what: string, file: string, text: string) =>
     writingData(what, config.dataDir, () => writeFile(file, text, { mode: 0o600 }));
 
@@ -156,6 +161,7 @@ export function createSpawn(deps: SpawnDeps) {
           { host: paths.home, container: HOME_IN_CONTAINER, writable: true },
           { host: paths.out, container: "/output", writable: true },
           ...(shadowed ? [] : [{ host: paths.workspace, container: workdir, writable: true }]),
+          ...(add?.dirs ?? []).map((d) => ({ ...dataDirOnly(d.host), container: d.container })),
         ],
         mounts: add?.mounts.length ? [...spec.mounts, ...add.mounts] : spec.mounts,
         network,
