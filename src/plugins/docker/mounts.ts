@@ -114,6 +114,17 @@ function refusal(
   return hit ? `it contains ${hit[1]} ${hit[0]}` : null;
 }
 
+/** Why the policy keeps the resolved host path `real` from agents, or null: what wrap and
+ * wrap_project (config plugin) judge a path by, so they read no more of the host than a mount could. */
+export async function hostPathRefusal(
+  real: string,
+  st: Stats,
+  policy: MountPolicy,
+): Promise<string | null> {
+  const judge = await resolvePolicy(policy);
+  return judge.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge);
+}
+
 export async function checkMounts(
   mounts: Mount[],
   policy: MountPolicy,

@@ -1,0 +1,107 @@
+// wrap: a ref for content that exists already, so reduce, guard, filter and pipelines take a file
+// or a directory like an agent's output. A finished ref with no container: model "wrapped", cost 0,
+// a signed `wrapped` stamp naming the source. The path is judged like a mount; nothing is read
+// through a link (a project dir may be an agent's read-write mount), and sizes are bounded.
+import { realpath } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Core, Ref, RunHandle, Tool } from "../../core/types.ts";
+import { judgeHostPath } from "./host-path.ts";
+
+const MAX_TEXT = 32 << 20;
+const MAX_FILES = 1000;
+const TEXT_FILE = "wrapped.txt";
+
+/** A directory as text: its listing, then each regular text file under a heading, up to MAX_TEXT. */
+async function directoryText(core: Core, root: string): Promise<{ text: string; files: number }> {
+  const listing = await core.fs.listNoFollow(root, { maxEntries: MAX_FILES, maxDepth: 8 });
+  const parts = [
+    `Directory wrapped: ${root}\nFiles:\n${listing.entries.join("\n")}${
+      listing.truncated ? `\n(listing stopped at ${MAX_FILES} entries or 8 levels)` : ""
+    }`,
+  ];
+  let size = parts[0]!.length;
+  let files = 0;
+  for (const rel of listing.entries.filter((e) => !e.endsWith("/") && !e.includes(" -> "))) {
+    const path = join(root, rel);
+    // The last component is opened without following; the dirs above must still be the ones
+    // listed (checked before and after), or a swapped-in link could lead the read elsewhere.
+    const parentOk = async () => (await realpath(dirname(path)).catch(() => "")) === dirname(path);
+    const room = MAX_TEXT - size;
+    const r = room > 0 && await parentOk()
+      ? await core.fs.readNoFollow(path, room)
+      : { text: "", skipped: room > 0 ? "moved while reading" : undefined, truncated: room <= 0 };
+    const body = r.skipped
+      ? `(not included: ${r.skipped})`
+      : r.text.includes("\0")
+      ? "(binary file, not included)"
+      : r.truncated
+      ? `(not included: the wrapped text reached ${MAX_TEXT >> 20} MiB)`
+      : !(await parentOk())
+      ? "(not included: moved while reading)"
+      : (files++, r.text);
+    parts.push(`## ${rel}\n${body}`);
+    size += body.length + rel.length + 4;
+  }
+  return { text: parts.join("\n\n") + "\n", files };
+}
+
+export function wrap(core: Core): Tool {
+  const { v } = core;
+  return {
+    name: "wrap",
+    description:
+      'Make a ref of an existing file (its text) or directory (a listing plus its text files), to pass to reduce, guard, filter or a pipeline like an agent\'s output. Returns the ref (model "wrapped", cost 0) and source_path.',
+    annotations: { readOnlyHint: false, openWorldHint: false },
+    input: v.object({
+      path: v.pipe(v.string(), v.description("Absolute path (or ~/…) of a file or directory")),
+    }),
+    async run({ path }, ctx) {
+      const { real, st } = await judgeHostPath(core, "wrap", path);
+      if (!st.isFile() && !st.isDirectory()) {
+        core.fail("INVALID_INPUT", `Cannot wrap "${real}": it is neither a file nor a directory`);
+      }
+      if (st.isFile() && st.size > MAX_TEXT) {
+        core.fail(
+          "TOO_LARGE",
+          `Cannot wrap "${real}": it is ${st.size} bytes, over ${
+            MAX_TEXT >> 20
+          } MiB; wrap a smaller file or a directory of parts`,
+        );
+      }
+      const started = Date.now();
+      const work = async (run: RunHandle): Promise<Ref & { source_path: string }> => {
+        const id = run.agentId("wrapped");
+        const p = await core.refs.create(run.run_id, id);
+        let files = 1;
+        let text: string | undefined;
+        if (st.isFile()) {
+          const copied = await core.fs.copyNoFollow(real, join(p.dir, TEXT_FILE), MAX_TEXT);
+          if (copied.skipped || copied.truncated) {
+            core.fail(
+              "CONFLICT",
+              `Cannot wrap "${real}": it changed while being read; wrap it again`,
+            );
+          }
+        } else ({ text, files } = await directoryText(core, real));
+        await core.refs.finish(run.run_id, id, {
+          status: "ok",
+          exit_code: 0,
+          error: null,
+          cost_usd: 0,
+          model: "wrapped",
+          ...(text === undefined ? { text_file: TEXT_FILE } : { text }),
+          duration_seconds: (Date.now() - started) / 1000,
+        });
+        const kind = st.isFile() ? "file" : "directory";
+        const ref = await core.refs.stamp(`${run.run_id}/${id}`, "wrapped", {
+          source_path: real,
+          kind,
+          files,
+        });
+        run.add(ref);
+        return { ...ref, source_path: real };
+      };
+      return core.runs.start("wrap", ctx, { wait_s: 50, total: 1 }, work);
+    },
+  };
+}
