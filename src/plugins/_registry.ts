@@ -4,6 +4,7 @@ import p_claude_code from "./claude-code/index.ts";
 import p_command from "./command/index.ts";
 import p_observe from "./observe/index.ts";
 import p_combinators from "./combinators/index.ts";
+import p_config from "./config/index.ts";
 import p_docker from "./docker/index.ts";
 import p_mcp_access from "./mcp-access/index.ts";
 import p_security from "./security/index.ts";
@@ -14,6 +15,7 @@ export const builtins: Record<string, PluginFactory> = {
   "command": p_command,
   "observe": p_observe,
   "combinators": p_combinators,
+  "config": p_config,
   "docker": p_docker,
   "mcp-access": p_mcp_access,
   "security": p_security,
@@ -21,4 +23,4 @@ export const builtins: Record<string, PluginFactory> = {
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","docker","mcp-access","security","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","security","types"];
