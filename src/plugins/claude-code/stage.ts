@@ -5,8 +5,12 @@
 import { lstat, mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentJob, Core, Json } from "../../core/types.ts";
+import { HOOKS } from "./_assets.ts";
 
-export const HOOK_COMMAND = "/opt/swarm/hooks/log-artifacts.sh";
+/** The artifacts hook is staged into HOME with settings.json, so any image with sh and awk logs
+ * tool calls, not only ours (which also carries it in /opt/swarm/hooks). */
+export const HOOK_FILE = ".claude/log-artifacts.sh";
+export const HOOK_COMMAND = `sh "$HOME/${HOOK_FILE}"`;
 /** Tools that change files or reach outside: what the artifacts log is for. */
 export const HOOK_MATCHER = "Write|Edit|MultiEdit|Bash|NotebookEdit|mcp__.*";
 /** Any one of these is a credential; with none, the host's credentials file is copied instead. */
@@ -157,6 +161,7 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
       }],
     },
   };
+  await core.fs.writeNoFollow(join(job.paths.home, HOOK_FILE), HOOKS["log-artifacts.sh"]!.text);
   await core.fs.writeNoFollow(
     join(claudeDir, "settings.json"),
     JSON.stringify(settings, null, 2) + "\n",
