@@ -186,7 +186,7 @@ describe("types on real claude agents", { skip }, () => {
       output_schema: { type: "no-such-type" },
     }, { allowError: true });
     assert.equal(bad.isError, true);
-    assert.match(bad.text, /Cannot use "output_schema": it is not a valid JSON Schema/);
+    assert.match(bad.text, /Cannot use "output_schema": it is not a usable JSON Schema/);
     const schema = {
       type: "object",
       properties: { risks: { type: "array", items: { type: "string" } } },

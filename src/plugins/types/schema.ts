@@ -2,6 +2,7 @@
 // over by the core: a plugin may not import a package). A schema ajv cannot compile is the
 // caller's mistake and is refused before any agent starts.
 import type { Core, Json } from "../../core/types.ts";
+import { safePattern } from "./safe-pattern.ts";
 
 const MAX_ERRORS = 20;
 const MAX_CACHED = 100;
@@ -26,14 +27,16 @@ export function schemaChecker(core: Core): SchemaChecker {
     const hit = cache.get(key);
     if (hit) return hit;
     // strict: false — schemas written for other tools carry keywords ajv does not know.
-    ajv ??= core.ajv().then((Ajv) => new Ajv({ allErrors: true, strict: false }));
+    ajv ??= core.ajv().then((Ajv) =>
+      new Ajv({ allErrors: true, strict: false, code: { regExp: safePattern } })
+    );
     let check: Check;
     try {
       check = (await ajv).compile(schema);
     } catch (e) {
       core.fail(
         "INVALID_INPUT",
-        `Cannot use "output_schema": it is not a valid JSON Schema (${
+        `Cannot use "output_schema": it is not a usable JSON Schema (${
           String((e as Error)?.message ?? e).slice(0, 300)
         }); fix the schema`,
       );

@@ -77,7 +77,7 @@ describe("types plugin spawn hooks", () => {
     assert.doesNotMatch(linked.text, /host secret/);
     const bad = await h.call("run", { prompt: "x", output_schema: { type: "no-such-type" } });
     assert.equal(bad.data.code, "INVALID_INPUT", bad.text);
-    assert.match(bad.text, /Cannot use "output_schema": it is not a valid JSON Schema/);
+    assert.match(bad.text, /Cannot use "output_schema": it is not a usable JSON Schema/);
     assert.equal(h.runtime.started, before);
     for (const r of [linked, bad]) assert.equal(r.data.data?.ref, undefined, "no agent dir");
   });

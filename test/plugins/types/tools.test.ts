@@ -79,7 +79,7 @@ describe("types plugin tools", () => {
     assert.ok(no.data.errors.includes("/risks/1 must be string"), no.text);
     const bad = await h.call("check_schema", { schema: { type: "nope" } });
     assert.equal(bad.data.code, "INVALID_INPUT");
-    assert.match(bad.text, /Cannot use "output_schema": it is not a valid JSON Schema/);
+    assert.match(bad.text, /Cannot use "output_schema": it is not a usable JSON Schema/);
   });
 });
 
