@@ -1,6 +1,7 @@
 // Checks on a sandbox that hold whatever runs it: the workdir, environment variable names,
 // input file paths and the shape of a memory size or network name.
-import { isAbsolute, posix, sep } from "node:path";
+import { isAbsolute, sep } from "node:path";
+import { workspacePath } from "./core-fs.ts";
 import { fail } from "./errors.ts";
 
 export const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -40,16 +41,7 @@ export function checkEnvNames(env: Record<string, string>): void {
   }
 }
 
-/** An absolute input_files key must lie inside the workdir (relative ones are checked in normalizeLayer). */
+/** Every input_files key names a file under the workdir (checked before the agent dir exists). */
 export function checkInputFiles(files: Record<string, string>, workdir: string): void {
-  for (const k of Object.keys(files)) {
-    if (k.startsWith("/") && !within(posix.normalize(k), workdir.replace(/\/+$/, ""))) {
-      fail(
-        "INVALID_INPUT",
-        `Cannot write input file ${
-          JSON.stringify(k.slice(0, 200))
-        }: it is an absolute path outside the workdir ${workdir}; name it relative to the workdir`,
-      );
-    }
-  }
+  for (const k of Object.keys(files)) workspacePath(k, workdir);
 }

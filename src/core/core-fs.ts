@@ -8,8 +8,9 @@ import { copyNoFollow, linesNoFollow, listNoFollow, readNoFollow } from "./safe-
 
 /**
  * The workspace-relative path for an `input_files` key. Keys are relative to the workdir (the
- * reference's convention); an absolute key is accepted only when it lies inside the workdir.
- * The reference joined keys blindly and `{"/../../x": …}` wrote outside the workspace.
+ * reference's convention): an absolute key inside the workdir is taken from there, any other
+ * "/x" as "x" (the reference's callers wrote "/x"). ".." is refused wherever it appears: the
+ * reference joined keys blindly and `{"/../../x": …}` wrote outside the workspace.
  */
 export function workspacePath(key: string, workdir: string): string {
   const refuse = (why: string): never =>
@@ -25,8 +26,11 @@ export function workspacePath(key: string, workdir: string): string {
   if (key.startsWith("/")) {
     const base = posix.normalize(workdir).replace(/\/+$/, "");
     const abs = posix.normalize(key);
-    if (!abs.startsWith(base + "/")) refuse(`it is an absolute path outside the workdir`);
-    rel = abs.slice(base.length + 1);
+    rel = abs === base
+      ? ""
+      : abs.startsWith(base + "/")
+      ? abs.slice(base.length + 1)
+      : abs.replace(/^\/+/, "");
   }
   rel = posix.normalize(rel).replace(/^(\.\/)+/, "");
   if (rel === "" || rel === "." || rel.endsWith("/")) refuse("it names a directory, not a file");

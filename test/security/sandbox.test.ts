@@ -407,8 +407,8 @@ describe("spawn boundary: what the runtime is handed", () => {
       /environment variable/,
     ],
     [
-      "an absolute input file outside the workdir",
-      { input_files: { "/etc/cron.d/x": "x" } },
+      "an absolute input file climbing out of the workdir",
+      { input_files: { "/etc/cron.d/../../../x": "x" } },
       /input file/,
     ],
     ["an image reference that is a flag", { image: "--privileged" }, /image/],
