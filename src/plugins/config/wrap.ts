@@ -11,9 +11,11 @@ const MAX_TEXT = 32 << 20;
 const MAX_FILES = 1000;
 const TEXT_FILE = "wrapped.txt";
 
-/** A directory as text: its listing, then each regular text file under a heading, up to MAX_TEXT. */
+/** A directory as text: its sorted listing, then each regular text file after an "=== name ==="
+ * line, up to MAX_TEXT in all. */
 async function directoryText(core: Core, root: string): Promise<{ text: string; files: number }> {
   const listing = await core.fs.listNoFollow(root, { maxEntries: MAX_FILES, maxDepth: 8 });
+  listing.entries.sort();
   const parts = [
     `Directory wrapped: ${root}\nFiles:\n${listing.entries.join("\n")}${
       listing.truncated ? `\n(listing stopped at ${MAX_FILES} entries or 8 levels)` : ""
@@ -39,7 +41,7 @@ async function directoryText(core: Core, root: string): Promise<{ text: string; 
       : !(await parentOk())
       ? "(not included: moved while reading)"
       : (files++, r.text);
-    parts.push(`## ${rel}\n${body}`);
+    parts.push(`=== ${rel} ===\n${body}`);
     size += body.length + rel.length + 4;
   }
   return { text: parts.join("\n\n") + "\n", files };

@@ -65,9 +65,13 @@ describe("config plugin: wrap", () => {
     assert.equal(r.isError, false, r.text);
     const text = await h.core.refs.readText(r.data.ref);
     assert.match(text, new RegExp(`^Directory wrapped: ${join(root, "docs")}\nFiles:\n`));
-    assert.match(text, /## a\.md\nDoc A text/);
-    assert.match(text, /## sub\/b\.txt\nDoc B text/);
-    assert.match(text, /## blob\.bin\n\(binary file, not included\)/);
+    assert.match(
+      text,
+      /Files:\na\.md\nblob\.bin\nleak\.txt -> \(symbolic link, not followed\)\nsub\/\nsub\/b\.txt\nup -> /,
+    );
+    assert.match(text, /=== a\.md ===\nDoc A text/);
+    assert.match(text, /=== sub\/b\.txt ===\nDoc B text/);
+    assert.match(text, /=== blob\.bin ===\n\(binary file, not included\)/);
     assert.match(text, /leak\.txt -> \(symbolic link, not followed\)/);
     assert.doesNotMatch(text, /HOST SECRET/);
     assert.deepEqual(r.data.stamps.wrapped, {
