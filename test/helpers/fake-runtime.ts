@@ -12,6 +12,8 @@
 // exit      the exit code (default 0, or 1 when failing)
 // stderr    text written to the stderr file
 // json      claude: the result's structured_output (JSON text, e.g. json="{\"a\":1}")
+// turn      claude: the cost comes in turns of this much; like the CLI, the agent stops with
+//           "Reached maximum budget ($X)" after the first turn that brings it to --max-budget-usd
 //
 // Every call is recorded so tests can assert how many started, the concurrency seen, and which
 // were cancelled and when.
@@ -36,6 +38,7 @@ export interface Directive {
   exit?: number;
   stderr?: string;
   json?: string;
+  turn?: number;
   raw: string;
 }
 
@@ -95,11 +98,28 @@ export function parseDirective(prompt: string): Directive {
       case "json":
         d.json = value;
         break;
+      case "turn":
+        d.turn = Number(value);
+        break;
       default:
         throw new Error(`unknown fake directive key "${key}" in ${m[0]}`);
     }
   }
   return d;
+}
+
+/** What an agent with `turn=` spends under the CLI's `--max-budget-usd` check after each turn. */
+function spendTurns(d: Directive, cmd: string[]): { cost: number; error?: string } {
+  const at = cmd.indexOf("--max-budget-usd");
+  if (!d.turn || at < 0) return { cost: d.cost };
+  const cap = Number(cmd[at + 1]);
+  const turns = Math.ceil(d.cost / d.turn - 1e-9);
+  const capTurns = Math.max(1, Math.ceil(cap / d.turn - 1e-9)); // the turn whose total reaches cap
+  if (capTurns > turns) return { cost: d.cost };
+  return {
+    cost: Math.min(d.cost, Math.round(capTurns * d.turn * 1e9) / 1e9),
+    error: `Reached maximum budget ($${cap})`,
+  };
 }
 
 /** The default output: the prompt's first line without the directive, so tests can tell agents apart. */
@@ -306,8 +326,10 @@ export class FakeRuntime implements ContainerRuntime {
     const key = `${call.run}\n${directive.raw}`;
     const n = (this.counters.get(key) ?? 0) + 1;
     this.counters.set(key, n);
+    const spent = spendTurns(directive, opts.cmd);
     const failMessage = directive.fail ??
-      (n <= directive.failfirst ? `fake failure ${n} of ${directive.failfirst}` : undefined);
+      (n <= directive.failfirst ? `fake failure ${n} of ${directive.failfirst}` : undefined) ??
+      spent.error;
     const text = failMessage ?? directive.text ?? echo(stdin);
     const exitCode = directive.exit ?? (failMessage ? 1 : 0);
     if (call.driver === "claude") {
@@ -315,7 +337,7 @@ export class FakeRuntime implements ContainerRuntime {
         opts.stdoutFile,
         claudeTranscript({
           text,
-          cost: directive.cost,
+          cost: spent.cost,
           isError: failMessage !== undefined,
           sessionId: `session-${id}`,
           structured: directive.json === undefined ? undefined : JSON.parse(directive.json),

@@ -100,7 +100,7 @@ export function budgetField(core: Core) {
       v.number(),
       v.minValue(0),
       v.description(
-        "USD limit for the call: no agent starts once it is spent, each is capped at what is left",
+        "Hard USD cap for the call: each agent is capped at its share of what is left",
       ),
     ),
   );

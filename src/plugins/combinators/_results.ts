@@ -1,6 +1,6 @@
 // The run totals every many-agent result carries, and how failures read in an error message.
 import type { Ref, RunHandle } from "../../core/types.ts";
-import type { Budget } from "./_tasks.ts";
+import type { Budget } from "./_budget.ts";
 
 export const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -1,42 +1,11 @@
 // Starting one task so that its input errors, the budget and cancellation become refs (never a
 // crash of the whole call), and a bounded scheduler.
 import type { Core, Ref, RefStatus, RunHandle, SandboxSpec } from "../../core/types.ts";
+import type { Budget, Hold } from "./_budget.ts";
 import { agent } from "./_common.ts";
-import { round } from "./_results.ts";
 
 /** Errors caused by one task's own arguments: they fail that task, not the call. */
 const TASK_INPUT_CODES = new Set(["INVALID_INPUT", "NOT_FOUND", "FORBIDDEN", "TOO_LARGE"]);
-
-const usd = (x: number) => `$${round(x, 4)}`;
-
-/** Spending for one call: no agent starts once spent ≥ limit, and each agent is capped at what is left. */
-export class Budget {
-  readonly notStarted: string[] = [];
-  constructor(readonly limit: number | undefined, private readonly run: RunHandle) {}
-  spent(): number {
-    return this.run.info().cost_usd;
-  }
-  exhausted(): boolean {
-    return this.limit !== undefined && this.spent() >= this.limit;
-  }
-  cap(): number | undefined {
-    return this.limit === undefined ? undefined : Math.max(0, round(this.limit - this.spent()));
-  }
-  message(): string {
-    return `Not started: the budget of ${usd(this.limit ?? 0)} is spent (${
-      usd(this.spent())
-    } so far); raise "budget" to run it`;
-  }
-  report(): { limit: number; spent: number; stopped: boolean; not_started: string[] } | undefined {
-    if (this.limit === undefined) return undefined;
-    return {
-      limit: this.limit,
-      spent: round(this.spent()),
-      stopped: this.notStarted.length > 0,
-      not_started: this.notStarted,
-    };
-  }
-}
 
 /** Store a ref for a task that never ran (cancelled, over budget, bad input), so every task has one. */
 export async function placeholder(
@@ -80,8 +49,8 @@ export interface TaskRun {
 /** Run one task as part of `run`. Always a ref, except when the environment is broken (no Docker…). */
 export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<Ref> {
   const signal = t.signal ?? run.signal;
-  if (signal.aborted) {
-    return placeholder(
+  const cancelled = () =>
+    placeholder(
       core,
       run,
       t.agentId,
@@ -89,16 +58,19 @@ export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<R
       t.abortReason?.() ?? "Cancelled before the agent started",
       t.parents,
     );
-  }
-  if (t.budget?.exhausted()) {
-    t.budget.notStarted.push(t.agentId);
-    return placeholder(core, run, t.agentId, "cancelled", t.budget.message(), t.parents);
-  }
+  if (signal.aborted) return cancelled();
+  let hold: Hold | undefined;
   try {
     const spec = await t.spec();
+    const got = await t.budget?.reserve(t.agentId, signal, maxBudget(spec));
+    if (got === null) return cancelled();
+    if (typeof got === "string") {
+      return placeholder(core, run, t.agentId, "cancelled", got, t.parents);
+    }
+    hold = got;
     return await agent(core, run, spec, t.prompt, t.agentId, {
       parents: t.parents,
-      budget_cap: t.budget?.cap(),
+      budget_cap: hold?.cap,
       signal,
     });
   } catch (e) {
@@ -110,7 +82,15 @@ export async function runTask(core: Core, run: RunHandle, t: TaskRun): Promise<R
       return ref;
     }
     return placeholder(core, run, t.agentId, "failed", e.message, t.parents);
+  } finally {
+    hold?.release(); // after spawn counted the agent's cost into the run
   }
+}
+
+/** The spec's own cap for its agent (the claude driver's max_budget), if it has one. */
+function maxBudget(spec: SandboxSpec): number | undefined {
+  const x = (spec as { max_budget?: unknown }).max_budget;
+  return typeof x === "number" && Number.isFinite(x) ? x : undefined;
 }
 
 /** Run fn(0..n-1) with at most `limit` at once, results in index order; stops dequeuing after a throw. */

@@ -4,7 +4,8 @@ import type { Core, Ref, Tool } from "../../core/types.ts";
 import { budgetField, tasksField, waitField } from "./_common.ts";
 import { clean, totals } from "./_results.ts";
 import { listedSpec, taskCall } from "./_task-list.ts";
-import { Budget, runTask } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask } from "./_tasks.ts";
 
 const OWN = ["stages", "budget", "wait_s"];
 /** The largest previous output handed on inline; bigger ones should go through files. */
@@ -29,9 +30,11 @@ export function chain(core: Core): Tool {
         "chain",
         ctx,
         { wait_s: rest.wait_s as number, total: stages.length },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, { slots: 1, tasks: stages.length }, async (
+          run,
+          budget,
+        ) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           const done: Ref[] = [];
           let context: string | undefined;
           for (const [i, stage] of stages.entries()) {
@@ -70,7 +73,7 @@ export function chain(core: Core): Tool {
             totals: totals(done, t0),
             budget: budget.report(),
           });
-        },
+        }),
       );
     },
   };

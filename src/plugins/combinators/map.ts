@@ -3,7 +3,8 @@ import type { Core, Ref, RunHandle, SandboxSpec, Tool } from "../../core/types.t
 import { budgetField, concurrencyField, MAX_PROMPT, splitArgs, waitField } from "./_common.ts";
 import { manyResult } from "./_results.ts";
 import { parseList } from "./_task-list.ts";
-import { Budget, runTask, schedule } from "./_tasks.ts";
+import { type Budget, budgeted } from "./_budget.ts";
+import { runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["prompt_template", "inputs", "max_concurrency", "budget", "wait_s"];
 
@@ -76,9 +77,11 @@ export function map(core: Core): Tool {
         "map",
         ctx,
         { wait_s: rest.wait_s as number, total: prompts.length },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, {
+          slots: Math.min(rest.max_concurrency as number, prompts.length),
+          tasks: prompts.length,
+        }, async (run, budget) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           const refs = await mapAgents(
             core,
             run,
@@ -88,7 +91,7 @@ export function map(core: Core): Tool {
             rest.max_concurrency as number,
           );
           return manyResult(run, refs, t0, budget);
-        },
+        }),
       );
     },
   };

@@ -6,7 +6,8 @@ import { fillTemplate, inputsField, mapAgents, templateField } from "./map.ts";
 import { MAX_INPUT_BYTES, synthesisPrompt } from "./reduce.ts";
 import { clean, describeFailures, totals } from "./_results.ts";
 import { parseList } from "./_task-list.ts";
-import { Budget, runTask } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask } from "./_tasks.ts";
 
 const OWN = [
   "prompt_template",
@@ -64,65 +65,72 @@ export function mapReduce(core: Core): Tool {
         model: rest.reduce_model ?? overrides.model,
         system_prompt: rest.reduce_system_prompt,
       });
-      return core.runs.start("map_reduce", ctx, {
-        wait_s: rest.wait_s as number,
-        total: prompts.length + 1,
-      }, async (run) => {
-        const t0 = Date.now();
-        const budget = new Budget(rest.budget as number | undefined, run);
-        const maps = await mapAgents(
-          core,
-          run,
-          prompts,
-          mapSpec,
-          budget,
-          rest.max_concurrency as number,
-        );
-        if (run.signal.aborted) {
-          core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
-        }
-        const ok = maps.filter((r) => r.status === "ok");
-        const bad = maps.filter((r) => r.status !== "ok");
-        if (ok.length === 0) {
-          const why = budget.report()?.stopped
-            ? ` (the budget of $${budget.limit} stopped ${budget.notStarted.length} of them)`
-            : "";
-          core.fail(
-            "AGENT_FAILED",
-            `Cannot reduce: all ${maps.length} map agents failed${why} in run "${run.run_id}": ${
-              describeFailures(maps)
-            }; call inspect on a ref to see why`,
+      return core.runs.start(
+        "map_reduce",
+        ctx,
+        {
+          wait_s: rest.wait_s as number,
+          total: prompts.length + 1,
+        },
+        budgeted(rest.budget as number | undefined, {
+          slots: Math.min(rest.max_concurrency as number, prompts.length),
+          tasks: prompts.length + 1,
+        }, async (run, budget) => {
+          const t0 = Date.now();
+          const maps = await mapAgents(
+            core,
+            run,
+            prompts,
+            mapSpec,
+            budget,
+            rest.max_concurrency as number,
           );
-        }
-        const texts: string[] = [];
-        for (const r of ok) texts.push(await core.refs.readText(r.ref, MAX_INPUT_BYTES));
-        const reducer = await runTask(core, run, {
-          agentId: "reducer",
-          prompt: synthesisPrompt(rest.synthesis_prompt as string, texts),
-          parents: ok.map((r) => r.ref),
-          spec: () => Promise.resolve(reduceSpec),
-          budget,
-          callLevel: true,
-        });
-        return clean({
-          run_id: run.run_id,
-          map_total: maps.length,
-          map_succeeded: ok.length,
-          map_failed: bad.length,
-          result: reducer,
-          map_errors: bad.length
-            ? bad.map((r) => ({
-              agent_id: r.agent_id,
-              ref: r.ref,
-              status: r.status,
-              error: r.error,
-            }))
-            : undefined,
-          map_results: maps,
-          totals: totals([...maps, reducer], t0),
-          budget: budget.report(),
-        });
-      });
+          if (run.signal.aborted) {
+            core.fail("CANCELLED", `Run "${run.run_id}" was cancelled during the map phase`);
+          }
+          const ok = maps.filter((r) => r.status === "ok");
+          const bad = maps.filter((r) => r.status !== "ok");
+          if (ok.length === 0) {
+            const why = budget.report()?.stopped
+              ? ` (the budget of $${budget.limit} stopped ${budget.notStarted.length} of them)`
+              : "";
+            core.fail(
+              "AGENT_FAILED",
+              `Cannot reduce: all ${maps.length} map agents failed${why} in run "${run.run_id}": ${
+                describeFailures(maps)
+              }; call inspect on a ref to see why`,
+            );
+          }
+          const texts: string[] = [];
+          for (const r of ok) texts.push(await core.refs.readText(r.ref, MAX_INPUT_BYTES));
+          const reducer = await runTask(core, run, {
+            agentId: "reducer",
+            prompt: synthesisPrompt(rest.synthesis_prompt as string, texts),
+            parents: ok.map((r) => r.ref),
+            spec: () => Promise.resolve(reduceSpec),
+            budget,
+            callLevel: true,
+          });
+          return clean({
+            run_id: run.run_id,
+            map_total: maps.length,
+            map_succeeded: ok.length,
+            map_failed: bad.length,
+            result: reducer,
+            map_errors: bad.length
+              ? bad.map((r) => ({
+                agent_id: r.agent_id,
+                ref: r.ref,
+                status: r.status,
+                error: r.error,
+              }))
+              : undefined,
+            map_results: maps,
+            totals: totals([...maps, reducer], t0),
+            budget: budget.report(),
+          });
+        }),
+      );
     },
   };
 }

@@ -3,7 +3,8 @@ import type { Core, Tool } from "../../core/types.ts";
 import { budgetField, concurrencyField, tasksField, waitField } from "./_common.ts";
 import { manyResult } from "./_results.ts";
 import { listedSpec, taskCall } from "./_task-list.ts";
-import { Budget, runTask, schedule } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 
@@ -27,9 +28,11 @@ export function par(core: Core): Tool {
         "par",
         ctx,
         { wait_s: rest.wait_s as number, total: tasks.length },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, {
+          slots: Math.min(rest.max_concurrency as number, tasks.length),
+          tasks: tasks.length,
+        }, async (run, budget) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           const refs = await schedule(tasks.length, rest.max_concurrency as number, (i) => {
             const task = tasks[i]!;
             return runTask(core, run, {
@@ -40,7 +43,7 @@ export function par(core: Core): Tool {
             });
           });
           return manyResult(run, refs, t0, budget);
-        },
+        }),
       );
     },
   };

@@ -4,7 +4,8 @@ import type { Core, Ref, Tool } from "../../core/types.ts";
 import { budgetField, concurrencyField, tasksField, waitField } from "./_common.ts";
 import { clean, describeFailures, totals } from "./_results.ts";
 import { listedSpec, taskCall } from "./_task-list.ts";
-import { Budget, runTask, schedule } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask, schedule } from "./_tasks.ts";
 
 const OWN = ["tasks", "max_concurrency", "budget", "wait_s"];
 
@@ -28,9 +29,11 @@ export function race(core: Core): Tool {
         "race",
         ctx,
         { wait_s: rest.wait_s as number, total: tasks.length },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, {
+          slots: Math.min(rest.max_concurrency as number, tasks.length),
+          tasks: tasks.length,
+        }, async (run, budget) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           // One controller per task, each also following the run's own signal (cancel, shutdown).
           const controllers = tasks.map(() => new AbortController());
           let winner: Ref | undefined;
@@ -81,7 +84,7 @@ export function race(core: Core): Tool {
             totals: totals(refs, t0),
             budget: budget.report(),
           });
-        },
+        }),
       );
     },
   };

@@ -4,7 +4,8 @@ import type { Core, Ref, Tool } from "../../core/types.ts";
 import { budgetField, MAX_PROMPT, promptField, splitArgs, waitField } from "./_common.ts";
 import { clean, totals } from "./_results.ts";
 import { parseList } from "./_task-list.ts";
-import { Budget, runTask } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask } from "./_tasks.ts";
 
 const OWN = ["inputs", "results", "synthesis_prompt", "budget", "wait_s"];
 const REF_ID = /^[0-9a-f]{12}\/[A-Za-z0-9._-]{1,64}$/;
@@ -120,9 +121,11 @@ export function reduce(core: Core): Tool {
         "reduce",
         ctx,
         { wait_s: rest.wait_s as number, total: 1 },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, { slots: 1, tasks: 1 }, async (
+          run,
+          budget,
+        ) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           const ref: Ref = await runTask(core, run, {
             agentId: "reducer",
             prompt,
@@ -139,7 +142,7 @@ export function reduce(core: Core): Tool {
             totals: totals([ref], t0),
             budget: budget.report(),
           });
-        },
+        }),
       );
     },
   };

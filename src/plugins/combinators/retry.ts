@@ -3,7 +3,8 @@
 import type { Core, Ref, Tool } from "../../core/types.ts";
 import { budgetField, promptField, splitArgs, waitField } from "./_common.ts";
 import { clean, totals } from "./_results.ts";
-import { Budget, runTask } from "./_tasks.ts";
+import { budgeted } from "./_budget.ts";
+import { runTask } from "./_tasks.ts";
 import { describeVerdict, requireValidate, validateRef } from "./_validate.ts";
 
 const OWN = ["prompt", "max_attempts", "declared_type", "budget", "wait_s"];
@@ -58,9 +59,11 @@ export function retry(core: Core): Tool {
         "retry",
         ctx,
         { wait_s: rest.wait_s as number, total: max },
-        async (run) => {
+        budgeted(rest.budget as number | undefined, { slots: 1, tasks: max }, async (
+          run,
+          budget,
+        ) => {
           const t0 = Date.now();
-          const budget = new Budget(rest.budget as number | undefined, run);
           const attempts: Ref[] = [];
           const prior: string[] = [];
           for (let n = 1; n <= max && !run.signal.aborted; n++) {
@@ -125,7 +128,7 @@ export function retry(core: Core): Tool {
             "AGENT_FAILED",
             `Cannot finish retry: all ${max} attempts failed in run "${run.run_id}": ${errors}${next}`,
           );
-        },
+        }),
       );
     },
   };
