@@ -7,6 +7,7 @@ import p_combinators from "./combinators/index.ts";
 import p_config from "./config/index.ts";
 import p_docker from "./docker/index.ts";
 import p_mcp_access from "./mcp-access/index.ts";
+import p_pipeline from "./pipeline/index.ts";
 import p_security from "./security/index.ts";
 import p_types from "./types/index.ts";
 
@@ -18,9 +19,10 @@ export const builtins: Record<string, PluginFactory> = {
   "config": p_config,
   "docker": p_docker,
   "mcp-access": p_mcp_access,
+  "pipeline": p_pipeline,
   "security": p_security,
   "types": p_types,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","security","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","security","types"];
