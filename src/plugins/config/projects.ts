@@ -2,7 +2,7 @@
 // (the reference kept it in memory). Each is re-added as a search path when the plugin loads, in
 // the order registered, so the newest comes first, ahead of $SWARM_PROJECT_DIR and ~/.claude.
 import { randomBytes } from "node:crypto";
-import { rename } from "node:fs/promises";
+import { realpath, rename } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Core } from "../../core/types.ts";
 
@@ -31,7 +31,12 @@ export async function projects(core: Core): Promise<Projects> {
     // One damaged file must not stop the server: the projects are registered again by hand.
     core.log.warn(`ignoring ${file}: ${(e as Error).message}; register the projects again`);
   }
-  for (const d of dirs) core.sandboxes.addSearchPath(d);
+  // Registered as real paths: one that became a link (or vanished) since is left out, not followed.
+  const real = await Promise.all(dirs.map((d) => realpath(d).catch(() => null)));
+  for (const [i, d] of dirs.entries()) {
+    if (real[i] === d) core.sandboxes.addSearchPath(d);
+    else core.log.warn(`not searching the registered project ${d}: it is gone or now a link`);
+  }
 
   return {
     list: () => [...dirs],

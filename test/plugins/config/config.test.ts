@@ -206,6 +206,21 @@ describe("config plugin: sandbox specs and projects", () => {
     assert.equal((await h.call("get_type_definition", { name: "memo" })).data.definition, "Memo");
   });
 
+  it("a registered project that became a link is not searched after a restart", async () => {
+    const moved = join(root, "moved");
+    await mkdir(join(moved, "types"), { recursive: true });
+    await writeFile(join(moved, "types", "memo.md"), "Moved memo\n");
+    assert.equal((await h.call("wrap_project", { project_dir: moved })).isError, false);
+    await h.dispose({ keep: true });
+    await rm(moved, { recursive: true });
+    await mkdir(join(root, "elsewhere", "types"), { recursive: true });
+    await writeFile(join(root, "elsewhere", "types", "memo.md"), "Planted memo\n");
+    await symlink(join(root, "elsewhere"), moved);
+    h = await createHarness({ dataDir: h.dataDir, env: { SWARM_PROJECT_DIR: envProject } });
+    assert.equal(h.core.sandboxes.searchPaths("types")[0], join(project, "types"));
+    assert.equal((await h.call("get_type_definition", { name: "memo" })).data.definition, "Memo");
+  });
+
   it("a damaged or planted projects file is ignored, never fatal", async () => {
     const file = join(h.dataDir, "data", "projects.json");
     for (const plant of ["{broken", JSON.stringify({ projects: ["relative", 3, "/ok\0x"] })]) {
