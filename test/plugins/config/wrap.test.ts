@@ -8,6 +8,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { fakeValidatePlugin } from "../../helpers/fake-validate.ts";
+import { defaultPlugins } from "../../../src/plugins/_registry.ts";
 
 describe("config plugin: wrap", () => {
   let root: string;
@@ -93,6 +95,31 @@ describe("config plugin: wrap", () => {
     const prompt = h.runtime.calls.at(-1)!.stdin;
     assert.match(prompt, /The notes: alpha beta\./);
     assert.match(prompt, /Doc B text/);
+  });
+
+  it("filter and guard take wrapped refs like an agent's", async () => {
+    await writeFile(join(root, "good.md"), "a good report\n");
+    await writeFile(join(root, "bad.md"), "a poor one\n");
+    const validate = fakeValidatePlugin({ validWord: "good" });
+    const v = await createHarness({
+      builtins: defaultPlugins.filter((n) => n !== "types"),
+      plugins: { "fake-types": validate },
+    });
+    try {
+      const good = (await v.call("wrap", { path: join(root, "good.md") })).data.ref;
+      const bad = (await v.call("wrap", { path: join(root, "bad.md") })).data.ref;
+      const r = await v.call("filter", { refs: [good, bad], declared_type: "report" });
+      assert.equal(r.isError, false, r.text);
+      assert.deepEqual([r.data.valid, r.data.invalid], [1, 1]);
+      assert.equal(r.data.results[0].ref, good);
+      const g = await v.call("guard", { ref: good, check: "validated", value: "report" });
+      assert.equal(g.isError, false, g.text);
+      const budget = await v.call("guard", { ref: good, check: "budget", value: 0 });
+      assert.equal(budget.isError, false, budget.text);
+      assert.equal((await v.call("guard", { ref: bad, check: "validated" })).isError, true);
+    } finally {
+      await v.dispose();
+    }
   });
 
   it("hostile paths are refused before any ref exists", async () => {
