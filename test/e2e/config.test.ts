@@ -33,7 +33,13 @@ describe("config tools on real claude agents", { skip }, () => {
       join(project(), "sandboxes", "project-spec.json"),
       JSON.stringify({ model: "claude-haiku-4-5", tools: ["Read"], network: model.network }),
     );
-    await writeFile(join(project(), "pipelines", "flow.json"), JSON.stringify({ steps: [] }));
+    await writeFile(
+      join(project(), "pipelines", "flow.json"),
+      JSON.stringify({
+        sandbox: "project-spec",
+        steps: [{ id: "a", prompt: "[[script:flow]] go" }],
+      }),
+    );
     await mkdir(join(root, "home"));
     await mkdir(join(root, "docs", "sub"), { recursive: true });
     await writeFile(join(root, "notes.md"), "alpha notes from a file\n");
@@ -131,5 +137,9 @@ describe("config tools on real claude agents", { skip }, () => {
     await model.script("proj", { turns: [{ text: "ran in the project's sandbox" }] });
     const ref = await server.call("run", { prompt: "[[script:proj]] go", sandbox: "project-spec" });
     assert.equal(await text(ref.ref), "ran in the project's sandbox");
+    await model.script("flow", { turns: [{ text: "ran the project's pipeline" }] });
+    const flow = await server.call("pipeline", { definition: "flow" });
+    assert.equal(flow.status, "done", JSON.stringify(flow).slice(0, 400));
+    assert.equal(await text(flow.final.ref), "ran the project's pipeline");
   });
 });

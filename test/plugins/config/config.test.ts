@@ -31,7 +31,10 @@ describe("config plugin: sandbox specs and projects", () => {
     await writeFile(join(project, "sandboxes", "broken.json"), "{not json");
     await writeFile(join(project, "types", "report.md"), "Project report\n");
     await writeFile(join(project, "types", "memo.md"), "Memo\n");
-    await writeFile(join(project, "pipelines", "flow.json"), "{}");
+    await writeFile(
+      join(project, "pipelines", "flow.json"),
+      JSON.stringify({ steps: [{ id: "a", prompt: 'step a [[fake text="from the project"]]' }] }),
+    );
     await writeFile(join(project, "pipelines", "other.json"), "{}");
     h = await createHarness({ env: { SWARM_PROJECT_DIR: envProject } });
   });
@@ -73,6 +76,11 @@ describe("config plugin: sandbox specs and projects", () => {
     assert.equal(t.data.definition, "Project report");
     const env = await h.call("get_type_definition", { name: "memo" });
     assert.equal(env.data.definition, "Memo");
+    // The pipeline plugin finds the project's flow.json first (the env dir's "{}" has no steps).
+    const p = await h.call("pipeline", { definition: "flow" });
+    assert.equal(p.isError, false, p.text);
+    assert.equal(p.data.status, "done", p.text);
+    assert.equal(await h.core.refs.readText(p.data.final.ref), "from the project");
   });
 
   it("list_sandbox_specs lists each name once (first path wins) and a broken file with its error", async () => {
