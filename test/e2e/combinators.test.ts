@@ -217,6 +217,30 @@ describe("combinators on real claude agents", { skip }, () => {
     assert.ok(res.cost_usd > 0);
   });
 
+  it("par at concurrency 5 stays within its budget: each agent's CLI is capped at its share", async () => {
+    // $0.05001 a turn on claude-sonnet-4-5 ($3 / $15 per million tokens); an agent would go on for
+    // 11 turns ($0.55) if its cap let it, so five capped at the whole budget spent $2.50.
+    const usage = { input_tokens: 15000, output_tokens: 334 };
+    const read = { name: "Read", input: { file_path: "/etc/hostname" } };
+    await model.script("spend", {
+      turns: [...Array.from({ length: 10 }, () => ({ tool_use: read, usage })), {
+        text: "done",
+        usage,
+      }],
+    });
+    const res = await server.call("par", {
+      ...base,
+      tasks: [0, 1, 2, 3, 4].map((i) => ({ prompt: `[[script:spend]] part ${i}` })),
+      budget: 0.5,
+      max_concurrency: 5,
+    });
+    const spent = res.totals.cost_usd;
+    assert.ok(spent <= 0.5 + 0.05001, `spent $${spent} of a $0.5 budget`);
+    assert.ok(spent >= 0.5, `each agent should have reached its $0.1 share: $${spent}`);
+    for (const r of res.results) assert.match(r.error, /maximum budget \(\$0\.1\)/);
+    assert.deepEqual(res.budget.not_started, []);
+  });
+
   it("leaves none of its server's containers behind", async () => {
     // Scoped to this process's host label: other servers on the same engine have their own containers.
     assert.deepEqual(await ownedContainers({ "swarm-mcp.host": TEST_HOST_ID }), []);
