@@ -161,6 +161,9 @@ export interface ContainerRuntime {
   check(ask: ContainerAsk): Promise<void>;
   /** The uid:gid agents run as, when the runtime decides one (drivers may need to know). */
   user?(): { uid: number; gid: number };
+  /** The address at which a container on `network` reaches the host (a bridge's gateway), or null
+   * when it cannot: how a plugin rewrites a loopback URL of the host for an agent. */
+  hostAddress?(network: boolean | string): Promise<string | null>;
   /** Create, start, stdout/stderr to the files, wait, and always remove. Never throws for exit codes. */
   run(spec: ContainerSpec, signal: AbortSignal): Promise<ContainerExit>;
   /** Make sure `tag` can run. With a recipe (a driver's own image): build it when missing, once

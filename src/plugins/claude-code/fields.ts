@@ -44,7 +44,7 @@ export function claudeFields(core: Core): SandboxField[] {
     },
     {
       name: "mcps",
-      schema: list("MCP servers from your ~/.claude.json to give the agent"),
+      schema: list("MCP servers to give the agent (list_mcps)"),
       normalize: (x, k) => k.list(x, [/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, "MCP server names"]),
       default: [],
     },

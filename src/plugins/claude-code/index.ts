@@ -16,7 +16,7 @@ import type {
 import { claudeFields, EFFORTS } from "./fields.ts";
 import { claudeImage } from "./image.ts";
 import { readStream, resultError } from "./parse.ts";
-import { hostMcpServers, removeCredentials, stageHome } from "./stage.ts";
+import { MCP_CONFIG_PATH, removeCredentials, stageHome } from "./stage.ts";
 
 /** A schema travels on argv: stay well below Linux's 128 KiB limit for one argument. */
 const MAX_SCHEMA_CHARS = 100_000;
@@ -30,7 +30,7 @@ export function budgetFor(spec: SandboxSpec, cap: number | undefined): number | 
 }
 
 /** Everything the driver could refuse, before the agent has a dir, a slot or an image. */
-export async function claudeCheck(core: Core, job: SpawnJob): Promise<void> {
+export function claudeCheck(core: Core, job: SpawnJob): void {
   const { spec } = job;
   const schema = spec.output_schema === undefined ? "" : JSON.stringify(spec.output_schema);
   if (schema.length > MAX_SCHEMA_CHARS) {
@@ -63,7 +63,14 @@ export async function claudeCheck(core: Core, job: SpawnJob): Promise<void> {
       `Cannot place claude_md in "${workdir}": a mount covers that workdir; mount the project below it (e.g. ${workdir}/project) or write CLAUDE.md into the mounted directory`,
     );
   }
-  await hostMcpServers(core, spec.mcps ?? []);
+  if (spec.mcps?.length && !core.tools.has("list_mcps")) {
+    core.fail(
+      "INVALID_INPUT",
+      `Cannot give the agent MCP servers ${
+        spec.mcps.join(", ")
+      }: the mcp-access plugin is not loaded; add "builtin:mcp-access" to the manifest`,
+    );
+  }
 }
 
 /** Flags only: the entrypoint is `claude`. Nothing secret goes here (ps and docker inspect show
@@ -78,10 +85,15 @@ export function claudeArgs(job: AgentJob): string[] {
     "--permission-mode",
     "bypassPermissions",
     "--no-session-persistence",
+    // Exactly the servers asked for: without it the CLI also loads ~/.claude.json's and a mounted
+    // repo's .mcp.json servers (measured: a project server loads in --print mode unapproved).
+    "--strict-mcp-config",
+    ...(spec.mcps?.length ? ["--mcp-config", MCP_CONFIG_PATH] : []),
     "--model",
     spec.model,
     // --tools restricts; --allowedTools only pre-approves and bypassPermissions approves all anyway.
-    // An empty list is "" (no tools), as the CLI documents.
+    // An empty list is "" (no tools), as the CLI documents. It restricts built-in tools only: the
+    // --mcp-config servers' mcp__<server>__* tools stay usable with any list (measured, 2.1.330).
     "--tools",
     (spec.tools ?? []).join(","),
   ];

@@ -1,5 +1,5 @@
-// Staging the agent's HOME for the Claude Code CLI: .claude.json (onboarding done, chosen MCP
-// servers), settings.json (the artifacts hook), and credentials. Secrets travel as environment
+// Staging the agent's HOME for the Claude Code CLI: .claude.json (onboarding done),
+// settings.json (the artifacts hook), and credentials. Secrets travel as environment
 // variables or 0600 files, never on argv (the reference copied credentials 0644). A host OAuth login
 // is copied without its refresh token and removed again when the agent ends.
 import { lstat, mkdir, readFile, unlink } from "node:fs/promises";
@@ -10,6 +10,10 @@ import { HOOKS } from "./_assets.ts";
 /** The artifacts hook is staged into HOME with settings.json, so any image with sh and awk logs
  * tool calls, not only ours (which also carries it in /opt/swarm/hooks). */
 export const HOOK_FILE = ".claude/log-artifacts.sh";
+/** The agent's MCP servers, as --mcp-config reads them: staged by the mcp-access plugin (0600, in
+ * HOME, where spawn mounts the staged dir) and removed with the credentials. */
+export const MCP_CONFIG_FILE = ".claude/swarm-mcp.json";
+export const MCP_CONFIG_PATH = `/home/agent/${MCP_CONFIG_FILE}`;
 export const HOOK_COMMAND = `sh "$HOME/${HOOK_FILE}"`;
 /** Tools that change files or reach outside: what the artifacts log is for. */
 export const HOOK_MATCHER = "Write|Edit|MultiEdit|Bash|NotebookEdit|mcp__.*";
@@ -67,51 +71,19 @@ export function accessOnlyCredentials(host: Obj): string | null {
   return JSON.stringify({ claudeAiOauth: access });
 }
 
-/** Remove the staged credentials once the container is gone. The agent owned its HOME and may have
- * replaced a directory with a link: only real directories are entered, and unlink never follows
- * the last component. */
+/** Remove the staged credentials and MCP config (its env may hold tokens) once the container is
+ * gone. The agent owned its HOME and may have replaced a directory with a link: only real
+ * directories are entered, and unlink never follows the last component. */
 export async function removeCredentials(home: string): Promise<void> {
   const claudeDir = join(home, ".claude");
   for (const dir of [home, claudeDir]) {
     if (!(await lstat(dir).catch(() => null))?.isDirectory()) return;
   }
-  await unlink(join(claudeDir, ".credentials.json")).catch((e) => {
-    if ((e as { code?: string }).code !== "ENOENT") throw e;
-  });
-}
-
-/** The `mcpServers` entries named in spec.mcps, from the host's user-scope configuration. */
-export async function hostMcpServers(core: Core, names: string[]): Promise<Obj> {
-  if (names.length === 0) return {};
-  const where = hostClaudePaths(core.config.env);
-  const list = names.map((n) => JSON.stringify(n)).join(", ");
-  const config = where ? await readJsonObject(where.claudeJson) : null;
-  if (!where || !config) {
-    core.fail(
-      "NOT_FOUND",
-      `Cannot give the agent MCP server ${list}: no readable ${
-        where?.claudeJson ?? "~/.claude.json (HOME is not set)"
-      }; add servers with "claude mcp add --scope user <name> …"`,
-    );
+  for (const file of [join(claudeDir, ".credentials.json"), join(home, MCP_CONFIG_FILE)]) {
+    await unlink(file).catch((e) => {
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    });
   }
-  const servers = config.mcpServers;
-  const available = servers && typeof servers === "object" && !Array.isArray(servers)
-    ? servers
-    : {};
-  const missing = names.filter((n) => !Object.hasOwn(available, n));
-  if (missing.length > 0) {
-    const have = Object.keys(available);
-    core.fail(
-      "NOT_FOUND",
-      `Cannot give the agent MCP server ${
-        missing.map((n) => JSON.stringify(n)).join(", ")
-      }: not in the "mcpServers" of ${where.claudeJson}; available: ${
-        have.length ? have.join(", ") : "none"
-      }`,
-      { missing, available: have },
-    );
-  }
-  return Object.fromEntries(names.map((n) => [n, available[n]!]));
 }
 
 /**
@@ -120,7 +92,6 @@ export async function hostMcpServers(core: Core, names: string[]): Promise<Obj> 
  */
 export async function stageHome(core: Core, job: AgentJob): Promise<Record<string, string>> {
   const env = core.config.env;
-  const mcpServers = await hostMcpServers(core, job.spec.mcps ?? []);
   const claudeDir = join(job.paths.home, ".claude");
   await mkdir(claudeDir, { recursive: true, mode: 0o700 });
 
@@ -145,8 +116,6 @@ export async function stageHome(core: Core, job: AgentJob): Promise<Record<strin
       );
     }
   }
-  if (Object.keys(mcpServers).length > 0) claudeJson.mcpServers = mcpServers;
-  // 0600: MCP entries may carry tokens in their env.
   await core.fs.writeNoFollow(
     join(job.paths.home, ".claude.json"),
     JSON.stringify(claudeJson, null, 2) + "\n",

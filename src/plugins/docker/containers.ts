@@ -24,7 +24,7 @@ export interface DockerPolicy {
   allowMounts: string[];
 }
 
-type Networks = Pick<DockerEngine, "networkLabels" | "createNetwork">;
+type Networks = Pick<DockerEngine, "networkLabels" | "createNetwork" | "networkGateway">;
 
 /** Judge a spec and turn it into engine options; `hostFiles` wraps a run in the uid hand-over. */
 export function dockerTranslation(engine: Networks, p: DockerPolicy) {
@@ -46,14 +46,25 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
     return { binds, network, limits, nano };
   }
 
+  const ensureNet = (network: string) =>
+    network !== AGENT_NETWORK ? undefined : (agentNet ??= ensureAgentNetwork(engine).catch((e) => {
+      agentNet = undefined;
+      throw e;
+    }));
+
+  /** Where a container on this network reaches the host: the network's gateway (loopback on the
+   * host network), null without a network. */
+  async function hostAddress(net: ContainerAsk["network"]): Promise<string | null> {
+    const network = dockerNetwork(net, p.env);
+    if (network === "none") return null;
+    if (network === "host") return "127.0.0.1";
+    await ensureNet(network);
+    return (await engine.networkGateway?.(network)) ?? null;
+  }
+
   async function options(spec: ContainerSpec): Promise<DockerRunOptions> {
     const { binds, network, limits, nano } = await check(spec); // again: a path may be a link now
-    if (network === AGENT_NETWORK) {
-      await (agentNet ??= ensureAgentNetwork(engine).catch((e) => {
-        agentNet = undefined;
-        throw e;
-      }));
-    }
+    await ensureNet(network);
     const u = user();
     return {
       image: spec.image,
@@ -106,5 +117,11 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
     }
   }
 
-  return { check: async (ask: ContainerAsk) => void (await check(ask)), options, user, hostFiles };
+  return {
+    check: async (ask: ContainerAsk) => void (await check(ask)),
+    options,
+    user,
+    hostFiles,
+    hostAddress,
+  };
 }

@@ -1,5 +1,5 @@
-// The two network calls the core needs: what labels a network carries (is it ours, or one the
-// operator allowed?), and creating the agents' default network.
+// The network calls the core needs: what labels a network carries (is it ours, or one the
+// operator allowed?), creating the agents' default network, and its gateway (the host from inside).
 import { type DockerApi, status } from "./docker-api.ts";
 
 export function dockerNetworks(api: DockerApi) {
@@ -16,6 +16,14 @@ export function dockerNetworks(api: DockerApi) {
         if (status(e) === 404) return null;
         throw e;
       }
+    },
+    async networkGateway(name: string): Promise<string | null> {
+      const n = await api.call<{ IPAM?: { Config?: { Gateway?: string }[] | null } }>({
+        method: "GET",
+        path: `/networks/${encodeURIComponent(name)}`,
+        ok: [200],
+      });
+      return n.IPAM?.Config?.map((c) => c.Gateway).find((g) => g && !g.includes(":")) ?? null;
     },
     async createNetwork(
       name: string,

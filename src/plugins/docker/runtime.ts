@@ -16,6 +16,7 @@ export function dockerContainers(
     ping: () => engine.ping(),
     check: t.check,
     user: t.user,
+    hostAddress: t.hostAddress,
     async run(spec, signal) {
       const o = await t.options(spec);
       return t.hostFiles(spec, o, () => engine.run(o, signal), (m) => log.warn(m));

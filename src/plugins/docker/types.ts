@@ -53,6 +53,8 @@ export interface DockerEngine {
   remove(id: string): Promise<void>;
   /** A network's labels, or null when the engine has none of that name. */
   networkLabels(name: string): Promise<Record<string, string> | null>;
+  /** The IPv4 gateway of a network (the host's address on it), or null when it has none. */
+  networkGateway?(name: string): Promise<string | null>;
   /** Create a bridge network; one of that name created meanwhile by someone else is not an error. */
   createNetwork(
     name: string,

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import plugin, { claudeDriver } from "../../../src/plugins/claude-code/index.ts";
-import { HOOK_COMMAND, HOOK_MATCHER } from "../../../src/plugins/claude-code/stage.ts";
+import {
+  HOOK_COMMAND,
+  HOOK_MATCHER,
+  MCP_CONFIG_FILE,
+  MCP_CONFIG_PATH,
+} from "../../../src/plugins/claude-code/stage.ts";
 import { code, createDirs, type Fixture, fixture } from "../command/fake-core.ts";
 
 const KEY = "sk-ant-test-SECRET-123";
@@ -61,6 +66,7 @@ describe("claude driver: prepare", () => {
       "--permission-mode",
       "bypassPermissions",
       "--no-session-persistence",
+      "--strict-mcp-config",
       "--model",
       "claude-sonnet-4-5",
       "--tools",
@@ -135,54 +141,43 @@ describe("claude driver: MCP servers and credentials from the host", () => {
     docs: { type: "http", url: "http://docs.internal/mcp" },
   };
 
-  test("named MCP servers are copied from the host's ~/.claude.json into a 0600 file", async () => {
+  test("MCP servers reach the CLI only through --mcp-config, with --strict-mcp-config always", async () => {
     const f = await fixture({ ANTHROPIC_API_KEY: KEY });
     try {
-      await writeFile(
-        join(f.hostHome, ".claude.json"),
-        JSON.stringify({ mcpServers: servers, projects: { "/x": {} } }),
-      );
-      const job = f.job({ mcps: ["github"] });
-      await createDirs(job);
-      await claudeDriver(f.core).prepare(job);
-      const staged = await readJson(join(job.paths.home, ".claude.json"));
-      assert.deepEqual(staged, {
-        hasCompletedOnboarding: true,
-        mcpServers: { github: servers.github },
-      });
-      assert.equal(await mode(join(job.paths.home, ".claude.json")), 0o600);
-    } finally {
-      await f.cleanup();
-    }
-  });
-
-  test("an unknown MCP name is NOT_FOUND listing the available ones", async () => {
-    const f = await fixture({ ANTHROPIC_API_KEY: KEY });
-    try {
+      // The host's own servers stay out of the staged .claude.json (the mcp-access plugin stages
+      // exactly the asked-for ones in MCP_CONFIG_FILE, removed with the credentials).
       await writeFile(join(f.hostHome, ".claude.json"), JSON.stringify({ mcpServers: servers }));
-      const job = f.job({ mcps: ["github", "jira"] });
+      const job = f.job({ mcps: ["github"] });
       await createDirs(job);
-      await assert.rejects(
-        claudeDriver(f.core).prepare(job),
-        (e: Error & { code?: string }) =>
-          e.code === "NOT_FOUND" && e.message.includes('"jira"') &&
-          e.message.includes("available: github, docs") && !e.message.includes('"github"'),
-      );
-      const none = f.job({ mcps: ["x"] });
+      const { cmd } = await claudeDriver(f.core).prepare(job);
+      const staged = await readJson(join(job.paths.home, ".claude.json"));
+      assert.deepEqual(staged, { hasCompletedOnboarding: true });
+      assert.ok(cmd.includes("--strict-mcp-config"));
+      assert.equal(cmd[cmd.indexOf("--mcp-config") + 1], MCP_CONFIG_PATH);
+      assert.ok(cmd[cmd.indexOf("--mcp-config") + 2]!.startsWith("--"), "variadic: a flag follows");
+      const none = f.job();
       await createDirs(none);
-      await writeFile(join(f.hostHome, ".claude.json"), "{}");
-      await assert.rejects(claudeDriver(f.core).prepare(none), /available: none/);
+      const plain = (await claudeDriver(f.core).prepare(none)).cmd;
+      assert.ok(plain.includes("--strict-mcp-config") && !plain.includes("--mcp-config"));
+
+      await mkdir(join(job.paths.home, ".claude"), { recursive: true });
+      await writeFile(join(job.paths.home, MCP_CONFIG_FILE), "{}");
+      await claudeDriver(f.core).cleanup!(job.paths);
+      await assert.rejects(stat(join(job.paths.home, MCP_CONFIG_FILE)), /ENOENT/);
     } finally {
       await f.cleanup();
     }
   });
 
-  test("no host ~/.claude.json: asking for MCP servers is NOT_FOUND", async () => {
+  test("mcps without the mcp-access plugin loaded is refused at check", async () => {
     const f = await fixture({ ANTHROPIC_API_KEY: KEY });
     try {
-      const job = f.job({ mcps: ["github"] });
-      await createDirs(job);
-      assert.equal(await code(claudeDriver(f.core).prepare(job)), "NOT_FOUND");
+      const core = { ...f.core, tools: { has: () => false } };
+      const check = (job: ReturnType<typeof f.job>) =>
+        Promise.resolve().then(() => claudeDriver(core).check!(job));
+      assert.equal(await code(check(f.job({ mcps: ["github"] }))), "INVALID_INPUT");
+      await assert.rejects(check(f.job({ mcps: ["github"] })), /mcp-access plugin is not loaded/);
+      await check(f.job());
     } finally {
       await f.cleanup();
     }
