@@ -2,7 +2,7 @@
 // or a directory like an agent's output. A finished ref with no container: model "wrapped", cost 0,
 // a signed `wrapped` stamp naming the source. The path is judged like a mount; nothing is read
 // through a link (a project dir may be an agent's read-write mount), and sizes are bounded.
-import { realpath } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Core, Ref, RunHandle, Tool } from "../../core/types.ts";
 import { judgeHostPath } from "./host-path.ts";
@@ -10,6 +10,22 @@ import { judgeHostPath } from "./host-path.ts";
 const MAX_TEXT = 32 << 20;
 const MAX_FILES = 1000;
 const TEXT_FILE = "wrapped.txt";
+
+/** A listed file's text, or why it is left out. The last component is opened without following;
+ * the dirs above must still be the ones listed (checked before and after the read), or a link
+ * swapped in meanwhile could lead the read elsewhere. */
+async function fileText(core: Core, path: string, room: number): Promise<string | { why: string }> {
+  const full = { why: `the wrapped text reached ${MAX_TEXT >> 20} MiB` };
+  const parentOk = async () => (await realpath(dirname(path)).catch(() => "")) === dirname(path);
+  // Sized first: a directory of huge (or sparse) files must not be read only to be left out.
+  if (room <= 0 || ((await lstat(path).catch(() => null))?.size ?? 0) > room) return full;
+  if (!(await parentOk())) return { why: "moved while reading" };
+  const r = await core.fs.readNoFollow(path, room);
+  if (r.skipped) return { why: `it is ${r.skipped}` };
+  if (r.truncated) return full;
+  if (r.text.includes("\0")) return { why: "a binary file" };
+  return (await parentOk()) ? r.text : { why: "moved while reading" };
+}
 
 /** A directory as text: its sorted listing, then each regular text file after an "=== name ==="
  * line, up to MAX_TEXT in all. */
@@ -24,25 +40,11 @@ async function directoryText(core: Core, root: string): Promise<{ text: string; 
   let size = parts[0]!.length;
   let files = 0;
   for (const rel of listing.entries.filter((e) => !e.endsWith("/") && !e.includes(" -> "))) {
-    const path = join(root, rel);
-    // The last component is opened without following; the dirs above must still be the ones
-    // listed (checked before and after), or a swapped-in link could lead the read elsewhere.
-    const parentOk = async () => (await realpath(dirname(path)).catch(() => "")) === dirname(path);
-    const room = MAX_TEXT - size;
-    const r = room > 0 && await parentOk()
-      ? await core.fs.readNoFollow(path, room)
-      : { text: "", skipped: room > 0 ? "moved while reading" : undefined, truncated: room <= 0 };
-    const body = r.skipped
-      ? `(not included: ${r.skipped})`
-      : r.text.includes("\0")
-      ? "(binary file, not included)"
-      : r.truncated
-      ? `(not included: the wrapped text reached ${MAX_TEXT >> 20} MiB)`
-      : !(await parentOk())
-      ? "(not included: moved while reading)"
-      : (files++, r.text);
+    const got = await fileText(core, join(root, rel), MAX_TEXT - size);
+    const body = typeof got === "string" ? got : `(not included: ${got.why})`;
+    if (typeof got === "string") files++;
     parts.push(`=== ${rel} ===\n${body}`);
-    size += body.length + rel.length + 4;
+    size += Buffer.byteLength(body) + rel.length + 10;
   }
   return { text: parts.join("\n\n") + "\n", files };
 }

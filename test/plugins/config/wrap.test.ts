@@ -73,7 +73,7 @@ describe("config plugin: wrap", () => {
     );
     assert.match(text, /=== a\.md ===\nDoc A text/);
     assert.match(text, /=== sub\/b\.txt ===\nDoc B text/);
-    assert.match(text, /=== blob\.bin ===\n\(binary file, not included\)/);
+    assert.match(text, /=== blob\.bin ===\n\(not included: a binary file\)/);
     assert.match(text, /leak\.txt -> \(symbolic link, not followed\)/);
     assert.doesNotMatch(text, /HOST SECRET/);
     assert.deepEqual(r.data.stamps.wrapped, {
@@ -81,6 +81,19 @@ describe("config plugin: wrap", () => {
       kind: "directory",
       files: 2,
     });
+  });
+
+  it("a directory's text is bounded: a file past the limit is named, not read", async () => {
+    await mkdir(join(root, "big"));
+    await writeFile(join(root, "big", "a-huge.txt"), "");
+    await truncate(join(root, "big", "a-huge.txt"), (32 << 20) + 1);
+    await writeFile(join(root, "big", "b.txt"), "small\n");
+    const r = await h.call("wrap", { path: join(root, "big") });
+    assert.equal(r.isError, false, r.text);
+    const text = await h.core.refs.readText(r.data.ref);
+    assert.match(text, /=== a-huge\.txt ===\n\(not included: the wrapped text reached 32 MiB\)/);
+    assert.match(text, /=== b\.txt ===\nsmall/);
+    assert.ok(r.data.size < 1024, `size ${r.data.size}`);
   });
 
   it("wrapped refs are reduce inputs like any agent's, and parents of its ref", async () => {
