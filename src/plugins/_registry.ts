@@ -8,6 +8,7 @@ import p_config from "./config/index.ts";
 import p_docker from "./docker/index.ts";
 import p_mcp_access from "./mcp-access/index.ts";
 import p_pipeline from "./pipeline/index.ts";
+import p_repo from "./repo/index.ts";
 import p_security from "./security/index.ts";
 import p_types from "./types/index.ts";
 
@@ -20,9 +21,10 @@ export const builtins: Record<string, PluginFactory> = {
   "docker": p_docker,
   "mcp-access": p_mcp_access,
   "pipeline": p_pipeline,
+  "repo": p_repo,
   "security": p_security,
   "types": p_types,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","security","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","repo","security","types"];
