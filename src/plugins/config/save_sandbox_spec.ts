@@ -25,7 +25,9 @@ export function saveSandboxSpec(core: Core): Tool {
         if (spec.length > MAX_SPEC) {
           core.fail(
             "TOO_LARGE",
-            `Cannot save sandbox "${name.slice(0, 70)}": the spec is over 1 MiB`,
+            `Cannot save sandbox ${
+              JSON.stringify(name.slice(0, 70))
+            }: the spec is over 1 MiB; save a smaller spec`,
           );
         }
         try {
@@ -42,7 +44,9 @@ export function saveSandboxSpec(core: Core): Tool {
       if (!fields || typeof fields !== "object" || Array.isArray(fields)) {
         core.fail(
           "INVALID_INPUT",
-          `Cannot save sandbox "${name.slice(0, 70)}": "spec" must be an object of sandbox fields`,
+          `Cannot save sandbox ${
+            JSON.stringify(name.slice(0, 70))
+          }: "spec" must be an object of sandbox fields; pass {"model": …} or its JSON`,
         );
       }
       const path = await core.sandboxes.save(name, fields as Record<string, unknown>);
