@@ -92,6 +92,25 @@ describe("hard budgets", () => {
     assert.deepEqual(r.data.budget.not_started, []);
   });
 
+  it("an agent waiting for a reservation is cancelled with its run, and never starts", async () => {
+    const started = h.runtime.started;
+    const r = await h.call("par", {
+      tasks: [...tasks(2, "[[fake hang]]"), { prompt: "waits [[fake cost=0.01]]" }],
+      budget: 0.1,
+      max_concurrency: 3,
+      wait_s: 0,
+    });
+    assert.equal(r.data.status, "running", r.text);
+    await h.runtime.until((rt) => rt.started === started + 2 && rt.running === 2);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the third would have started by now
+    assert.equal(h.runtime.started, started + 2, "the third agent started without a reservation");
+    await h.call("cancel", { run_id: r.data.run_id });
+    const done = await h.call("wait", { run_id: r.data.run_id, wait_s: 10 });
+    assert.equal(h.runtime.started, started + 2);
+    assert.equal(done.data.results[2].status, "cancelled", done.text);
+    assert.equal(done.data.results[2].error, "Cancelled before the agent started");
+  });
+
   it("an agent is not started when what is left is under the minimum and nothing runs", async () => {
     const r = await h.call("par", {
       tasks: [{ prompt: "a [[fake cost=0.07]]" }, { prompt: "b [[fake cost=0.01]]" }],
