@@ -128,6 +128,9 @@ export interface Tool<S extends AnySchema = AnySchema> {
    * core's and the plugins') to its input and checks them. tools/list shows every field's type and
    * description on the one "described" tool (`run`); "brief" tools refer to it (stays small). */
   sandboxFields?: "described" | "brief";
+  /** JSON Schema of what run() returns (an object; MCP's outputSchema). Clients validate results
+   * against it, so list main properties loosely; none declared publishes {type: "object"}. */
+  output?: { type: "object"; [key: string]: Json };
   run(args: Valibot.InferOutput<S>, ctx: ToolContext): Promise<unknown>;
 }
 

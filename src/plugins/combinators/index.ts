@@ -4,6 +4,7 @@ import { chain } from "./chain.ts";
 import { filter } from "./filter.ts";
 import { guard } from "./guard.ts";
 import { map } from "./map.ts";
+import { OUTPUTS } from "./_outputs.ts";
 import { mapReduce } from "./map_reduce.ts";
 import { par } from "./par.ts";
 import { race } from "./race.ts";
@@ -14,7 +15,8 @@ import { run } from "./run.ts";
 export default ((core) => ({
   name: "combinators",
   stamps: ["retry"],
-  tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) =>
-    make(core)
-  ),
+  tools: [run, par, map, chain, reduce, mapReduce, race, retry, filter, guard].map((make) => {
+    const tool = make(core);
+    return { ...tool, output: tool.output ?? OUTPUTS[tool.name] };
+  }),
 })) satisfies PluginFactory;
