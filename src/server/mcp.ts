@@ -11,6 +11,7 @@ import type { ToolRegistry } from "../core/registry.ts";
 import type { Events } from "../core/types.ts";
 import { forwardEvents } from "./client-log.ts";
 import { LineTransport } from "./stdio.ts";
+import { summarize } from "./summary.ts";
 
 /** The largest JSON-RPC message accepted, on stdio and over HTTP alike. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -38,12 +39,15 @@ function stopSignal(request: AbortSignal, tool: string): AbortSignal {
   return stop.signal;
 }
 
-function render(value: unknown): ToolResult {
-  if (typeof value === "string") return { content: [{ type: "text", text: value }] };
-  const text = JSON.stringify(value ?? null, null, 2);
+/** Every tool declares an outputSchema (MCP wants type "object"), so every result is an object. */
+const ANY_OBJECT = { type: "object" } as const;
+
+/** The object once, in structuredContent; the text block only summarizes it (summary.ts). */
+export function render(value: unknown): ToolResult {
   const structured = value && typeof value === "object" && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : { result: value ?? null };
+  const text = typeof value === "string" ? value : summarize(structured);
   return { content: [{ type: "text", text }], structuredContent: structured };
 }
 
@@ -70,6 +74,7 @@ export function createMcpServer(
         ...toJsonSchema(t.input, { errorMode: "ignore", target: "draft-2020-12" }),
         $schema: undefined,
       },
+      outputSchema: t.output ?? ANY_OBJECT,
       ...(t.annotations ? { annotations: t.annotations } : {}),
     }));
     return { tools: listed } as never;

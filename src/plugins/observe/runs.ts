@@ -16,12 +16,21 @@ export function runTools(core: Core): Tool[] {
     ),
     50,
   );
+  const str = { type: "string" };
+  const num = { type: "number" };
+  /** A run's record, as status, cancel and runs show it. */
+  const run = {
+    type: "object" as const,
+    properties: { run_id: str, status: str, done: num, cost_usd: num },
+  };
   return [
     {
       name: "wait",
       description:
         'Wait for a run that returned {status: "running", run_id}: the finished result, or {status: "running"} again after wait_s (then call wait again; never start the work again).',
       annotations: { readOnlyHint: true, openWorldHint: false },
+      // What the waited-for tool returns: any of their shapes, or {status: "running", run_id}.
+      output: { type: "object", properties: { run_id: str, status: str } },
       input: v.object({ run_id: runId, wait_s: waitS }),
       run: ({ run_id, wait_s }, ctx) => core.runs.wait(run_id, wait_s, ctx),
     },
@@ -30,6 +39,7 @@ export function runTools(core: Core): Tool[] {
       description:
         "Report a run's progress without waiting: status (running, done, failed, cancelled), agents done/total/failed, cost so far and the refs finished so far.",
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+      output: run,
       input: v.object({ run_id: runId }),
       run: ({ run_id }) => core.runs.status(run_id).then(({ result: _r, ...info }) => info),
     },
@@ -38,6 +48,7 @@ export function runTools(core: Core): Tool[] {
       description:
         "Cancel a running run: its containers are killed within seconds; refs already finished are kept. Returns the run's final status.",
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
+      output: run,
       input: v.object({ run_id: runId }),
       run: ({ run_id }) => core.runs.cancel(run_id).then(({ result: _r, ...info }) => info),
     },
@@ -46,6 +57,7 @@ export function runTools(core: Core): Tool[] {
       description:
         "List recent runs, newest first, with tool, status, agents done/failed and cost. Use it to find a run_id again.",
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+      output: { type: "object", properties: { runs: { type: "array", items: run } } },
       input: v.object({
         limit: v.optional(
           v.pipe(

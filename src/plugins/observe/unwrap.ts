@@ -11,6 +11,10 @@ export function unwrap(core: Core): Tool {
     description:
       "Write a ref's full output text to output.md in its directory and return {ref, file, size}: call it for the text an agent produced, then Read the file.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    output: {
+      type: "object",
+      properties: { ref: { type: "string" }, file: { type: "string" }, size: { type: "number" } },
+    },
     input: v.object({
       ref: v.pipe(
         v.union([v.string(), v.object({ ref: v.string() })]),

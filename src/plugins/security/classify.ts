@@ -95,6 +95,7 @@ export function classification(core: Core): { tool: Tool; hooks: SpawnHooks } {
       LEVELS.join(" < ")
     }), allowed_mcps, denied_mcps. An agent given it as input is refused before it starts if one of its mcps is not allowed, or (restricted) its network is not none; derived refs inherit it.`,
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    output: { type: "object", properties: { ref: { type: "string" }, stamps: { type: "object" } } },
     input: v.object({
       ref: v.pipe(
         v.union([v.string(), v.looseObject({ ref: v.string() })]),

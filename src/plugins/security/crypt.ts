@@ -78,6 +78,7 @@ export function cryptTools(core: Core) {
     description:
       "Encrypt a ref's output at rest (XChaCha20-Poly1305) and remove every plaintext copy of it and of what its agent saw. Returns the ref with its encryption stamp {key_id, algorithm}: keep the key_id to decrypt.",
     annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    output: { type: "object", properties: { ref: { type: "string" }, key_id: { type: "string" } } },
     input: v.object({ ref: refField }),
     run: ({ ref }) => encryptRef(ref),
   };
@@ -87,6 +88,7 @@ export function cryptTools(core: Core) {
     description:
       "Decrypt a ref with its key_id into output.md; returns {ref, file, size, structured_output?}. The ciphertext stays; delete the file after reading if it must not stay.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    output: { type: "object", properties: { ref: { type: "string" }, file: { type: "string" } } },
     input: v.object({
       ref: refField,
       key_id: v.pipe(v.string(), v.description("The key_id of the ref's encryption stamp")),

@@ -15,6 +15,8 @@ export function registryTools(core: Core, types: TypeRegistry, schemas: SchemaCh
       description:
         "List the registered natural-language types (types/<name>.md on the search paths: wrap_project dirs, $SWARM_PROJECT_DIR/types, ~/.claude/types). Returns [{name, summary (first line), source}].",
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+      // An array result reaches the wire as {result: [...]}.
+      output: { type: "object", properties: { result: { type: "array" } } },
       input: v.object({}),
       run: () => types.list(),
     },
@@ -30,6 +32,10 @@ export function registryTools(core: Core, types: TypeRegistry, schemas: SchemaCh
           true,
         ),
       }),
+      output: {
+        type: "object",
+        properties: { name: { type: "string" }, definition: { type: "string" } },
+      },
       run: async (a: { name: string; resolve_refs: boolean }) => ({
         name: a.name,
         definition: await types.definition(a.name, a.resolve_refs),
@@ -43,6 +49,7 @@ export function registryTools(core: Core, types: TypeRegistry, schemas: SchemaCh
       input: v.object({
         text: v.pipe(v.string(), v.maxLength(MAX_TEXT), v.description("A type name or text")),
       }),
+      output: { type: "object", properties: { text: { type: "string" } } },
       run: async (a: { text: string }) => ({ text: await types.expand(a.text) }),
     },
     {
@@ -54,6 +61,10 @@ export function registryTools(core: Core, types: TypeRegistry, schemas: SchemaCh
         schema: v.pipe(v.record(v.string(), v.unknown()), v.description("The JSON Schema")),
         value: v.optional(v.pipe(v.unknown(), v.description("The JSON value to check"))),
       }),
+      output: {
+        type: "object",
+        properties: { valid: { type: "boolean" }, errors: { type: "array" } },
+      },
       async run(a: { schema: Record<string, Json>; value?: unknown }) {
         if (!("value" in a) || a.value === undefined) {
           await schemas.compile(a.schema);

@@ -39,6 +39,11 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
     description:
       'Judge an artifact against a registered type with a read-only validator agent: VALID (score >= 0.95), PARTIAL, INVALID, or UNKNOWN for a malformed answer. Returns {declared_type, verdict, score, issues, validation_ref}; a {ref} artifact is stamped "validated".',
     annotations: { openWorldHint: true },
+    // Loose: it may first return {status: "running", run_id} like every agent-starting tool.
+    output: {
+      type: "object",
+      properties: { verdict: { type: "string" }, score: { type: ["number", "null"] } },
+    },
     // Any sandbox field (network, image, memory…) may be given at the top level, as on run.
     sandboxFields: "brief",
     input: v.object({
