@@ -73,7 +73,7 @@ export function createContentReader(d: Deps): Reader {
       const text = rec!.structured_output == null ? "" : JSON.stringify(rec!.structured_output);
       return { text, size: text.length, truncated: false };
     }
-    if (part === "workspace") {
+    if (part === "workspace" || part === "out") {
       const l = await listNoFollow(path!, { maxEntries: o.maxEntries ?? 200, maxDepth: 8 });
       const { entries, truncated, skipped } = l;
       return { text: entries.join("\n"), size: entries.length, truncated, skipped };

@@ -36,7 +36,7 @@ export interface RefRecord extends Omit<Ref, "output_dir"> {
 }
 
 /** What `core.refs.read` reads of a ref: its text, structured output (JSON text), the container's
- * stream (stdout) and stderr, the artifacts log, the prompt and stdin, the workspace listing. */
+ * stream (stdout) and stderr, the artifacts log, the prompt and stdin, the listings of the workspace and of out/ (/output). */
 export type RefPart =
   | "text"
   | "structured"
@@ -45,12 +45,13 @@ export type RefPart =
   | "artifacts"
   | "prompt"
   | "stdin"
-  | "workspace";
+  | "workspace"
+  | "out";
 
 export interface RefReadOptions {
   /** Bytes to read at most (default 64 MB). */
   maxBytes?: number;
-  /** `workspace`: entries to list at most (default 200, 8 levels deep). */
+  /** `workspace`, `out` (listings): entries to list at most (default 200, 8 levels deep). */
   maxEntries?: number;
   /** The last maxBytes instead of the first (a stderr tail). */
   fromEnd?: boolean;

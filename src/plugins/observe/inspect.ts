@@ -1,29 +1,12 @@
-// inspect: a post-mortem report of one agent (inspect.md): metadata, the start of its output,
-// the tools it called (from stream.jsonl), its traced artifacts and its files. Everything here but
-// result.json was written by the agent: core.refs reads it without following links, each read
-// bounded, and shows an encrypted ref's output as "(encrypted)".
-import type { Core, LineStats, RefPart, RefReadOptions, Tool } from "../../core/types.ts";
+// inspect: a post-mortem report of one agent (inspect.md). Its first line says how the agent ended
+// and why, in one line; then metadata, the start of its output, its first thinking, the tools it
+// called (from stream.jsonl), its artifacts log, and the files it left in its workspace and in
+// out/ (/output). Everything here but result.json was written by the agent: core.refs reads it
+// without following links, each read bounded, and shows an encrypted ref's output as "(encrypted)".
+import type { Core, RefContent, RefPart, RefReadOptions, Tool } from "../../core/types.ts";
+import { oneLine, readArtifacts, readStreamFindings } from "./inspect-read.ts";
 
-const MAX_STREAM = 256 << 20;
-
-async function toolCalls(
-  core: Core,
-  ref: string,
-): Promise<{ names: string[]; count: number; stats: LineStats }> {
-  const names: string[] = [];
-  let count = 0;
-  const stats: LineStats = { bytes: 0, longLines: 0, truncated: false };
-  const opts = { maxBytes: MAX_STREAM, maxLine: 1 << 20, display: true, stats };
-  for await (const line of core.refs.lines(ref, "stream", opts)) {
-    if (!line.includes('"tool_use"')) continue;
-    try {
-      for (
-        const b of JSON.parse(line)?.message?.content ?? []
-      ) if (b?.type === "tool_use" && count++ < 1000) names.push(String(b.name).slice(0, 200));
-    } catch { /* not JSON: a command agent's plain output */ }
-  }
-  return { names, count, stats };
-}
+const MAX_FILES = 200;
 
 /** What a bounded read left out, for the report: "", or " (…)". */
 function note(r: { skipped?: string; truncated: boolean }, what: string): string {
@@ -34,13 +17,34 @@ function note(r: { skipped?: string; truncated: boolean }, what: string): string
     : "";
 }
 
+function listing(title: string, r: RefContent): string[] {
+  const cut = r.truncated ? ` (first ${MAX_FILES} entries, 8 levels)` : "";
+  const skipped = r.skipped && r.skipped !== "missing" ? ` (skipped: it is ${r.skipped})` : "";
+  return [`## ${title}${skipped || cut}`, "", r.text || "(none)", ""];
+}
+
+/** Why the agent ended as it did, in one line: its error, else the last line of its stderr. */
+export function causeOf(
+  rec: { status: string; exit_code: number; error: string | null },
+  stderr: string,
+): string {
+  if (rec.status === "ok") return "ok";
+  const last = stderr.split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+  const why = rec.error ?? (last ? `stderr: ${last}` : `exit code ${rec.exit_code}`);
+  return `${rec.status}: ${oneLine(why, 300)}`;
+}
+
 export function inspect(core: Core): Tool {
   const { v } = core;
   return {
     name: "inspect",
     description:
-      "Write a debug report for a ref to inspect.md (status, error, cost, start of output, tool calls, artifacts, files left) and return {ref, file, tool_calls, has_partial_output}: for an agent that failed or timed out.",
+      "Write a debug report for a ref to inspect.md (first line: why it failed; then error, cost, output start, thinking, tool calls, artifacts, files left) and return {ref, file, cause, tool_calls, has_partial_output}: for an agent that failed or timed out.",
     annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    output: {
+      type: "object",
+      properties: { ref: { type: "string" }, file: { type: "string" }, cause: { type: "string" } },
+    },
     input: v.object({
       ref: v.pipe(
         v.union([v.string(), v.object({ ref: v.string() })]),
@@ -52,17 +56,17 @@ export function inspect(core: Core): Tool {
       const read = (part: RefPart, o: RefReadOptions) =>
         core.refs.read(rec.ref, part, { display: true, ...o });
       const text = (await read("text", { maxBytes: 8192 })).text.slice(0, 2000);
-      const { names: calls, count, stats } = await toolCalls(core, rec.ref);
-      const artifacts = await read("artifacts", { maxBytes: 64 * 1024 });
-      const files = await read("workspace", { maxEntries: 200 });
+      const { calls, count, thinking, stats } = await readStreamFindings(core, rec.ref);
+      const artifacts = await readArtifacts(core, rec.ref);
       const stderr = await read("stderr", { maxBytes: 2000, fromEnd: true });
+      const cause = causeOf(rec, stderr.text);
       const streamNote = stats.skipped && stats.skipped !== "missing"
         ? ` (skipped: stream.jsonl is ${stats.skipped})`
         : stats.truncated
-        ? ` (read the first ${MAX_STREAM >> 20} MB of stream.jsonl)`
+        ? " (read the first 256 MB of stream.jsonl)"
         : "";
       const report = [
-        `# Inspect ${rec.ref}`,
+        `# Inspect ${rec.ref}: ${cause}`,
         "",
         `- status: ${rec.status} (exit ${rec.exit_code})`,
         `- error: ${rec.error ?? "none"}`,
@@ -70,29 +74,28 @@ export function inspect(core: Core): Tool {
           rec.num_turns ?? "-"
         }  duration: ${rec.duration_seconds}s`,
         `- session: ${rec.session_id ?? "-"}  parents: ${rec.parents.join(", ") || "none"}`,
+        `- files: ${core.refs.paths(rec.run_id, rec.agent_id).dir}`,
         "",
         "## Output (first 2000 characters)",
         "",
         text || "(empty)",
         "",
+        `## Thinking (first ${thinking.length})`,
+        "",
+        thinking.map((t, i) => `${i + 1}. ${t}`).join("\n") || "(none)",
+        "",
         `## Tool calls (${count})${streamNote}`,
         "",
         calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)",
         "",
-        `## Artifacts${note(artifacts, "artifacts.jsonl")}`,
-        "",
-        artifacts.text.trim().split("\n").filter(Boolean).slice(0, 50).join("\n") || "(none)",
-        "",
-        `## Workspace files${
-          files.skipped && files.skipped !== "missing"
-            ? ` (skipped: the workspace is ${files.skipped})`
-            : files.truncated
-            ? " (truncated: first 200 entries, 8 levels)"
-            : ""
+        `## Artifacts log (out/artifacts.jsonl)${
+          note({ ...artifacts.stats, truncated: false }, "artifacts.jsonl")
         }`,
         "",
-        files.text || "(none)",
+        artifacts.lines.join("\n") || "(none)",
         "",
+        ...listing("Workspace files", await read("workspace", { maxEntries: MAX_FILES })),
+        ...listing("Files in out/ (/output)", await read("out", { maxEntries: MAX_FILES })),
         `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`,
         "",
         stderr.text || "(empty)",
@@ -102,6 +105,7 @@ export function inspect(core: Core): Tool {
       return {
         ref: rec.ref,
         file,
+        cause,
         tool_calls: count,
         has_partial_output: rec.status !== "ok" && (stats.bytes > 0 || rec.size > 0),
       };
