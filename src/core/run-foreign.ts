@@ -15,9 +15,8 @@ const FOREIGN_CANCEL_MS = 10_000;
 
 /** "3/5 agents done, 1 failed, $0.12": what progress and a running result say. */
 export function summary(i: RunInfo): string {
-  return `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}, $${
-    i.cost_usd.toFixed(2)
-  }`;
+  const counts = `${i.done}/${i.total} agents done${i.failed ? `, ${i.failed} failed` : ""}`;
+  return `${i.note ?? counts}, $${i.cost_usd.toFixed(2)}`;
 }
 
 export function foreignRuns(

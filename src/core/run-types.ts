@@ -42,6 +42,9 @@ export interface RunInfo {
   refs: string[];
   result?: unknown;
   error?: { code: ErrorCode; message: string } | null;
+  /** What the work says it is doing, shown in progress instead of the agent count: a tool sets
+   * it through run.info() ("step 3/5 review"). */
+  note?: string;
 }
 
 /** A handle for long work: returns within wait_s with either the result or {status:"running"}. */

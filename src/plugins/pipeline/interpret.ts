@@ -116,6 +116,7 @@ export async function interpret(
       );
       break;
     }
+    run.info().note = `step ${i + 1}/${def.steps.length} ${step.id}`;
     const n = bump(runs, step.id);
     run.setTotal(Math.max(run.info().total, run.info().done + 1));
     const spec = left === Infinity
@@ -156,6 +157,7 @@ export async function interpret(
     }
     await hooks.save(result());
   }
+  delete run.info().note;
   return result();
 }
 

@@ -171,4 +171,14 @@ describe("pipeline control flow", () => {
     assert.equal(met.deadline_met, true);
     assert.ok(callsOf(h, met.run_id)[0]!.opts.timeoutMs <= 600_000);
   });
+
+  it('progress names the step: "step 1/2 slow, $0.00"', async () => {
+    const messages: string[] = [];
+    const r = await h.call("pipeline", {
+      definition: { steps: [{ id: "slow", prompt: "slow [[fake sleep=3500]]" }, { prompt: "b" }] },
+    }, { onprogress: (p) => void (p.message && messages.push(p.message)) });
+    assert.equal(r.data.status, "done", r.text);
+    assert.ok(messages.includes("step 1/2 slow, $0.00"), messages.join(" | "));
+    assert.equal(messages.at(-1), "2/2 agents done, $0.02");
+  });
 });
