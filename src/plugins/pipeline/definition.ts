@@ -196,6 +196,10 @@ export async function checkDefinition(core: Core, raw: Obj, fallback: string): P
     if ([...spec.mounts.map((m) => m.container_path), spec.workdir].some(onShared)) {
       wrong("mounts something at /shared or works there; /shared is the pipeline's shared dir");
     }
+    // Each ref is classified once its step ends; the first step must not reach out either.
+    if (classification === "restricted" && spec.network !== false && spec.network !== "none") {
+      wrong('needs network false: the pipeline is classified "restricted"');
+    }
     out.push({
       id,
       prompt: s.prompt as string,

@@ -182,3 +182,37 @@ describe("pipeline control flow", () => {
     assert.equal(messages.at(-1), "2/2 agents done, $0.02");
   });
 });
+
+describe("pipeline classification", () => {
+  let h: Harness;
+  before(async () => (h = await createHarness()));
+  after(() => h.dispose());
+
+  it("stamps every step's ref with the definition's classification", async () => {
+    const d = await runPipeline(h, {
+      classification: "confidential",
+      steps: [{ id: "a", prompt: "a" }, { id: "b", prompt: 'b [[fake fail="no"]]' }],
+    });
+    assert.equal(d.status, "broken");
+    for (const e of d.trace) {
+      const stamps = await h.core.refs.stamps(e.ref);
+      assert.equal(stamps.classification?.level, "confidential", e.ref);
+    }
+  });
+
+  it("refuses a restricted pipeline whose steps could reach the network, before any starts", async () => {
+    const started = h.runtime.started;
+    const r = await h.call("pipeline", {
+      definition: { classification: "restricted", steps: [{ prompt: "a", network: true }] },
+    });
+    assert.equal(r.isError, true);
+    assert.match(r.text, /steps\[0\] needs network false: the pipeline is classified "restricted"/);
+    assert.equal(h.runtime.started, started);
+    const ok = await runPipeline(h, {
+      classification: "restricted",
+      sandbox: { network: false },
+      steps: [{ prompt: "a" }, { prompt: "b" }],
+    });
+    assert.equal(ok.status, "done");
+  });
+});
