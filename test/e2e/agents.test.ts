@@ -78,7 +78,7 @@ describe("real claude agents in containers", { skip }, () => {
       join(server.dataDir, ref.run_id, "agent-0", "out", "artifacts.jsonl"),
       "utf8",
     );
-    assert.match(artifacts, /"tool_name":"Write"/);
+    assert.match(artifacts, /"tool":"Write"/); // the reference's field names
     await gone(ref.run_id);
   });
 
