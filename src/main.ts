@@ -63,6 +63,9 @@ async function startHttp(
     plugins,
     events,
   });
+  if (server.loginUrl) {
+    process.stderr.write(`swarm-mcp: live view, one-time login link: ${server.loginUrl}\n`);
+  }
   if (!stored) return;
   const entry = {
     mcpServers: {

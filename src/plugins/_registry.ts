@@ -11,6 +11,7 @@ import p_pipeline from "./pipeline/index.ts";
 import p_repo from "./repo/index.ts";
 import p_security from "./security/index.ts";
 import p_types from "./types/index.ts";
+import p_web from "./web/index.ts";
 
 export const builtins: Record<string, PluginFactory> = {
   "claude-code": p_claude_code,
@@ -24,7 +25,8 @@ export const builtins: Record<string, PluginFactory> = {
   "repo": p_repo,
   "security": p_security,
   "types": p_types,
+  "web": p_web,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","repo","security","types"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","repo","security","types","web"];

@@ -7,6 +7,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { Hono } from "hono";
 import { StartupError } from "../core/loader.ts";
+import { browserLogin } from "./browser-login.ts";
 import { logger } from "../core/log.ts";
 import type { ToolRegistry } from "../core/registry.ts";
 import type { Events } from "../core/types.ts";
@@ -40,6 +41,7 @@ export interface HttpOptions {
 export interface HttpServer {
   port: number;
   url: string;
+  loginUrl?: string; // for a browser, when a plugin serves a page (browser-login.ts)
   sessionCount(): number;
   close(): Promise<void>;
 }
@@ -141,6 +143,7 @@ export async function serveHttp(
     const m = /^bearer ([\x21-\x7e]+)$/i.exec(header ?? ""); // RFC 7235: the scheme is case-insensitive
     return !!m && !!expected && timingSafeEqual(digest(m[1]!), expected);
   };
+  const login = browserLogin(opts.token, () => routes);
 
   const closeSession = async (id: string, why: string) => {
     const s = sessions.get(id);
@@ -207,7 +210,9 @@ export async function serveHttp(
     if (origin !== undefined && !allowedOrigin(origin, bound)) {
       return c.json(rpcError(-32000, "Forbidden: foreign Origin refused"), 403);
     }
-    if (!opts.noAuth && !authorized(c.req.header("authorization"))) {
+    const entry = login.enter(c.req.path);
+    if (entry) return entry;
+    if (!opts.noAuth && !login.accepts(c.req.raw) && !authorized(c.req.header("authorization"))) {
       const msg =
         `Unauthorized: a bearer token is required (header "Authorization: Bearer <token>"); ${where}`;
       const header = `Bearer realm="swarm-mcp", error_description="${msg.replace(/["\\]/g, "'")}"`;
@@ -283,6 +288,7 @@ export async function serveHttp(
   return {
     port: server.port,
     url,
+    loginUrl: login.url(`http://${bound}:${server.port}`),
     sessionCount: () => sessions.size,
     async close() {
       clearInterval(sweep);

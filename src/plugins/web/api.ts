@@ -1,0 +1,97 @@
+// The page's JSON: the runs of this data dir, one run with its agents, one agent (prompt, tail,
+// post-mortem), and cancel. Everything an agent wrote is read through core.refs (no-follow,
+// bounded, "(encrypted)" for a sealed ref), ids are checked by the core before any path is built.
+import type { Core, Ref, RefPart, RunInfo } from "../../core/types.ts";
+import type { Live } from "./live.ts";
+import { tailOf } from "./tail.ts";
+
+const MAX_RUNS = 500;
+const MAX_AGENTS = 500;
+
+export const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+
+/** A run as the list shows it: no result, no ref ids (a map's can be thousands). */
+const brief = ({ result: _r, refs, ...info }: RunInfo) => ({ ...info, agents: refs.length });
+
+const agentRow = (r: Ref) => ({
+  ref: r.ref,
+  agent_id: r.agent_id,
+  status: r.status,
+  model: r.model,
+  cost_usd: r.cost_usd,
+  duration_seconds: r.duration_seconds,
+  exit_code: r.exit_code,
+  parents: r.parents,
+  encrypted: r.stamps?.encryption !== undefined,
+});
+
+export function api(core: Core, live: Live) {
+  /** A ToolError (bad id, unknown run) is the caller's: its sentence with 400/404; others throw. */
+  const guard = (fn: (url: URL) => Promise<unknown>) => async (req: Request) => {
+    try {
+      return json(await fn(new URL(req.url)));
+    } catch (e) {
+      if (!core.isToolError(e)) throw e;
+      return json({ error: e.message }, e.code === "NOT_FOUND" ? 404 : 400);
+    }
+  };
+  const param = (url: URL, name: string) => url.searchParams.get(name) ?? "";
+  const read = async (ref: string, part: RefPart, maxBytes: number, fromEnd = false) =>
+    (await core.refs.read(ref, part, { maxBytes, fromEnd, display: true })).text;
+
+  return {
+    runs: guard(async () => ({ runs: (await core.runs.list(MAX_RUNS)).map(brief) })),
+
+    run: guard(async (url) => {
+      const info = await core.runs.status(param(url, "id"));
+      const done = await Promise.all(
+        info.refs.slice(0, MAX_AGENTS).map((r) => core.refs.get(r).then(core.refs.wire)),
+      );
+      return {
+        run: brief(info),
+        agents: done.map(agentRow),
+        running: live.inFlight(info.run_id),
+      };
+    }),
+
+    agent: guard(async (url) => {
+      const { run_id, agent_id } = core.refs.parse(param(url, "ref"));
+      const ref = `${run_id}/${agent_id}`;
+      const rec = await core.refs.get(ref).catch((e) => {
+        if (core.isToolError(e) && e.code === "NOT_FOUND") return null; // still running
+        throw e;
+      });
+      const row = rec && agentRow(core.refs.wire(rec));
+      const failed = !!row && row.status !== "ok";
+      return {
+        ref,
+        run_id,
+        agent: row,
+        running: live.inFlight(run_id).find((a) => a.agent_id === agent_id) ?? null,
+        error: rec?.error ?? null,
+        prompt: await read(ref, "prompt", 16 * 1024),
+        tail: await tailOf(core, ref),
+        artifacts: (await read(ref, "artifacts", 32 * 1024, true)).split("\n").slice(-30),
+        files: (await core.refs.read(ref, "workspace", { maxEntries: 100, display: true })).text,
+        stderr: failed ? await read(ref, "stderr", 2000, true) : "",
+      };
+    }),
+
+    /** POST {run_id}: what the cancel tool does. The page sends x-swarm-web, which a form posted
+     * from another site cannot (the cookie is SameSite=Strict and foreign Origins are refused too). */
+    async cancel(req: Request) {
+      if (req.headers.get("x-swarm-web") !== "1") {
+        return json(
+          { error: "Cannot cancel: send the x-swarm-web: 1 header, as the page does" },
+          403,
+        );
+      }
+      const body = await req.json().catch(() => ({})) as { run_id?: unknown };
+      return guard(async () => brief(await core.runs.cancel(String(body.run_id ?? ""))))(req);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The web plugin's routes on the fake-runtime harness over real HTTP: the one-time login link and
+// its cookie (plugin pages only, never /mcp), refusal without a token, the runs and run JSON, the
+// SSE stream of a run's lifecycle, an encrypted ref shown without its plaintext, and cancel.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { configureLog } from "../../../src/core/log.ts";
+import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { within } from "../../helpers/wait.ts";
+
+const TOKEN = "web-test-token-0123456789abcdef";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const MARKER = "PLAIN" + "TEXT-WEB-5521"; // spelled in two so no file holds it but the agent's
+
+describe("web plugin routes", () => {
+  let h: Harness;
+  let server: HttpServer;
+  let origin = "";
+  const get = (path: string, headers: Record<string, string> = AUTH) =>
+    fetch(`${origin}/plugins/web${path}`, { headers, redirect: "manual" });
+  before(async () => {
+    configureLog("error", undefined);
+    h = await createHarness();
+    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
+      host: "127.0.0.1",
+      port: 0,
+      token: TOKEN,
+      plugins: h.handle.plugins,
+      events: h.core.events,
+    });
+    origin = `http://127.0.0.1:${server.port}`;
+  });
+  after(async () => {
+    await server?.close();
+    await h?.dispose();
+  });
+
+  it("the one-time login link sets an HttpOnly cookie for /plugins/ only; without it, 401", async () => {
+    for (const p of ["/index.html", "/app.js", "/api/runs", "/events"]) {
+      assert.equal((await get(p, {})).status, 401, p);
+    }
+    assert.match(server.loginUrl ?? "", /^http:\/\/127\.0\.0\.1:\d+\/login\/[\w-]{24}$/);
+    const first = await fetch(server.loginUrl!, { redirect: "manual" });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get("location"), "/plugins/web/index.html");
+    const cookie = first.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /^swarm_web=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/plugins\/$/);
+    assert.ok(!cookie.includes(TOKEN), "the cookie holds the token");
+    const again = await fetch(server.loginUrl!, { redirect: "manual" });
+    assert.equal(again.status, 401, "the login link worked twice");
+    const jar = { cookie: cookie.split(";")[0]! };
+    const page = await get("/index.html", jar);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    assert.equal((await get("/api/runs", jar)).status, 200);
+    const mcp = await fetch(`${origin}/mcp`, { method: "POST", headers: jar, body: "{}" });
+    assert.equal(mcp.status, 401, "the cookie opened /mcp");
+    assert.equal((await get("/api/runs", { cookie: "swarm_web=" + "x".repeat(43) })).status, 401);
+    const home = await fetch(`${origin}/`, { headers: AUTH, redirect: "manual" });
+    assert.equal(home.status, 303);
+    assert.equal(home.headers.get("location"), "/plugins/web/index.html");
+  });
+
+  it("streams a run's lifecycle over SSE and lists it with its agents", async () => {
+    const res = await get("/events");
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    const reader = res.body!.getReader();
+    let seen = "";
+    const finished = (async () => {
+      while (!seen.includes('"type":"run.finished"')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+    })();
+    const r = await h.call("par", { tasks: [{ prompt: "a [[fake cost=0.5]]" }, { prompt: "b" }] });
+    assert.equal(r.isError, false, r.text);
+    await within(finished, 5000, "run.finished on the SSE stream");
+    await reader.cancel();
+    for (const t of ["run.started", "agent.started", "agent.finished", "run.progress"]) {
+      assert.ok(seen.includes(`"type":"${t}"`), `${t} missing from ${seen.slice(0, 500)}`);
+    }
+    const runs = (await (await get("/api/runs")).json()).runs;
+    assert.equal(runs[0].run_id, r.data.run_id);
+    assert.equal(runs[0].status, "done");
+    const run = await (await get(`/api/run?id=${r.data.run_id}`)).json();
+    assert.deepEqual(run.agents.map((a: { status: string }) => a.status), ["ok", "ok"]);
+    const first = run.agents.find((a: { agent_id: string }) => a.agent_id === "agent-0");
+    assert.equal(first?.cost_usd, 0.5, JSON.stringify(run.agents));
+    const bad = await get("/api/run?id=../../etc");
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /^Cannot /);
+  });
+
+  it("an encrypted ref's page shows it encrypted and holds no byte of its plaintext", async () => {
+    const spelled = ["PLAIN", "TEXT-WEB-5521"].join("");
+    const r = await h.call("run", { prompt: `x [[fake text="${spelled} out"]]` });
+    assert.equal(r.isError, false, r.text);
+    const plain = await (await get(`/api/agent?ref=${r.data.ref}`)).text();
+    assert.ok(plain.includes(MARKER), "the fixture's stream holds no plaintext to hide");
+    assert.equal((await h.call("encrypt", { ref: r.data.ref })).isError, false);
+    const res = await get(`/api/agent?ref=${r.data.ref}`);
+    const body = await res.text();
+    assert.ok(!body.includes(MARKER), `plaintext shown: ${body.slice(0, 400)}`);
+    const d = JSON.parse(body);
+    assert.equal(d.agent.encrypted, true);
+    assert.equal(d.tail.skipped, "encrypted");
+  });
+
+  it("cancel: refused without the page's header, then stops a hanging run", async () => {
+    const started = h.call("run", { prompt: "[[fake hang]]", wait_s: 0 });
+    const { data } = await started;
+    const post = (headers: Record<string, string>) =>
+      fetch(`${origin}/plugins/web/api/cancel`, {
+        method: "POST",
+        headers: { ...AUTH, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ run_id: data.run_id }),
+      });
+    assert.equal((await post({})).status, 403);
+    const res = await within(post({ "x-swarm-web": "1" }), 5000, "the cancel to answer");
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).status, "cancelled");
+  });
+});
