@@ -1,0 +1,209 @@
+// Agents that really call MCP tools (issue 14): the compiled binary, the real claude CLI in agent
+// containers on an --internal test network, the scripted model server asking for
+// mcp__<server>__whisper. (a) the suite's stdio server, run by the image's node from a read-only
+// same-path mount of its directory; (b) the same server over HTTP on this host, declared with a
+// loopback URL the server points at the network's gateway; a server the mounted repo's .mcp.json
+// lists is not loaded; a loopback ANTHROPIC_BASE_URL reaches a model server on the host through
+// the gateway, and one nothing answers for is refused before the agent starts.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import {
+  agentImage,
+  docker,
+  dockerSkip,
+  type ModelEnv,
+  ownedContainers,
+  startModelEnv,
+} from "../helpers/docker-env.ts";
+import { type ModelServer, startModelServer } from "../fixtures/model-server/server.ts";
+// @ts-ignore: a plain .mjs fixture without types
+import { startHttpMcp } from "../fixtures/mcp-server/server.mjs";
+
+const skip = binarySkip || (await dockerSkip());
+const MODEL = "claude-sonnet-4-5";
+const SERVER = resolve(import.meta.dirname!, "../fixtures/mcp-server/server.mjs");
+
+describe("agents call MCP tools from the host's config (real claude CLI)", { skip }, () => {
+  let model: ModelEnv;
+  let server: BinaryServer;
+  let http: { url: string; port: number; close(): Promise<void> };
+  let gateway: string;
+  let httpLog: string;
+  let base: Record<string, unknown>;
+
+  before(async () => {
+    await agentImage();
+    model = await startModelEnv();
+    gateway = await docker(
+      "network",
+      "inspect",
+      model.network,
+      "-f",
+      "{{range .IPAM.Config}}{{.Gateway}}{{end}}",
+    );
+    const dir = await mkdtemp(join(tmpdir(), "swarm-mcp-e2e-"));
+    httpLog = join(dir, "http-calls.jsonl");
+    // Listening on the test network's gateway only: reachable from its containers, not beyond.
+    http = await startHttpMcp({ host: gateway, word: "http-word", log: httpLog });
+    const config = join(dir, "mcp.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          fixture: { command: "node", args: [SERVER], env: { FIXTURE_WORD: "${E2E_WORD}" } },
+          web: { type: "http", url: `http://127.0.0.1:${http.port}/mcp` },
+        },
+      }),
+    );
+    server = await startBinary({
+      ANTHROPIC_BASE_URL: model.baseUrl,
+      ANTHROPIC_API_KEY: "sk-test-not-a-real-key",
+      SWARM_MCP_CONFIG: config,
+      SWARM_MCP_HOST_GATEWAY: "1",
+      E2E_WORD: "pineapple",
+    });
+    base = { network: model.network, model: MODEL };
+  });
+  after(async () => {
+    await server?.close();
+    await http?.close();
+    await model?.stop();
+  });
+
+  const agentFile = (ref: { run_id: string }, file: string) =>
+    readFile(join(server.dataDir, ref.run_id, "agent-0", file), "utf8").catch(() => "");
+  const init = async (ref: { run_id: string }) =>
+    JSON.parse((await agentFile(ref, "stream.jsonl")).split("\n")[0]!);
+  const gone = async (runId: string) =>
+    assert.deepEqual(await ownedContainers({ "swarm-mcp.run": runId }), [], "containers left");
+
+  const whisper = (marker: string, tool: string, to: string) =>
+    model.script(marker, {
+      turns: [{ text: "Asking.", tool_use: { name: tool, input: { to } } }, { text: "Done." }],
+    });
+
+  it("(a) a stdio server from the config, run by node in the container, answers a tool call", async () => {
+    await whisper("mcpstdio", "mcp__fixture__whisper", "alice");
+    const ref = await server.call("run", {
+      ...base,
+      prompt: "[[script:mcpstdio]] ask the fixture",
+      mcps: ["fixture"],
+      tools: ["Read"], // a restriction of built-in tools: the MCP tools stay usable
+    });
+    assert.equal(ref.status, "ok", ref.error);
+    const stream = await agentFile(ref, "stream.jsonl");
+    assert.match(
+      stream,
+      /pineapple for alice/,
+      "the tool result (with the expanded env) is traced",
+    );
+    assert.deepEqual((await init(ref)).mcp_servers, [
+      { name: "fixture", status: "connected", source: "dynamic" },
+    ]);
+    assert.match(
+      await agentFile(ref, "out/artifacts.jsonl"),
+      /"tool(?:_name)?":"mcp__fixture__whisper"/,
+    );
+    const sent = (await model.requests()).filter((r) => r.marker === "mcpstdio");
+    assert.ok(sent.length >= 2);
+    assert.deepEqual(sent[0]!.tool_names, ["Read", "mcp__fixture__whisper"]);
+    await gone(ref.run_id);
+  });
+
+  it("(b) an http server on this host's loopback is reached through the network's gateway", async () => {
+    await whisper("mcphttp", "mcp__web__whisper", "bob");
+    const ref = await server.call("run", {
+      ...base,
+      prompt: "[[script:mcphttp]] ask the web server",
+      mcps: ["web"],
+    });
+    assert.equal(ref.status, "ok", ref.error);
+    assert.match(await agentFile(ref, "stream.jsonl"), /http-word for bob/);
+    assert.match(
+      await agentFile(ref, "out/artifacts.jsonl"),
+      /"tool(?:_name)?":"mcp__web__whisper"/,
+    );
+    assert.deepEqual(
+      (await readFile(httpLog, "utf8")).trim().split("\n").map((l) => JSON.parse(l)),
+      [{ tool: "whisper", to: "bob" }],
+    );
+    await gone(ref.run_id);
+  });
+
+  it("a server the mounted repo's .mcp.json lists is not loaded (--strict-mcp-config)", async () => {
+    const repo = await mkdtemp(join(tmpdir(), "swarm-mcp-repo-"));
+    await chmod(repo, 0o755); // readable by the agent's uid, or the CLI could not see the file at all
+    await writeFile(
+      join(repo, ".mcp.json"),
+      JSON.stringify({
+        mcpServers: {
+          intruder: { command: "node", args: [SERVER], env: { FIXTURE_WORD: "intruder-word" } },
+        },
+      }),
+    );
+    await whisper("mcpintruder", "mcp__intruder__whisper", "eve");
+    const ref = await server.call("run", {
+      ...base,
+      prompt: "[[script:mcpintruder]] try the repo's server",
+      mcps: ["fixture"],
+      mounts: [{ host_path: repo, container_path: "/workspace/repo", readonly: true }],
+      workdir: "/workspace/repo",
+    });
+    assert.equal((await init(ref)).cwd, "/workspace/repo");
+    assert.deepEqual((await init(ref)).mcp_servers.map((s: { name: string }) => s.name), [
+      "fixture",
+    ]);
+    const stream = await agentFile(ref, "stream.jsonl");
+    assert.doesNotMatch(stream, /intruder-word/);
+    assert.match(stream, /No such tool available: mcp__intruder__whisper/);
+    const sent = (await model.requests()).filter((r) => r.marker === "mcpintruder");
+    for (const r of sent) assert.ok(!(r.tool_names as string[]).includes("mcp__intruder__whisper"));
+    await gone(ref.run_id);
+  });
+
+  describe("a loopback ANTHROPIC_BASE_URL from the host", () => {
+    let hostModel: ModelServer;
+    before(async () => {
+      // The scripted model on this host, listening on the gateway only (as a proxy on 0.0.0.0
+      // would be reachable there); the server is told 127.0.0.1, as Claude Code passes its own.
+      hostModel = await startModelServer({ host: gateway, scriptsDir: model.scriptsDir });
+    });
+    after(() => hostModel?.close());
+
+    it("is pointed at the gateway when the model answers there, and refused before start when not", async () => {
+      const viaHost = await startBinary({
+        ANTHROPIC_BASE_URL: `http://127.0.0.1:${hostModel.port}`,
+        ANTHROPIC_API_KEY: "sk-test-not-a-real-key",
+      });
+      try {
+        await model.script("viahost", { turns: [{ text: "answered through the gateway" }] });
+        const ref = await viaHost.call("run", { ...base, prompt: "[[script:viahost]] hi" });
+        assert.equal(ref.status, "ok", ref.error);
+        const out = await viaHost.call("unwrap", { ref: ref.ref });
+        assert.equal(await readFile(out.file, "utf8"), "answered through the gateway");
+      } finally {
+        await viaHost.close();
+      }
+      const dead = await startBinary({
+        ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
+        ANTHROPIC_API_KEY: "sk-test-not-a-real-key",
+      });
+      try {
+        const started = Date.now();
+        const r = await dead.call("run", { ...base, prompt: "hi" }, { allowError: true });
+        assert.equal(r.isError, true);
+        assert.match(
+          r.text,
+          /Cannot start the agent with ANTHROPIC_BASE_URL: http:\/\/127\.0\.0\.1:9 is this host's loopback, and nothing answers at [\d.]+:9/,
+        );
+        assert.ok(Date.now() - started < 15_000, "refused at once, not after the CLI's retries");
+      } finally {
+        await dead.close();
+      }
+    });
+  });
+});
