@@ -85,7 +85,15 @@ export function retry(core: Core): Tool {
               continue;
             }
             if (declaredType !== undefined) {
-              const verdict = await validateRef(ctx, run.signal, ref.ref, declaredType);
+              // The validator is an agent too, capped at what is left (no other agent of this
+              // call runs meanwhile; holding a reservation would starve the calls it makes).
+              const left = budget.free();
+              if (left <= 0 || budget.exhausted()) {
+                budget.notStarted.push(`validate-${n}`);
+                break;
+              }
+              const cap = left === Infinity ? {} : { max_budget: left };
+              const verdict = await validateRef(ctx, run.signal, ref.ref, declaredType, cap);
               if (!verdict.ok) {
                 prior.push(describeVerdict(verdict));
                 continue;

@@ -5,6 +5,9 @@
 // stop at its --max-budget-usd as the CLI does.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PluginFactory } from "../../../src/core/types.ts";
 import { defaultPlugins } from "../../../src/plugins/_registry.ts";
 import type { FakeCall } from "../../helpers/fake-runtime.ts";
@@ -127,6 +130,37 @@ describe("hard budgets", () => {
   });
 });
 
+describe("hard budgets: retry's validator", () => {
+  let h: Harness;
+  let project: string;
+  before(async () => {
+    project = await mkdtemp(join(tmpdir(), "swarm-budget-"));
+    await mkdir(join(project, "types"));
+    await writeFile(join(project, "types", "report.md"), "# A report\n");
+    h = await createHarness({ env: { SWARM_PROJECT_DIR: project } });
+  });
+  after(async () => {
+    await h?.dispose();
+    await rm(project, { recursive: true, force: true });
+  });
+
+  it("the validator is capped at what the attempt left (it ran uncapped before)", async () => {
+    const before = h.runtime.calls.length;
+    // The attempt's output carries the validator's directive: it would spend $1 in $0.1 turns.
+    const r = await h.call("retry", {
+      prompt: `x [[fake cost=0.1 text="[[fake cost=1 turn=0.1]] a report"]]`,
+      declared_type: "report",
+      max_attempts: 1,
+      budget: 0.5,
+    });
+    const [attempt, validator] = h.runtime.calls.slice(before);
+    assert.match(validator!.agent, /validator/, r.text);
+    assert.deepEqual([capOf(attempt!), capOf(validator!)], [0.5, 0.4]);
+    const s = await h.call("status", { run_id: attempt!.run });
+    assert.ok(s.data.cost_usd <= 0.5 + 0.1, `spent ${s.data.cost_usd} of 0.5`);
+  });
+});
+
 /** A stand-in validate tool that runs another combinator inside the caller's run, with a budget
  * of its own far above the caller's. */
 const nestingValidate: PluginFactory = (core) => ({
@@ -134,7 +168,11 @@ const nestingValidate: PluginFactory = (core) => ({
   tools: [{
     name: "validate",
     description: "Test tool: runs the combinator named by declared_type, then says VALID",
-    input: core.v.object({ artifact: core.v.unknown(), declared_type: core.v.string() }),
+    input: core.v.object({
+      artifact: core.v.unknown(),
+      declared_type: core.v.string(),
+      max_budget: core.v.optional(core.v.number()),
+    }),
     async run(a: { declared_type: string }, ctx) {
       const inner: Record<string, Record<string, unknown>> = {
         par: { tasks: tasks(5) },
