@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { until } from "../helpers/wait.ts";
 import {
   agentImage,
   dockerSkip,
@@ -140,5 +141,36 @@ describe("pipeline on real claude agents", { skip }, () => {
     );
     const kept = await server.call("wait", { run_id: r.run_id, wait_s: 0 });
     assert.deepEqual(kept.trace, r.trace);
+  });
+
+  it("cancel kills the running step's container within seconds; the result says cancelled", async () => {
+    await model.script("stall", { turns: [{ delay_ms: 120000, text: "too late" }] });
+    const started = await server.call("pipeline", {
+      definition: {
+        sandbox: { network: model.network, model: "claude-sonnet-4-5", tools: "Read" },
+        steps: [{ id: "stall", prompt: "[[script:stall]] wait" }, { prompt: "never" }],
+      },
+      wait_s: 0,
+    });
+    const runId = started.run_id;
+    await until(
+      "the step's container",
+      async () => (await ownedContainers({ "swarm-mcp.run": runId })).length === 1,
+      60000,
+      250,
+    );
+    await server.call("cancel", { run_id: runId });
+    await until(
+      "the container gone",
+      async () => (await ownedContainers({ "swarm-mcp.run": runId })).length === 0,
+      3000,
+      100,
+    );
+    const d = await server.call("wait", { run_id: runId, wait_s: 10 });
+    assert.equal(d.status, "cancelled");
+    assert.deepEqual(
+      d.trace.map((e: { step_id: string; status: string }) => `${e.step_id}:${e.status}`),
+      ["stall:cancelled"],
+    );
   });
 });

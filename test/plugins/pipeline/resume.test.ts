@@ -1,7 +1,7 @@
 // Resume (both forms, also after a restart), the result kept with the run, and cancel mid-step.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
@@ -118,5 +118,22 @@ describe("pipeline resume and cancel", () => {
     } finally {
       await h.call("cancel", { run_id: runId });
     }
+  });
+
+  it("resumes a run whose server died mid-run, from its journal", async () => {
+    const first = await runPipeline(h, broken);
+    const file = join(h.core.refs.runDir(first.run_id), "run.json");
+    const rec = JSON.parse(await readFile(file, "utf8"));
+    // As a server killed mid-run leaves it: still "running", owned by a process that is gone.
+    delete rec.result;
+    Object.assign(rec, {
+      status: "running",
+      owner: { ...rec.owner, instance: "gone", pid: 99999999 },
+    });
+    await writeFile(file, JSON.stringify(rec));
+    const d = await runPipeline(h, fixed, { resume: `${first.run_id}/check` });
+    assert.equal(d.status, "done");
+    assert.equal(steps(d), "write check report");
+    assert.equal((await h.call("status", { run_id: first.run_id })).data.status, "failed");
   });
 });
