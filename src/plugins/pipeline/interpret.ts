@@ -12,7 +12,7 @@ const MAX_CONTEXT = 64 * 1024;
 const MAX_ERROR = 8 * 1024;
 /** How much of a step's output retry_if searches. */
 const MAX_SEARCH = 1024 * 1024;
-const INPUT_CODES = new Set(["INVALID_INPUT", "NOT_FOUND", "FORBIDDEN", "TOO_LARGE"]);
+export const INPUT_CODES = new Set(["INVALID_INPUT", "NOT_FOUND", "FORBIDDEN", "TOO_LARGE"]);
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d;
 const usd = (x: number) => `$${x.toFixed(2)}`;
 
@@ -86,6 +86,7 @@ export async function interpret(
     } else end("broken", why);
   };
 
+  await hooks.save(result()); // a resume finds the run even if the server dies in its first step
   let i = start.index;
   while (status === "running") {
     if (i >= def.steps.length) {
@@ -259,5 +260,3 @@ function bump(m: Map<string, number>, k: string): number {
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").slice(0, 300);
-
-export { INPUT_CODES };

@@ -2,7 +2,7 @@
 // run whose /shared it uses, written after every step. A resume reads it, even after the server
 // died mid-run; the run's own record keeps the final result for status and wait. The reference
 // lost its result and resumed from step 0 without history.
-import { lstat, mkdir } from "node:fs/promises";
+import { lstat, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Core, Ref, RefStatus } from "../../core/types.ts";
 import { STEP_ID } from "./definition.ts";
@@ -64,8 +64,11 @@ const DIR = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
 export const journalFile = (core: Core, runId: string) => join(core.refs.runDir(runId), FILE);
 
-export function writeJournal(core: Core, journal: Journal): Promise<void> {
-  return core.fs.writeNoFollow(journalFile(core, journal.result.run_id), JSON.stringify(journal));
+/** Replaced atomically: a server that dies while writing leaves the previous journal whole. */
+export async function writeJournal(core: Core, journal: Journal): Promise<void> {
+  const file = journalFile(core, journal.result.run_id);
+  await core.fs.writeNoFollow(`${file}.tmp`, JSON.stringify(journal));
+  await rename(`${file}.tmp`, file);
 }
 
 /** The journal of an earlier run, checked: the data dir may be shared and is not trusted blindly. */
@@ -94,7 +97,8 @@ export async function readJournal(core: Core, runId: string): Promise<Journal> {
   const okEntry = (e: TraceEntry) =>
     !!e && typeof e === "object" && typeof e.step_id === "string" && typeof e.status === "string" &&
     (e.ref === null || typeof e.ref === "string") &&
-    (e.jumped_to === null || typeof e.jumped_to === "string");
+    (e.jumped_to === null || typeof e.jumped_to === "string") &&
+    (e.reason === null || typeof e.reason === "string");
   if (
     j?.version !== 1 || !RUN_ID.test(String(j.shared?.run_id)) ||
     !DIR.test(String(j.shared?.dir)) ||

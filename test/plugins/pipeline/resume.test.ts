@@ -82,6 +82,15 @@ describe("pipeline resume and cancel", () => {
     assert.equal(started.data.status, "running");
     const runId = started.data.run_id;
     await h.runtime.until(() => callsOf(h, runId).length === 1, 5000);
+    // The journal is there from the start: a server dying in the first step leaves it resumable.
+    const journal = JSON.parse(
+      await readFile(join(h.core.refs.runDir(runId), "pipeline.json"), "utf8"),
+    );
+    assert.deepEqual([journal.result.status, journal.result.trace, journal.shared.dir], [
+      "running",
+      [],
+      "shared",
+    ]);
     const c = await h.call("cancel", { run_id: runId });
     assert.equal(c.data.status, "cancelled", c.text);
     const r = await within(h.call("wait", { run_id: runId, wait_s: 5 }), 10000, "wait");
