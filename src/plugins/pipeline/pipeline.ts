@@ -21,6 +21,17 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
     description:
       'Run a JSON workflow: steps (one agent each) in order, with jumps. definition: an object, its JSON, or a name (pipelines/<name>.json in a registered project, $SWARM_PROJECT_DIR, ~/.claude). Keys: name, sandbox, budget (USD), deadline_seconds, classification, steps: [{id, prompt, on_fail, next, retry_if: {"<step id>": "<keyword>"}, condition: "prev.error", max_retries (jumps into the step, default 3), …sandbox fields}]; a target is a step id or "$stop". Each step gets the previous output and error in its prompt, and /shared (read-write, one per run). Returns {run_id, status: done|broken|cancelled|budget_exhausted|deadline_exceeded, final: ref, trace, total_cost_usd, …}.',
     annotations: { openWorldHint: true },
+    // Loose: a long call first returns {status: "running", run_id, …}.
+    output: {
+      type: "object",
+      properties: {
+        run_id: { type: "string" },
+        status: { type: "string" },
+        final: { type: ["object", "null"] },
+        trace: { type: "array" },
+        total_cost_usd: { type: "number" },
+      },
+    },
     input: v.object({
       definition: v.pipe(
         v.union([v.string(), v.record(v.string(), v.unknown())]),
