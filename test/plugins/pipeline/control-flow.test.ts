@@ -169,7 +169,14 @@ describe("pipeline control flow", () => {
     assert.deepEqual(callsOf(h, d.run_id).map((c) => c.opts.timeoutMs), [1000]);
     const met = await runPipeline(h, { deadline_seconds: 600, steps: [{ prompt: "quick" }] });
     assert.equal(met.deadline_met, true);
-    assert.ok(callsOf(h, met.run_id)[0]!.opts.timeoutMs <= 600_000);
+    assert.equal(callsOf(h, met.run_id)[0]!.opts.timeoutMs, 600_000);
+    // Without a deadline a step keeps its own timeout (the reference forced 300 s on every step).
+    const free = await runPipeline(h, { steps: [{ prompt: "a" }, { prompt: "b", timeout: 4000 }] });
+    const spec = await h.core.sandboxes.resolve(undefined);
+    assert.deepEqual(callsOf(h, free.run_id).map((c) => c.opts.timeoutMs), [
+      spec.timeout * 1000,
+      4_000_000,
+    ]);
   });
 
   it('progress names the step: "step 1/2 slow, $0.00"', async () => {
