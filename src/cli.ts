@@ -7,6 +7,7 @@ import { logger } from "./core/log.ts";
 import { agentRecipe, claudeImage } from "./plugins/claude-code/image.ts";
 import { createDockerRuntime } from "./plugins/docker/docker.ts";
 import { buildFromRecipe, imageState } from "./plugins/docker/image.ts";
+import { git } from "./plugins/repo/git.ts";
 import { detectSystem, dockerHelp, readOsRelease, which } from "./install-help.ts";
 import type { Config } from "./core/types.ts";
 
@@ -113,6 +114,13 @@ export async function runDoctor(config: Config): Promise<void> {
       detail: `${config.dataDir} is not writable: ${(e as Error).message}; set SWARM_DATA_DIR`,
     });
   }
+  // Only sandboxes with `repo` need it (the host commits agents' changes): a warning, not a failure.
+  const gitVersion = await git(["--version"]).then((r) => r.stdout.trim(), () => "");
+  checks.push({
+    name: "git",
+    ok: gitVersion ? true : "warn",
+    detail: gitVersion || "not found on PATH: sandboxes with repo need the host's git; install git",
+  });
   for (const c of checks) {
     say(
       `${c.ok === true ? "ok  " : c.ok === "warn" ? "warn" : "FAIL"}  ${

@@ -76,7 +76,7 @@ export function git(args: string[], o: GitOptions = {}): Promise<GitResult> {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         if (code === 0 || o.ok?.includes(code)) return resolve({ code, stdout, stderr });
         const why = (err as { code?: string })?.code === "ENOENT"
-          ? "git is not installed on the server's host (install git)"
+          ? "git is not installed on the server's host; install git (swarm-mcp doctor checks it)"
           : (stderr || err?.message || "").trim().split("\n").slice(-3).join(" ").slice(0, 400);
         reject(new Error(`git ${args[0]} failed: ${why}`));
       },

@@ -13,6 +13,7 @@ export interface HostRepo {
   gitDir: string;
 }
 
+const NO_GIT = /git is not installed/;
 const show = (s: string) => JSON.stringify(s.length > 200 ? s.slice(0, 200) + "…" : s);
 
 export async function locateRepo(core: Core, raw: string): Promise<HostRepo> {
@@ -23,9 +24,11 @@ export async function locateRepo(core: Core, raw: string): Promise<HostRepo> {
   }).catch((e: Error) =>
     core.fail(
       "INVALID_INPUT",
-      `Cannot use repo ${
-        show(raw)
-      }: it is not a git work tree (${e.message}); run git init there or name the repository's top directory`,
+      NO_GIT.test(e.message)
+        ? `Cannot use repo ${show(raw)}: ${e.message.replace(/^git \S+ failed: /, "")}`
+        : `Cannot use repo ${
+          show(raw)
+        }: it is not a git work tree (${e.message}); run git init there or name the repository's top directory`,
     )
   );
   const [gitDir, top] = found.stdout.trim().split("\n");
