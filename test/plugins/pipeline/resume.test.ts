@@ -1,7 +1,7 @@
 // Resume (both forms, also after a restart), the result kept with the run, and cancel mid-step.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
@@ -144,5 +144,34 @@ describe("pipeline resume and cancel", () => {
     assert.equal(d.status, "done");
     assert.equal(steps(d), "write check report");
     assert.equal((await h.call("status", { run_id: first.run_id })).data.status, "failed");
+  });
+
+  it("refuses a journal that is a link, or names a /shared outside the data dir", async () => {
+    const first = await runPipeline(h, broken);
+    const file = join(h.core.refs.runDir(first.run_id), "pipeline.json");
+    const saved = await readFile(file, "utf8");
+    const resume = () => h.call("pipeline", { definition: fixed, resume: first.run_id });
+    const started = h.runtime.started;
+    const j = JSON.parse(saved);
+    for (const dir of ["../../../etc", "..", "a/b"]) {
+      await writeFile(file, JSON.stringify({ ...j, shared: { ...j.shared, dir } }));
+      const r = await resume();
+      assert.match(
+        r.text,
+        /Cannot resume ".*": its journal .* is not a pipeline journal swarm-mcp wrote/,
+      );
+    }
+    await writeFile(
+      file,
+      JSON.stringify({ ...j, result: { ...j.result, trace: [{ step_id: 1 }] } }),
+    );
+    assert.match((await resume()).text, /is not a pipeline journal swarm-mcp wrote/);
+    await writeFile(join(dir, "elsewhere.json"), saved);
+    await rm(file);
+    await symlink(join(dir, "elsewhere.json"), file);
+    const linked = await resume();
+    assert.equal(linked.data.code, "CONFLICT");
+    assert.match(linked.text, /its journal .* is a symbolic link; start the pipeline again/);
+    assert.equal(h.runtime.started, started);
   });
 });
