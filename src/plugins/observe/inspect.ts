@@ -17,9 +17,9 @@ function note(r: { skipped?: string; truncated: boolean }, what: string): string
     : "";
 }
 
-function listing(title: string, r: RefContent): string[] {
-  const cut = r.truncated ? ` (first ${MAX_FILES} entries, 8 levels)` : "";
-  const skipped = r.skipped && r.skipped !== "missing" ? ` (skipped: it is ${r.skipped})` : "";
+function listing(title: string, dir: string, r: RefContent): string[] {
+  const cut = r.truncated ? ` (truncated: first ${MAX_FILES} entries, 8 levels)` : "";
+  const skipped = r.skipped && r.skipped !== "missing" ? ` (skipped: ${dir} is ${r.skipped})` : "";
   return [`## ${title}${skipped || cut}`, "", r.text || "(none)", ""];
 }
 
@@ -88,14 +88,16 @@ export function inspect(core: Core): Tool {
         "",
         calls.map((c, i) => `${i + 1}. ${c}`).join("\n") || "(none)",
         "",
-        `## Artifacts log (out/artifacts.jsonl)${
-          note({ ...artifacts.stats, truncated: false }, "artifacts.jsonl")
-        }`,
+        `## Artifacts log (out/artifacts.jsonl)${note(artifacts.stats, "artifacts.jsonl")}`,
         "",
         artifacts.lines.join("\n") || "(none)",
         "",
-        ...listing("Workspace files", await read("workspace", { maxEntries: MAX_FILES })),
-        ...listing("Files in out/ (/output)", await read("out", { maxEntries: MAX_FILES })),
+        ...listing(
+          "Workspace files",
+          "the workspace",
+          await read("workspace", { maxEntries: MAX_FILES }),
+        ),
+        ...listing("Files in out/ (/output)", "out/", await read("out", { maxEntries: MAX_FILES })),
         `## stderr (last 2000 bytes)${note({ ...stderr, truncated: false }, "stderr.log")}`,
         "",
         stderr.text || "(empty)",
