@@ -179,6 +179,19 @@ describe("pipeline control flow", () => {
     ]);
   });
 
+  it("bounds the context handed on: a huge output is cut with a pointer to /shared", async () => {
+    const big = "x".repeat(200 * 1024);
+    const d = await runPipeline(h, {
+      steps: [{ id: "loud", prompt: `loud [[fake text="${big}"]]` }, {
+        id: "next",
+        prompt: "next",
+      }],
+    });
+    const p = await prompt(h, d.trace[1].ref);
+    assert.ok(p.length < 70 * 1024, `${p.length} characters`);
+    assert.match(p, /\n… \(cut at 65536 of 204800 bytes; pass big results through \/shared\)$/);
+  });
+
   it('progress names the step: "step 1/2 slow, $0.00"', async () => {
     const messages: string[] = [];
     const r = await h.call("pipeline", {
