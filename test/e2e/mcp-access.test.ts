@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
 import {
   agentImage,
@@ -55,6 +55,13 @@ describe("agents call MCP tools from the host's config (real claude CLI)", { ski
       JSON.stringify({
         mcpServers: {
           fixture: { command: "node", args: [SERVER], env: { FIXTURE_WORD: "${E2E_WORD}" } },
+          // A relative script under cwd: the CLI ignores cwd, so it is staged through /bin/sh.
+          viacwd: {
+            command: "node",
+            args: ["server.mjs"],
+            cwd: dirname(SERVER),
+            env: { FIXTURE_WORD: "cwd-word" },
+          },
           web: { type: "http", url: `http://127.0.0.1:${http.port}/mcp` },
         },
       }),
@@ -87,11 +94,21 @@ describe("agents call MCP tools from the host's config (real claude CLI)", { ski
     });
 
   it("(a) a stdio server from the config, run by node in the container, answers a tool call", async () => {
-    await whisper("mcpstdio", "mcp__fixture__whisper", "alice");
+    await model.script("mcpstdio", {
+      turns: [
+        {
+          tool_use: [
+            { name: "mcp__fixture__whisper", input: { to: "alice" } },
+            { name: "mcp__viacwd__whisper", input: { to: "carol" } },
+          ],
+        },
+        { text: "Done." },
+      ],
+    });
     const ref = await server.call("run", {
       ...base,
       prompt: "[[script:mcpstdio]] ask the fixture",
-      mcps: ["fixture"],
+      mcps: ["fixture", "viacwd"],
       tools: ["Read"], // a restriction of built-in tools: the MCP tools stay usable
     });
     assert.equal(ref.status, "ok", ref.error);
@@ -101,16 +118,24 @@ describe("agents call MCP tools from the host's config (real claude CLI)", { ski
       /pineapple for alice/,
       "the tool result (with the expanded env) is traced",
     );
-    assert.deepEqual((await init(ref)).mcp_servers, [
-      { name: "fixture", status: "connected", source: "dynamic" },
-    ]);
+    assert.match(stream, /cwd-word for carol/, "a server started in its cwd");
+    assert.deepEqual(
+      (await init(ref)).mcp_servers.map((
+        s: { name: string; status: string },
+      ) => [s.name, s.status]),
+      [["fixture", "connected"], ["viacwd", "connected"]],
+    );
     assert.match(
       await agentFile(ref, "out/artifacts.jsonl"),
       /"tool(?:_name)?":"mcp__fixture__whisper"/,
     );
     const sent = (await model.requests()).filter((r) => r.marker === "mcpstdio");
     assert.ok(sent.length >= 2);
-    assert.deepEqual(sent[0]!.tool_names, ["Read", "mcp__fixture__whisper"]);
+    assert.deepEqual(sent[0]!.tool_names, [
+      "Read",
+      "mcp__fixture__whisper",
+      "mcp__viacwd__whisper",
+    ]);
     await gone(ref.run_id);
   });
 

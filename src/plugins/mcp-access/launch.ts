@@ -14,10 +14,12 @@ import type { McpServer } from "./servers.ts";
 // Trees the image brings itself (node, python3…): never mounted over, whatever a command names.
 const IMAGE_TREES = /^\/(?:usr|bin|sbin|lib[^/]*|etc|opt|var|run|proc|sys|dev|boot)(?:\/|$)/;
 
-/** The host directories a stdio server's command, args and cwd name (a file's directory), that
- * exist and are not the image's own; nested ones folded into their parent. */
-export async function serverDirs(s: McpServer): Promise<string[]> {
-  const named = [s.command ?? "", ...s.args, s.cwd ?? ""].filter((p) => isAbsolute(p));
+/** The host directories stdio servers' command, args and cwd name (a file's directory), that
+ * exist and are not the image's own; nested ones folded into their parent, each once. */
+export async function serverDirs(servers: McpServer[]): Promise<string[]> {
+  const named = servers.filter((s) => s.type === "stdio")
+    .flatMap((s) => [s.command ?? "", ...s.args, s.cwd ?? ""])
+    .filter((p) => isAbsolute(p));
   const dirs: string[] = [];
   for (const p of named.map((x) => normalize(x))) {
     if (p === "/" || IMAGE_TREES.test(p)) continue;
@@ -49,15 +51,17 @@ export function launchHooks(core: Core, registry: McpRegistry): Required<
     const entries: Record<string, Json> = {};
     for (const [name, s] of servers) {
       const cannot = `Cannot give the agent MCP server "${name}"`;
-      for (const d of s.type === "stdio" ? await serverDirs(s) : []) {
-        mounts.push({ host_path: d, container_path: d, readonly: true });
-      }
       const url = s.url === undefined ? undefined : await hostUrl(core, job.spec.network, s.url, {
         cannot,
         allowed: core.config.env.SWARM_MCP_HOST_GATEWAY === "1",
         allowHow: "the operator can allow it with SWARM_MCP_HOST_GATEWAY=1",
       });
       entries[name] = configEntry(url === undefined ? s : { ...s, url });
+    }
+    // A directory the caller mounted at that path already is theirs to give.
+    const taken = new Set(job.spec.mounts.map((m) => normalize(m.container_path)));
+    for (const d of await serverDirs([...servers.values()])) {
+      if (!taken.has(d)) mounts.push({ host_path: d, container_path: d, readonly: true });
     }
     return { mounts, entries };
   }

@@ -34,6 +34,7 @@ describe("mcp-access registry and tools", () => {
         badtype: { type: "websocket", url: "ws://x" },
         unset: { command: "node", args: ["${NOT_SET_ANYWHERE}"] },
         overridden: { command: "from-user" },
+        twin: { command: "node", args: ["server.mjs"], cwd: FIXTURE_DIR },
       },
     });
     await writeJson(join(home, ".config", "swarm-mcp", "mcp.json"), {
@@ -55,6 +56,7 @@ describe("mcp-access registry and tools", () => {
       "fixture",
       "off",
       "overridden",
+      "twin",
       "unset",
     ]);
     assert.deepEqual(by.fixture, {
@@ -144,6 +146,27 @@ describe("mcp-access registry and tools", () => {
     const ref = (await pending).data;
     assert.equal(ref.status, "ok");
     await assert.rejects(stat(file), /ENOENT/, "the config (with its secrets) outlived the agent");
+  });
+
+  it("servers sharing a directory, and a caller's mount of it, make one bind; cwd runs through sh", async () => {
+    const started = h.runtime.started;
+    const pending = h.call("run", {
+      prompt: "[[fake sleep=1]] hi",
+      mcps: ["fixture", "twin"],
+      mounts: [{ host_path: FIXTURE_DIR, container_path: FIXTURE_DIR, readonly: true }],
+    });
+    await h.runtime.until((rt) => rt.started > started && rt.running > 0);
+    const { binds } = h.runtime.calls.at(-1)!.opts;
+    assert.equal(binds.filter((b) => b.container === FIXTURE_DIR).length, 1, JSON.stringify(binds));
+    const home = binds.find((b) => b.container === "/home/agent")!.host;
+    const staged = JSON.parse(await readFile(join(home, ".claude", "swarm-mcp.json"), "utf8"));
+    assert.deepEqual(staged.mcpServers.twin, {
+      type: "stdio",
+      command: "/bin/sh",
+      args: ["-c", 'cd "$0" && exec "$@"', FIXTURE_DIR, "node", "server.mjs"],
+      env: {},
+    });
+    assert.equal((await pending).data.status, "ok");
   });
 
   it("a server directory the mount policy refuses is a FORBIDDEN naming the server, before queueing", async () => {
