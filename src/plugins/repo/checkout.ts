@@ -9,13 +9,13 @@ import { join } from "node:path";
 import type { Core, Json, PreparedJob, Ref, SpawnHooks } from "../../core/types.ts";
 import { git, gitToFile } from "./git.ts";
 import { locateRepo, resolveBase } from "./host-repo.ts";
+import { parentPatches, PATCH_FILE } from "./patches.ts";
 
 const MAX_CHANGED_FILES = 10_000;
 const MAX_CHANGED_BYTES = 256 << 20;
 const MAX_PATCH = 16 << 20;
 /** An id that is a valid component of a git branch name (agent ids may hold "." and "_"). */
 export const BRANCH_PART = /^(?![.-])(?!.*\.\.)(?!.*\.lock$)(?!.*\.$)[A-Za-z0-9._-]{1,64}$/;
-export const PATCH_FILE = "repo.patch";
 
 interface Checkout {
   top: string;
@@ -161,8 +161,9 @@ export function checkoutHooks(core: Core): SpawnHooks {
       await resolveBase(core, repo, job.spec.base ?? "HEAD");
     },
     async prepare(job) {
-      if (job.spec.repo === undefined) return;
-      open.set(`${job.run_id}/${job.agent_id}`, await start(job));
+      if (job.spec.repo !== undefined) open.set(`${job.run_id}/${job.agent_id}`, await start(job));
+      const preamble = await parentPatches(core, job);
+      return preamble ? { preamble } : undefined;
     },
     async finish(job, ref) {
       const c = open.get(ref.ref);

@@ -1,0 +1,49 @@
+// reduce over repo agents' refs: the reducer is given their patches before its prompt.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { EditingRuntime, makeRepo } from "./_fixture.ts";
+
+describe("repo: reduce over diff refs", () => {
+  let h: Harness;
+  let repo: Awaited<ReturnType<typeof makeRepo>>;
+  const runtime = new EditingRuntime();
+  before(async () => {
+    h = await createHarness({ runtime });
+    repo = await makeRepo();
+    runtime.edits.set("p1", (ws) => writeFileSync(join(ws, "p1.txt"), "first approach\n"));
+    runtime.edits.set("p2", (ws) => writeFileSync(join(ws, "a.txt"), "one\n"));
+  });
+  after(async () => {
+    await h.dispose();
+    await repo.dispose();
+  });
+
+  it("the reducer's prompt holds each input's patch with its branch and counts", async () => {
+    const par = await h.call("par", {
+      repo: repo.dir,
+      tasks: [{ prompt: "{{p1}}" }, { prompt: "{{p2}}" }],
+    });
+    assert.equal(par.isError, false, par.text);
+    const [r1, r2] = par.data.results;
+    const red = await h.call("reduce", {
+      inputs: [{ ref: r1.ref }, { ref: r2.ref }],
+      synthesis_prompt: "pick the better one",
+    });
+    assert.equal(red.isError, false, red.text);
+    const prompt = runtime.calls.at(-1)!.stdin;
+    assert.match(prompt, /^# Changes made by your input agents\n\n## Changes of /);
+    assert.ok(
+      prompt.includes(
+        `## Changes of ${r1.ref} on branch ${r1.stamps.repo.branch} (1 files, +1 -0)\n\`\`\`diff\ndiff --git a/p1.txt b/p1.txt`,
+      ),
+      prompt,
+    );
+    assert.match(prompt, /\+first approach\n/);
+    assert.ok(prompt.includes(`(1 files, +0 -2)`), prompt);
+    assert.match(prompt, /-two\n-three\n/);
+    assert.ok(prompt.indexOf("pick the better one") > prompt.indexOf("-three"));
+  });
+});
