@@ -1,8 +1,8 @@
 #!/bin/sh
 # Claude Code PostToolUse hook: append one JSON line per tool call to the artifacts log, in the
 # reference's shape {timestamp, tool, tool_use_id, input, response} (the hook's other fields stay).
-# It needs only sh, tr, date and awk (any POSIX awk: mawk, busybox), so it works in any image the
-# driver stages it into. awk renames the payload's top-level keys tool_name/tool_input/
+# It needs only sh, tr, date and a POSIX awk (tested with Debian's mawk), so it works in any image
+# the driver stages it into. awk renames the payload's top-level keys tool_name/tool_input/
 # tool_response, walking the JSON so a nested key of the same name is left alone. JSON strings
 # never hold raw newlines, so folding CR/LF into spaces keeps the line valid JSON. A failing hook
 # must never fail the tool: always exit 0.
