@@ -41,7 +41,11 @@ export async function hostUrl(
       `${o.cannot}: ${u.origin} is this host's loopback, which a container cannot reach; ${o.allowHow}, or give a URL the container can reach`,
     );
   }
-  const addr = await (await core.runtime()).hostAddress?.(network);
+  const addr = await (await core.runtime()).hostAddress?.(network).catch((e) =>
+    core.isToolError(e)
+      ? Promise.reject(e)
+      : core.fail("INVALID_INPUT", `${o.cannot}: ${e.message}`)
+  );
   if (addr === "127.0.0.1") return url; // the host's own network
   if (!addr) {
     core.fail(

@@ -90,6 +90,19 @@ describe("loopback URLs for agents", () => {
       /MCP server "x": http:\/\/127\.0\.0\.1:\d+ is this host's loopback, which a container cannot reach; set X=1/,
     );
     assert.equal(await code(hostUrl(stubCore({}, null), false, url, o)), "INVALID_INPUT");
+    // The runtime refusing the network (a plain runtime error) is a tool error naming the URL's use.
+    const refusing = {
+      ...core,
+      runtime: () =>
+        Promise.resolve({
+          hostAddress: () => Promise.reject(new Error('Cannot use network "host"')),
+        }),
+    } as unknown as Core;
+    await assert.rejects(
+      hostUrl(refusing, "host", url, o),
+      (e: Error & { code?: string }) =>
+        e.code === "INVALID_INPUT" && /MCP server "x": Cannot use network "host"/.test(e.message),
+    );
     // A server bound to 127.0.0.1 only is out of the containers' reach: said, not retried for minutes.
     await assert.rejects(
       hostUrl(core, true, `http://localhost:${portOf(loopbackOnly)}/`, o),
