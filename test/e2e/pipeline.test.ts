@@ -173,4 +173,57 @@ describe("pipeline on real claude agents", { skip }, () => {
       ["stall:cancelled"],
     );
   });
+
+  it("retry_if falls through once used up, the deadline stops a stalled step, the budget stops the run", async () => {
+    const sandbox = { network: model.network, model: "claude-sonnet-4-5", tools: "Read" };
+    await model.script("draft", { turns: [{ text: "a draft" }] });
+    await model.script("review", { turns: [{ text: "NEEDS_REVISION: thin" }] });
+    await model.script("stalled", { turns: [{ delay_ms: 120000, text: "too late" }] });
+    const t0 = Date.now();
+    const d = await server.call("pipeline", {
+      definition: {
+        sandbox,
+        deadline_seconds: 25,
+        steps: [
+          { id: "draft", prompt: "[[script:draft]] draft", max_retries: 1 },
+          {
+            id: "review",
+            prompt: "[[script:review]] review",
+            retry_if: { draft: "NEEDS_REVISION" },
+          },
+          { id: "stalled", prompt: "[[script:stalled]] stall" },
+          { id: "never", prompt: "never" },
+        ],
+      },
+      wait_s: 120,
+    });
+    assert.equal(d.status, "deadline_exceeded", JSON.stringify(d));
+    assert.deepEqual(
+      d.trace.map((e: { step_id: string; status: string }) => `${e.step_id}:${e.status}`),
+      ["draft:ok", "review:ok", "draft:ok", "review:ok", "stalled:timeout"],
+    );
+    assert.match(
+      d.trace[3].reason,
+      /matched but "draft" was entered 1 time\(s\) \(max_retries 1\); going on/,
+    );
+    assert.equal(d.deadline_met, false);
+    assert.ok(Date.now() - t0 < 60000, `took ${Date.now() - t0} ms`);
+    assert.deepEqual(await ownedContainers({ "swarm-mcp.run": d.run_id }), []);
+
+    // One turn costs about $0.30 (100k input tokens at $3 a million): the budget is spent after the first step.
+    await model.script("costly", {
+      turns: [{ text: "spent", usage: { input_tokens: 100000, output_tokens: 10 } }],
+    });
+    const b = await server.call("pipeline", {
+      definition: {
+        sandbox,
+        budget: 0.1,
+        steps: [{ id: "costly", prompt: "[[script:costly]] go" }, { id: "after", prompt: "never" }],
+      },
+      wait_s: 120,
+    });
+    assert.equal(b.status, "budget_exhausted", JSON.stringify(b));
+    assert.deepEqual(b.trace.map((e: { step_id: string }) => e.step_id), ["costly"]);
+    assert.ok(b.budget.spent >= 0.1 && b.budget.limit === 0.1, JSON.stringify(b.budget));
+  });
 });
