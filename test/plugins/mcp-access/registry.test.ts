@@ -3,7 +3,7 @@
 // restart, and what an agent that asked for servers is given (fake runtime: argv, binds, config).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
 
@@ -214,6 +214,33 @@ describe("enable_mcp / disable_mcp persist across a restart", () => {
       assert.equal((await b.call("list_mcps")).data.servers[0].enabled, true);
     } finally {
       await b.dispose();
+    }
+  });
+});
+
+describe("the project's .mcp.json is a source only when the operator enables it", () => {
+  it("SWARM_MCP_PROJECT=1 reads <SWARM_PROJECT_DIR>/.mcp.json, never through a link", async () => {
+    const off = await createHarness();
+    const project = join(off.dataDir, "project");
+    await writeJson(join(project, ".mcp.json"), { mcpServers: { repo: { command: "x" } } });
+    const on = await createHarness({
+      env: { SWARM_PROJECT_DIR: project, SWARM_MCP_PROJECT: "1" },
+    });
+    const linked = await createHarness({
+      env: { SWARM_PROJECT_DIR: join(off.dataDir, "linked"), SWARM_MCP_PROJECT: "1" },
+    });
+    try {
+      assert.deepEqual((await off.call("list_mcps")).data.servers, []);
+      const listed = (await on.call("list_mcps")).data.servers;
+      assert.deepEqual(listed.map((s: any) => [s.name, s.source]), [["repo", "project"]]);
+      await mkdir(join(off.dataDir, "linked"));
+      await symlink(join(project, ".mcp.json"), join(off.dataDir, "linked", ".mcp.json"));
+      const r = (await linked.call("list_mcps")).data;
+      assert.deepEqual(r.servers, []);
+      assert.match(r.problems[0], /cannot read .*linked\/\.mcp\.json: a symbolic link/);
+    } finally {
+      await Promise.all([on.dispose(), linked.dispose()]);
+      await off.dispose();
     }
   });
 });
