@@ -40,7 +40,7 @@ function modelChart(agents) {
   });
   var models = Object.keys(by);
   if (!models.length || !max) return null;
-  return [h("h3", null, "Spend per model"), h("svg", { viewBox: "0 0 520 " + (models.length * 22 + 4),
+  return [h("h3", null, "Spend per model"), h("svg", { viewBox: "0 0 520 " + (models.length * 22 + 4), width: 520,
     role: "img", "aria-label": models.map(function (m) { return m + " " + usd(by[m]); }).join(", ") },
     models.map(function (m, i) {
       return h("g", null, h("text", { x: 0, y: i * 22 + 15 }, m + " " + usd(by[m])),

@@ -73,7 +73,8 @@ dt { color: var(--muted); }
 dd { margin: 0; }
 @media (max-width: 640px) {
   .wide { display: none; }
-  th, td { padding: .3rem; }
+  th, td { padding: .3rem; white-space: normal; }
+  td a { word-break: break-all; }
   body { font-size: 14px; }
 }
 `;

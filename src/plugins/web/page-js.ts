@@ -23,7 +23,7 @@ function render() {
   else kids = viewRuns(S.runs);
   if (S.error) kids = [h("p", { role: "alert", class: "st st-failed" }, S.error), kids];
   var sel = document.activeElement && document.activeElement.getAttribute("href");
-  v.replaceChildren.apply(v, [].concat(kids).filter(Boolean));
+  v.replaceChildren.apply(v, [kids].flat(Infinity).filter(Boolean));
   if (sel) { var again = v.querySelector('a[href="' + CSS.escape(sel) + '"]'); if (again) again.focus(); }
   document.body.dataset.rendered = String(Date.now());
 }
