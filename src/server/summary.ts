@@ -3,8 +3,11 @@
 // act: ref ids, statuses, costs, errors, run ids and files; one line per ref, however many.
 type Obj = Record<string, unknown>;
 
-/** Long strings (errors, messages, prompts echoed back) are cut here. */
+/** Nested strings (errors, names) are cut here. */
 const MAX_STRING = 300;
+/** A top-level string is often the payload (a type's definition, resolved text): kept up to this,
+ * newlines and all, so a text-only client can still use it. */
+const MAX_TEXT = 4000;
 /** Other nested values are shown as compact JSON up to this many characters. */
 const MAX_JSON = 200;
 /** Items (refs, runs) listed one per line; beyond that, a count (structuredContent has them all). */
@@ -44,7 +47,9 @@ function field(key: string, x: unknown): string[] {
     return [`${key}: ${cut(x.map(scalar).join(", "), MAX_STRING) || "(none)"}`];
   }
   if (isObj(x) || Array.isArray(x)) return [`${key}: ${cut(JSON.stringify(x), MAX_JSON)}`];
-  return [`${key}: ${scalar(x)}`];
+  if (typeof x !== "string") return [`${key}: ${scalar(x)}`];
+  const text = x.length > MAX_TEXT ? `${x.slice(0, MAX_TEXT)}… (${x.length} characters)` : x;
+  return [text.includes("\n") ? `${key}:\n${text}` : `${key}: ${text}`];
 }
 
 /** The text for a result object: a ref's line first when it is one, then one line per field

@@ -25,7 +25,7 @@ describe("outputSchema of every tool", () => {
   before(async () => {
     project = await mkdtemp(join(tmpdir(), "swarm-outputs-"));
     await mkdir(join(project, "types"));
-    await writeFile(join(project, "types", "report.md"), "# A report\n");
+    await writeFile(join(project, "types", "report.md"), "# A report\nIt has a summary.\n");
     h = await createHarness({ env: { SWARM_PROJECT_DIR: project } });
     for (const t of (await h.client.listTools()).tools) schemas.set(t.name, t.outputSchema);
   });
@@ -103,5 +103,8 @@ describe("outputSchema of every tool", () => {
     const [first] = failed.text.split("\n");
     assert.match(first!, new RegExp(`^${failed.data.ref} failed \\$[0-9.]+ [0-9.]+s: .*boom`));
     assert.match(failed.text, new RegExp(`output_dir: ${failed.data.output_dir}`));
+    // A top-level text is the payload of some tools: a text-only client gets it whole.
+    const definition = await call("get_type_definition", { name: "report" });
+    assert.match(definition.text, /^name: report\ndefinition:\n# A report\nIt has a summary\./);
   });
 });
