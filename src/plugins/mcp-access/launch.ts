@@ -4,7 +4,7 @@
 // file (0600 in the agent's HOME: env values and headers may be secrets, never argv), those
 // directories mounted read-only at the same paths, loopback URLs pointed at the host gateway.
 import { stat } from "node:fs/promises";
-import { dirname, isAbsolute, normalize } from "node:path";
+import { basename, dirname, isAbsolute, normalize } from "node:path";
 import type { Core, Json, Mount, SpawnAdditions, SpawnHooks, SpawnJob } from "../../core/types.ts";
 import { MCP_CONFIG_FILE } from "../claude-code/stage.ts";
 import { hostUrl } from "./loopback.ts";
@@ -13,6 +13,25 @@ import type { McpServer } from "./servers.ts";
 
 // Trees the image brings itself (node, python3…): never mounted over, whatever a command names.
 const IMAGE_TREES = /^\/(?:usr|bin|sbin|lib[^/]*|etc|opt|var|run|proc|sys|dev|boot)(?:\/|$)/;
+// What the agent image has on its PATH. A host's absolute path to one (/opt/homebrew/bin/npx,
+// ~/.nvm/…/node) means the image's own: the host's binary may not even run in the container.
+const IMAGE_RUNTIMES = new Set([
+  "node",
+  "npx",
+  "npm",
+  "python3",
+  "pip3",
+  "git",
+  "jq",
+  "sh",
+  "bash",
+]);
+
+/** The server with a host runtime's absolute path replaced by the image's command. */
+export function imageCommand(s: McpServer): McpServer {
+  const name = s.command !== undefined && isAbsolute(s.command) ? basename(s.command) : "";
+  return IMAGE_RUNTIMES.has(name) ? { ...s, command: name } : s;
+}
 
 /** The host directories stdio servers' command, args and cwd name (a file's directory), that
  * exist and are not the image's own; nested ones folded into their parent, each once. */
@@ -46,7 +65,9 @@ export function launchHooks(core: Core, registry: McpRegistry): Required<
 
   /** The servers with loopback URLs rewritten, and the mounts their code needs. */
   async function plan(job: SpawnJob) {
-    const servers = await registry.resolve(mcps(job));
+    const servers = new Map(
+      [...await registry.resolve(mcps(job))].map(([n, s]) => [n, imageCommand(s)]),
+    );
     const mounts: Mount[] = [];
     const entries: Record<string, Json> = {};
     for (const [name, s] of servers) {

@@ -34,7 +34,7 @@ describe("mcp-access registry and tools", () => {
         badtype: { type: "websocket", url: "ws://x" },
         unset: { command: "node", args: ["${NOT_SET_ANYWHERE}"] },
         overridden: { command: "from-user" },
-        twin: { command: "node", args: ["server.mjs"], cwd: FIXTURE_DIR },
+        twin: { command: "/opt/homebrew/bin/node", args: ["server.mjs"], cwd: FIXTURE_DIR },
       },
     });
     await writeJson(join(home, ".config", "swarm-mcp", "mcp.json"), {
@@ -163,6 +163,7 @@ describe("mcp-access registry and tools", () => {
     assert.deepEqual(staged.mcpServers.twin, {
       type: "stdio",
       command: "/bin/sh",
+      // The host's absolute path to node became the image's node.
       args: ["-c", 'cd "$0" && exec "$@"', FIXTURE_DIR, "node", "server.mjs"],
       env: {},
     });
