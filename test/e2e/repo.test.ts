@@ -114,4 +114,37 @@ describe("repo: real claude agents on one repository", { skip }, () => {
       execFileSync("git", ["rev-parse", "--verify", "--quiet", s.branch], { cwd: repo.dir })
     );
   });
+
+  it("reply continues a session: the model sees the earlier turns, the work goes on from its branch", async () => {
+    // One script for both: the server answers turn n when n assistant turns are already in the
+    // messages, so turns 2 and 3 are served only to a CLI that resumed the first two.
+    const writeTurn = (file: string) => ({
+      text: "Writing.",
+      tool_use: { name: "Write", input: { file_path: `/workspace/${file}`, content: "x\n" } },
+    });
+    await model.script("s", {
+      turns: [writeTurn("notes.txt"), { text: "First part done." }, writeTurn("more.txt"), {
+        text: "Continued.",
+      }],
+    });
+    const first = await server.call("run", {
+      ...base,
+      repo: repo.dir,
+      prompt: "[[script:s]] begin",
+    });
+    assert.equal(first.status, "ok", first.error);
+    const before = (await model.requests()).length;
+    const next = await server.call("reply", { ref: first.ref, prompt: "go on" });
+    assert.equal(next.status, "ok", next.error);
+    assert.deepEqual(next.parents, [first.ref]);
+    const turns = (await model.requests()).slice(before).filter((r) => r.marker === "s").map((r) =>
+      r.turn
+    );
+    assert.deepEqual(turns, [2, 3], "the resumed session holds the earlier turns");
+    assert.equal((await server.call("unwrap", { ref: next.ref })).size, "Continued.".length);
+    // The reply's branch starts from the first agent's commit: both files are on it.
+    const s = next.stamps.repo;
+    assert.equal(sh(repo.dir, "rev-parse", `${s.branch}~1`), first.stamps.repo.commit);
+    assert.match(sh(repo.dir, "ls-tree", "--name-only", s.branch), /more\.txt\nnotes\.txt/);
+  });
 });

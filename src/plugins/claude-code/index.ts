@@ -16,6 +16,8 @@ import type {
 import { claudeFields, EFFORTS } from "./fields.ts";
 import { claudeImage } from "./image.ts";
 import { readStream, resultError } from "./parse.ts";
+import { replyTool } from "./reply.ts";
+import { keepSpec, stageSession } from "./session.ts";
 import { MCP_CONFIG_PATH, removeCredentials, stageHome } from "./stage.ts";
 
 /** A schema travels on argv: stay well below Linux's 128 KiB limit for one argument. */
@@ -84,7 +86,6 @@ export function claudeArgs(job: AgentJob): string[] {
     "--verbose",
     "--permission-mode",
     "bypassPermissions",
-    "--no-session-persistence",
     // Exactly the servers asked for: without it the CLI also loads ~/.claude.json's and a mounted
     // repo's .mcp.json servers (measured: a project server loads in --print mode unapproved).
     "--strict-mcp-config",
@@ -97,6 +98,8 @@ export function claudeArgs(job: AgentJob): string[] {
     "--tools",
     (spec.tools ?? []).join(","),
   ];
+  // The session is kept in HOME (reply continues it); set by reply only, never by a caller.
+  if (spec.resume) args.push("--resume", spec.resume.session_id);
   if (spec.system_prompt !== undefined && spec.system_prompt !== "") {
     args.push("--system-prompt", spec.system_prompt);
   }
@@ -126,6 +129,8 @@ export function claudeDriver(core: Core): AgentDriver {
       };
       await core.fs.writeWorkspaceFiles(job.paths.workspace, job.spec.workdir, files);
       const env = await stageHome(core, job);
+      await stageSession(core, job);
+      await keepSpec(core, job);
       const sandbox = {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         // claude refuses bypassPermissions as root without it
@@ -201,4 +206,5 @@ export default ((core: Core): Plugin => ({
   name: "claude-code",
   agents: [claudeDriver(core)],
   fields: claudeFields(core),
+  tools: [replyTool(core)],
 })) satisfies PluginFactory;

@@ -65,7 +65,6 @@ describe("claude driver: prepare", () => {
       "--verbose",
       "--permission-mode",
       "bypassPermissions",
-      "--no-session-persistence",
       "--strict-mcp-config",
       "--model",
       "claude-sonnet-4-5",
