@@ -24,6 +24,7 @@ interface Checkout {
   base: string;
   start: string;
   index: string;
+  workspace: string;
 }
 
 /** Author and committer of an agent's commit. */
@@ -41,7 +42,7 @@ function subject(prompt: string, agent: string): string {
   return clean || `swarm-mcp agent ${agent}`;
 }
 
-export function checkoutHooks(core: Core): SpawnHooks {
+export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
   const open = new Map<string, Checkout>();
   const refuse = (job: { agent_id: string }, why: string): never =>
     core.fail("INVALID_INPUT", `Cannot start agent "${job.agent_id}" on repo: ${why}`);
@@ -73,13 +74,40 @@ export function checkoutHooks(core: Core): SpawnHooks {
     // Create only: an existing branch of that name is never moved.
     await git(["update-ref", `refs/heads/${branch}`, commit, ""], o);
     const index = join(job.paths.dir, "repo.index");
-    await git(["read-tree", "--reset", "-u", commit], {
-      ...o,
-      workTree: job.paths.workspace,
+    const c = {
+      ...repo,
+      branch,
+      base: base.name,
+      start: commit,
       index,
-    });
-    return { top: repo.top, gitDir: repo.gitDir, branch, base: base.name, start: commit, index };
+      workspace: job.paths.workspace,
+    };
+    await git(["read-tree", "--reset", "-u", commit], { ...o, workTree: c.workspace, index })
+      .catch((e) => release(c, true).then(() => Promise.reject(e)));
+    return c;
   }
+
+  /** Remove the checkout; `unused`: the agent never ran, so its branch (still at its start) goes too. */
+  async function release(c: Checkout, unused = false): Promise<void> {
+    if (unused) {
+      await git(["update-ref", "-d", `refs/heads/${c.branch}`, c.start], { gitDir: c.gitDir })
+        .catch(() => {});
+    }
+    await rm(c.index, { force: true });
+    await rm(c.workspace, { recursive: true, force: true });
+    await mkdir(c.workspace, { mode: 0o700 });
+  }
+
+  // An agent that got a checkout but ended before its finish hook (a later step of spawn failed,
+  // or it was cancelled before its container started) never ran: nothing of it is kept.
+  const unwatch = core.events.on("agent.finished", ({ ref }) => {
+    const c = open.get(ref.ref);
+    if (!c) return;
+    open.delete(ref.ref);
+    return release(c, true).catch((e) =>
+      core.log.warn(`cannot remove the checkout of ${ref.ref}: ${(e as Error).message}`)
+    );
+  });
 
   /** Refuse a checkout whose changes would flood the host's object store. */
   async function bounded(c: Checkout, workTree: string): Promise<string | undefined> {
@@ -139,7 +167,7 @@ export function checkoutHooks(core: Core): SpawnHooks {
     };
   }
 
-  return {
+  const hooks: SpawnHooks = {
     async check(job) {
       if (job.spec.repo !== undefined && !BRANCH_PART.test(job.agent_id)) {
         refuse(job, "that id cannot name a git branch; use letters, digits and single dots");
@@ -172,10 +200,9 @@ export function checkoutHooks(core: Core): SpawnHooks {
       try {
         return { stamps: { repo: await commit(job, ref, c) } };
       } finally {
-        await rm(c.index, { force: true });
-        await rm(job.paths.workspace, { recursive: true, force: true });
-        await mkdir(job.paths.workspace, { mode: 0o700 });
+        await release(c);
       }
     },
   };
+  return { hooks, dispose: unwatch };
 }

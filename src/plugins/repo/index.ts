@@ -4,7 +4,7 @@
 // patch in repo.patch beside the ref); merge and drop over those branches; race and retry keep
 // only the winner's branch.
 import type { PluginFactory } from "../../core/types.ts";
-import { checkoutHooks } from "./checkout.ts";
+import { checkouts } from "./checkout.ts";
 import { dropTool } from "./drop.ts";
 import { repoFields } from "./fields.ts";
 import { mergeTool } from "./merge.ts";
@@ -20,12 +20,13 @@ export default ((core) => {
       v.description("Refs of agents started with repo"),
     );
   const unwatch = dropLosers(core);
+  const checkout = checkouts(core);
   return {
     name: "repo",
     fields: repoFields(core),
     stamps: ["repo"],
-    hooks: checkoutHooks(core),
+    hooks: checkout.hooks,
     tools: [mergeTool(core, refList), dropTool(core, refList)],
-    dispose: unwatch,
+    dispose: () => (unwatch(), checkout.dispose()),
   };
 }) satisfies PluginFactory;
