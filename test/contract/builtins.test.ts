@@ -31,5 +31,10 @@ testPlugin("observe", builtins.observe!, {
   },
 });
 
-testPlugin("claude-code", builtins["claude-code"]!);
+testPlugin("claude-code", builtins["claude-code"]!, {
+  samples: { reply: { ref, prompt: "contract sample" } },
+});
 testPlugin("command", builtins.command!);
+testPlugin("repo", builtins.repo!, {
+  samples: { merge: { refs: [ref] }, drop: { refs: [ref] } },
+});

@@ -19,8 +19,16 @@ export function replyTool(core: Core): Tool {
         v.union([v.string(), v.looseObject({ ref: v.string() })]),
         v.description("The ref to continue"),
       ),
-      prompt: v.pipe(v.string(), v.minLength(1), v.maxLength(1 << 20)),
-      wait_s: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 50),
+      prompt: v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.maxLength(1 << 20),
+        v.description("What to say next"),
+      ),
+      wait_s: v.optional(
+        v.pipe(v.number(), v.minValue(0), v.maxValue(3600), v.description("As for run")),
+        50,
+      ),
     }),
     async run({ ref, prompt, wait_s }, ctx) {
       const rec = await core.refs.get(ref);

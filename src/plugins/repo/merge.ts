@@ -91,7 +91,10 @@ export function mergeTool(core: Core, refList: () => unknown): Tool {
     annotations: { readOnlyHint: false, openWorldHint: false },
     input: v.object({
       refs: refList() as ReturnType<typeof v.array>,
-      strategy: v.optional(v.picklist(STRATEGIES), "merge"),
+      strategy: v.optional(
+        v.pipe(v.picklist(STRATEGIES), v.description("merge (default), ff or cherry-pick")),
+        "merge",
+      ),
       into: v.optional(v.pipe(v.string(), v.description("Target branch"))),
     }),
     async run(args) {
