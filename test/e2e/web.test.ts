@@ -151,6 +151,12 @@ describe("the live view in a real browser", { skip }, () => {
     await listed.locator(".st-done").waitFor();
     assert.match(await listed.innerText(), /3\/3/);
     await shot("1-runs.png");
+    await page.keyboard.press("j"); // keyboard only: j focuses the newest run, Enter opens it
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), res.run_id);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`#/run/${res.run_id}$`));
+    await page.keyboard.press("Escape");
+    await page.waitForURL(/#\/$/);
     // At phone width (a bearer header this time: either way in), no sideways scrolling.
     const phone = await web!.browser.newContext({
       viewport: { width: 390, height: 844 },

@@ -36,7 +36,8 @@ function listen(tail) {
   esFor = tail;
   es = new EventSource(B + "events" + (tail ? "?tail=" + encodeURIComponent(tail) : ""));
   var conn = document.getElementById("conn");
-  es.addEventListener("hello", function () { conn.textContent = "live"; });
+  // The list is read after the stream is up, so no run falls between the two.
+  es.addEventListener("hello", function () { conn.textContent = "live"; loadRuns(); });
   es.onerror = function () { conn.textContent = "reconnecting…"; };
   es.addEventListener("swarm", function (m) { onEvent(JSON.parse(m.data)); });
   es.addEventListener("tail", function (m) { S.tail = JSON.parse(m.data); soon(); });
@@ -49,6 +50,7 @@ function onEvent(e) {
     S.byId[id] = r;
     S.runs.unshift(r);
   }
+  if (!r && e.type !== "run.started") { clearTimeout(S.missing); S.missing = setTimeout(loadRuns, 300); }
   if (r && e.type === "run.progress") {
     r.done = e.done; r.total = e.total; r.failed = e.failed; r.cost_usd = e.cost_usd;
   }
@@ -57,6 +59,16 @@ function onEvent(e) {
   if (S.route.view === "agent" && S.agent && e.type === "agent.finished" && e.ref.ref === S.agent.ref) load();
   if (S.route.view === "agent" && S.agent && e.type === "run.finished" && id === S.agent.run_id) load();
   soon();
+}
+function loadRuns() {
+  api("api/runs").then(function (d) {
+    var live = S.byId;
+    S.byId = {};
+    S.runs = S.runs.filter(function (r) { return !d.runs.some(function (x) { return x.run_id === r.run_id; }); })
+      .concat(d.runs.map(function (r) { return live[r.run_id] || r; }));
+    S.runs.forEach(function (r) { S.byId[r.run_id] = r; });
+    soon();
+  }, fail);
 }
 function refreshRun() {
   clearTimeout(reloadRun); // a burst of events (a map of 50) is one request
@@ -102,9 +114,5 @@ setInterval(function () { // running durations tick without a re-render
   });
 }, 1000);
 window.addEventListener("hashchange", load);
-api("api/runs").then(function (d) {
-  d.runs.forEach(function (r) { if (!S.byId[r.run_id]) { S.byId[r.run_id] = r; S.runs.push(r); } });
-  soon();
-}, fail);
 load();
 `;

@@ -16,7 +16,9 @@ export function sse(core: Core, live: Live, req: Request): Response {
   let stop = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(ctl) {
+      let closed = false; // a tail read may finish after the page left
       const send = (event: string, data: unknown) => {
+        if (closed) return;
         if ((ctl.desiredSize ?? 0) < -MAX_QUEUED) return stop();
         ctl.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       };
@@ -38,6 +40,7 @@ export function sse(core: Core, live: Live, req: Request): Response {
         }
       }, TAIL_EVERY_MS);
       stop = () => {
+        closed = true;
         off();
         clearInterval(ping);
         clearInterval(tail);
