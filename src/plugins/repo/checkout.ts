@@ -6,12 +6,21 @@
 // written beside its ref, the checkout removed; the branch stays until merged or dropped.
 import { lstat, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Core, Json, PreparedJob, Ref, SpawnHooks } from "../../core/types.ts";
+import type {
+  Core,
+  Json,
+  PreparedJob,
+  Ref,
+  SpawnHooks,
+  SpawnJob,
+  Stamps,
+} from "../../core/types.ts";
 import { git, gitToFile } from "./git.ts";
-import { locateRepo, resolveBase } from "./host-repo.ts";
+import { type HostRepo, locateRepo, resolveBase } from "./host-repo.ts";
 import { parentPatches, PATCH_FILE } from "./patches.ts";
 
 const MAX_CHANGED_FILES = 10_000;
+const PARENT = "@parent";
 const MAX_CHANGED_BYTES = 256 << 20;
 const MAX_PATCH = 16 << 20;
 /** An id that is a valid component of a git branch name (agent ids may hold "." and "_"). */
@@ -47,10 +56,26 @@ export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
   const refuse = (job: { agent_id: string }, why: string): never =>
     core.fail("INVALID_INPUT", `Cannot start agent "${job.agent_id}" on repo: ${why}`);
 
+  /** `base`; "@parent" is the branch of the first input ref that ran on this repository (a chain
+   * stage or pipeline step continuing the previous one's work), else HEAD (the first stage). */
+  async function baseOf(job: SpawnJob, repo: HostRepo): Promise<{ name: string; commit: string }> {
+    const base = job.spec.base ?? "HEAD";
+    if (base !== PARENT) return resolveBase(core, repo, base);
+    for (const ref of job.parents) {
+      const s = ((await core.refs.stamps(ref).catch(() => ({}))) as Stamps).repo as
+        | Record<string, Json>
+        | undefined;
+      if (s?.repo !== repo.top) continue;
+      const at = await resolveBase(core, repo, String(s.commit));
+      return { ...at, name: String(s.branch) };
+    }
+    return resolveBase(core, repo, "HEAD");
+  }
+
   async function start(job: PreparedJob): Promise<Checkout> {
     const { spec, run_id, agent_id } = job;
     const repo = await locateRepo(core, spec.repo!);
-    const base = await resolveBase(core, repo, spec.base ?? "HEAD");
+    const base = await baseOf(job, repo);
     const o = { gitDir: repo.gitDir };
     let commit = base.commit;
     if (spec.include_uncommitted) {
@@ -182,11 +207,11 @@ export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
       if (job.spec.mounts.some((m) => m.container_path.replace(/\/+$/, "") === w)) {
         refuse(job, `a mount covers the workdir ${w}, where the checkout goes; mount it elsewhere`);
       }
-      if (job.spec.include_uncommitted && (job.spec.base ?? "HEAD") !== "HEAD") {
+      if (job.spec.include_uncommitted && ![undefined, "HEAD"].includes(job.spec.base)) {
         refuse(job, "include_uncommitted starts from HEAD; leave base out or commit the changes");
       }
       const repo = await locateRepo(core, job.spec.repo);
-      await resolveBase(core, repo, job.spec.base ?? "HEAD");
+      await baseOf(job, repo);
     },
     async prepare(job) {
       if (job.spec.repo !== undefined) open.set(`${job.run_id}/${job.agent_id}`, await start(job));

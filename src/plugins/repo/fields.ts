@@ -28,7 +28,9 @@ export function repoFields(core: Core): SandboxField[] {
     name: "base",
     schema: v.pipe(
       v.string(),
-      v.description("With repo: the branch or commit to start from (default HEAD)"),
+      v.description(
+        'With repo: branch or commit to start from (default HEAD; "@parent": the input ref\'s branch, else HEAD)',
+      ),
     ),
     normalize: (x, k) => k.text(x, [REVISION, 'a branch, tag or commit like "main"']),
   }, {
