@@ -29,6 +29,34 @@ const agentRow = (r: Ref) => ({
   encrypted: r.stamps?.encryption !== undefined,
 });
 
+/** A pipeline's trace (steps, jumps, reasons) and budget from its journal, <run dir>/pipeline.json:
+ * the server writes it, but the run dir also holds agent-writable dirs, so it is read no-follow,
+ * bounded, and only known fields are passed on, as strings and numbers. */
+async function pipelineTrace(core: Core, runId: string) {
+  const file = `${core.refs.runDir(runId)}/pipeline.json`;
+  const r = await core.fs.readNoFollow(file, 4 << 20);
+  let j: { result?: { trace?: unknown; budget?: { limit?: unknown; spent?: unknown } | null } };
+  try {
+    j = JSON.parse(r.text);
+  } catch {
+    return null;
+  }
+  const str = (v: unknown) => (v == null ? null : String(v).slice(0, 500));
+  const trace = Array.isArray(j?.result?.trace) ? j.result.trace.slice(0, 500) : [];
+  const b = j?.result?.budget;
+  return {
+    budget: b ? { limit: Number(b.limit), spent: Number(b.spent) } : null,
+    steps: trace.map((t: Record<string, unknown>) => ({
+      step_id: str(t?.step_id),
+      ref: str(t?.ref),
+      status: str(t?.status),
+      jumped_to: str(t?.jumped_to),
+      reason: str(t?.reason),
+      cost_usd: typeof t?.cost_usd === "number" ? t.cost_usd : null,
+    })),
+  };
+}
+
 export function api(core: Core, live: Live) {
   /** A ToolError (bad id, unknown run) is the caller's: its sentence with 400/404; others throw. */
   const guard = (fn: (url: URL) => Promise<unknown>) => async (req: Request) => {
@@ -55,6 +83,7 @@ export function api(core: Core, live: Live) {
         run: brief(info),
         agents: done.map(agentRow),
         running: live.inFlight(info.run_id),
+        pipeline: info.tool === "pipeline" ? await pipelineTrace(core, info.run_id) : null,
       };
     }),
 

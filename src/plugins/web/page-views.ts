@@ -75,7 +75,18 @@ function viewRun(d, running) {
     r.error ? h("pre", null, r.error.code + ": " + r.error.message) : null,
     table("agents", [["agent"], ["status"], ["model", "wide"], ["cost", "num"],
       ["duration", "num"], ["exit", "num"], ["inputs", "wide"]], rows),
-    modelChart(d.agents)];
+    d.pipeline ? viewTrace(d.pipeline) : null, modelChart(d.agents)];
+}
+
+function viewTrace(p) {
+  return [h("h3", null, "Pipeline trace"), p.budget ? h("p", null, "budget: " + usd(p.budget.spent) +
+    " spent of " + usd(p.budget.limit)) : null,
+    table("steps in the order they ran", [["step"], ["status"], ["cost", "num"], ["then"], ["why"]],
+      p.steps.map(function (s) {
+        return h("tr", null, cells([s.ref ? h("a", { href: "#/agent/" + s.ref }, s.step_id) : s.step_id,
+          status(s.status), [usd(s.cost_usd), "num"], s.jumped_to ? "→ " + s.jumped_to : "next",
+          s.reason || ""]));
+      }))];
 }
 
 function viewTail(t) {

@@ -3,6 +3,8 @@
 // SSE stream of a run's lifecycle, an encrypted ref shown without its plaintext, and cancel.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { configureLog } from "../../../src/core/log.ts";
 import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
@@ -92,6 +94,27 @@ describe("web plugin routes", () => {
     assert.match((await bad.json()).error, /^Cannot /);
   });
 
+  it("a pipeline's run shows its trace: steps, jumps taken and why, budget", async () => {
+    const r = await h.call("pipeline", {
+      definition: {
+        budget: 5,
+        steps: [
+          { id: "test", prompt: "test [[fake failfirst=1]]", on_fail: "fix" },
+          { id: "fix", prompt: "fix", condition: "prev.error", next: "test" },
+          { id: "report", prompt: "report" },
+        ],
+      },
+    });
+    assert.equal(r.isError, false, r.text);
+    const d = await (await get(`/api/run?id=${r.data.run_id}`)).json();
+    const steps = d.pipeline.steps.map((s: { step_id: string; jumped_to: string | null }) =>
+      `${s.step_id}${s.jumped_to ? `>${s.jumped_to}` : ""}`
+    );
+    assert.deepEqual(steps, ["test>fix", "fix>test", "test", "fix", "report"]);
+    assert.match(d.pipeline.steps[3].reason, /condition prev.error/);
+    assert.equal(d.pipeline.budget.limit, 5);
+  });
+
   it("an encrypted ref's page shows it encrypted and holds no byte of its plaintext", async () => {
     const spelled = ["PLAIN", "TEXT-WEB-5521"].join("");
     const r = await h.call("run", { prompt: `x [[fake text="${spelled} out"]]` });
@@ -105,6 +128,21 @@ describe("web plugin routes", () => {
     const d = JSON.parse(body);
     assert.equal(d.agent.encrypted, true);
     assert.equal(d.tail.skipped, "encrypted");
+  });
+
+  it("a stream planted as a link to another file is not followed: the tail says so", async () => {
+    const r = await h.call("run", { prompt: "y" });
+    const paths = h.core.refs.paths(r.data.run_id, r.data.agent_id);
+    const secret = join(h.dataDir, "host-secret.txt");
+    await writeFile(
+      secret,
+      `{"type":"assistant","message":{"content":[{"type":"text","text":"${MARKER}"}]}}\n`,
+    );
+    await rm(paths.stream, { force: true });
+    await symlink(secret, paths.stream);
+    const body = await (await get(`/api/agent?ref=${r.data.ref}`)).text();
+    assert.ok(!body.includes(MARKER), "the link was followed");
+    assert.equal(JSON.parse(body).tail.skipped, "a symbolic link");
   });
 
   it("cancel: refused without the page's header, then stops a hanging run", async () => {
