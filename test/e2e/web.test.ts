@@ -174,6 +174,50 @@ describe("the live view in a real browser", { skip }, () => {
     await shot("5-cost.png");
   });
 
+  it("a map of 20 real agents: the page sees each one start, finish and cost", async () => {
+    await model.script("m20", { turns: [{ delay_ms: 1500, text: "mapped" }] });
+    await open("");
+    const started = call("map", {
+      ...base(),
+      prompt_template: "[[script:m20]] item {input}",
+      inputs: Array.from({ length: 20 }, (_, i) => `n${i}`),
+    });
+    const row = page.locator("tr[data-run]").first();
+    await row.locator(".st-running").waitFor();
+    await row.locator("a").click();
+    // The page notes every agent it ever showed running and ok, as the DOM changes.
+    await page.evaluate(() => {
+      const seen: Record<string, Record<string, boolean>> = { running: {}, ok: {} };
+      (globalThis as { seen?: object }).seen = seen;
+      new MutationObserver(() => {
+        for (const r of document.querySelectorAll("tr[data-agent]")) {
+          const st = r.querySelector(".st")?.textContent ?? "";
+          if (st in seen) seen[st]![(r as HTMLElement).dataset.agent!] = true;
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await page.locator("tr[data-agent] .st-running").first().waitFor();
+    await shot("7-map-running.png");
+    const res = await started;
+    assert.equal(res.succeeded, 20);
+    await page.locator("dd .st-done").waitFor({ timeout: 30_000 });
+    const seen = await page.evaluate(() =>
+      (globalThis as unknown as { seen: Record<string, Record<string, boolean>> }).seen
+    );
+    assert.equal(Object.keys(seen.ok!).length, 20, JSON.stringify(seen));
+    assert.ok(
+      Object.keys(seen.running!).length >= 15,
+      `only ${Object.keys(seen.running!).length} agents were seen running: ${JSON.stringify(seen)}`,
+    );
+    const costs = await page.locator("tr[data-agent] td.num:nth-child(4)").allInnerTexts();
+    assert.equal(
+      costs.filter((c) => /^\$0\.\d+$/.test(c) && c !== "$0.0000").length,
+      20,
+      `${costs}`,
+    );
+    await shot("7-map-done.png");
+  });
+
   it("the agent page streams the agent's text while it runs", async () => {
     await model.script("tail", {
       turns: [

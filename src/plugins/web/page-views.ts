@@ -68,7 +68,8 @@ function viewRun(d, running) {
   return [h("h2", null, r.tool + " ", h("span", { class: "muted" }, r.run_id)),
     h("dl", null, h("dt", null, "status"), h("dd", null, status(r.status)),
       h("dt", null, "agents"), h("dd", null, r.done + "/" + r.total + " done, " + r.failed +
-        " failed"), h("dt", null, "cost"), h("dd", null, usd(r.cost_usd)),
+        " failed" + (r.status === "running" ? ", " + running.length + " running, " +
+        Math.max(0, r.total - r.done - running.length) + " queued" : "")), h("dt", null, "cost"), h("dd", null, usd(r.cost_usd)),
       h("dt", null, "started"), h("dd", null, when(r.started_at))),
     r.status === "running" ? h("p", null, h("button", { id: "cancel", "data-run": r.run_id },
       "Cancel run")) : null,
