@@ -20,6 +20,8 @@ export const AGENT_FILES = {
   artifacts: "out/artifacts.jsonl", // what the agent wrote or ran (claude's PostToolUse hook)
   unwrapped: "output.md", // unwrap's copy of the text
   inspect: "inspect.md", // inspect's report
+  sandbox: "sandbox.json", // the sandbox it ran with, env_vars left out (claude-code's reply)
+  patch: "repo.patch", // what it changed in a repository (the repo plugin)
   home: "home", // staged HOME, mounted into the container
   workspace: "workspace", // mounted at the sandbox's workdir
   out: "out", // mounted at /output

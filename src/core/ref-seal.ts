@@ -20,6 +20,8 @@ const PLAIN = [
   "artifacts",
   "unwrapped",
   "inspect",
+  "sandbox",
+  "patch",
 ] as const;
 /** Agent dirs looked at for refs derived from the sealed one (bounded like the start-up sweep). */
 const MAX_SCANNED = 20_000;

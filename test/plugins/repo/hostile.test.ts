@@ -164,4 +164,17 @@ describe("repo: hostile input", () => {
       assert.match(r.text, /it has no repo stamp/);
     }
   });
+
+  it("encrypting a repo agent's ref leaves no plaintext patch or sandbox beside it", async () => {
+    runtime.edits.set("secret", (ws) => writeFileSync(join(ws, "secret.txt"), "SECRET-c0de\n"));
+    const r = await h.call("run", { prompt: "{{secret}}", repo: repo.dir, claude_md: "rules" });
+    for (const f of ["repo.patch", "sandbox.json"]) {
+      assert.equal(existsSync(join(r.data.output_dir, f)), true, f);
+    }
+    const e = await h.call("encrypt", { ref: r.data.ref });
+    assert.equal(e.isError, false, e.text);
+    for (const f of ["repo.patch", "sandbox.json"]) {
+      assert.equal(existsSync(join(r.data.output_dir, f)), false, `${f} left after encrypt`);
+    }
+  });
 });
