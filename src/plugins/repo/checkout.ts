@@ -20,9 +20,10 @@ import { type HostRepo, locateRepo, resolveBase } from "./host-repo.ts";
 import { parentPatches, PATCH_FILE } from "./patches.ts";
 
 const MAX_CHANGED_FILES = 10_000;
-const PARENT = "@parent";
 const MAX_CHANGED_BYTES = 256 << 20;
 const MAX_PATCH = 16 << 20;
+/** The `base` that continues the input ref's branch. */
+const PARENT = "@parent";
 /** An id that is a valid component of a git branch name (agent ids may hold "." and "_"). */
 export const BRANCH_PART = /^(?![.-])(?!.*\.\.)(?!.*\.lock$)(?!.*\.$)[A-Za-z0-9._-]{1,64}$/;
 
