@@ -15,7 +15,7 @@ import type {
   SpawnJob,
   Stamps,
 } from "../../core/types.ts";
-import { git, gitToFile } from "./git.ts";
+import { git, type GitOptions, gitToFile } from "./git.ts";
 import { type HostRepo, locateRepo, resolveBase } from "./host-repo.ts";
 import { parentPatches, PATCH_FILE } from "./patches.ts";
 
@@ -85,6 +85,14 @@ export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
       const index = join(job.paths.dir, "host.index");
       const host = { ...o, workTree: repo.top, index };
       await git(["read-tree", commit], host);
+      const over = await bounded(host);
+      if (over) {
+        await rm(index, { force: true });
+        refuse(
+          job,
+          `the host's uncommitted changes are ${over}; commit or ignore them, or leave include_uncommitted out`,
+        );
+      }
       await git(["add", "-A"], host);
       const tree = (await git(["write-tree"], host)).stdout.trim();
       await rm(index, { force: true });
@@ -135,19 +143,18 @@ export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
     );
   });
 
-  /** Refuse a checkout whose changes would flood the host's object store. */
-  async function bounded(c: Checkout, workTree: string): Promise<string | undefined> {
-    const st = await git(["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames"], {
-      gitDir: c.gitDir,
-      workTree,
-      index: c.index,
-    });
+  /** Why the changes in a work tree are too many to hash into the host's object store, if so. */
+  async function bounded(o: Required<Pick<GitOptions, "gitDir" | "workTree" | "index">>) {
+    const st = await git(
+      ["status", "--porcelain", "-z", "--untracked-files=all", "--no-renames"],
+      o,
+    );
     const paths = st.stdout.split("\0").filter(Boolean).map((e) => e.slice(3));
     if (paths.length > MAX_CHANGED_FILES) {
       return `${paths.length} changed files, over the limit of ${MAX_CHANGED_FILES}`;
     }
     let bytes = 0;
-    for (const p of paths) bytes += (await lstat(join(workTree, p)).catch(() => null))?.size ?? 0;
+    for (const p of paths) bytes += (await lstat(join(o.workTree, p)).catch(() => null))?.size ?? 0;
     if (bytes > MAX_CHANGED_BYTES) {
       return `${bytes} bytes of changed files, over the limit of ${MAX_CHANGED_BYTES}`;
     }
@@ -157,7 +164,7 @@ export function checkouts(core: Core): { hooks: SpawnHooks; dispose(): void } {
     const o = { gitDir: c.gitDir };
     const ws = { ...o, workTree: job.paths.workspace, index: c.index };
     const stamp = { repo: c.top, branch: c.branch, base: c.base };
-    const over = await bounded(c, job.paths.workspace);
+    const over = await bounded(ws);
     if (over) {
       throw new Error(
         `Cannot commit the changes of agent "${ref.ref}": ${over}; nothing was committed, branch ${c.branch} stays at its start`,

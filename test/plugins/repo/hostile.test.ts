@@ -7,6 +7,7 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  rmSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
@@ -154,6 +155,25 @@ describe("repo: hostile input", () => {
       sh(repo.dir, "rev-parse", `refs/heads/swarm/${r.data.run_id}/${r.data.agent_id}`),
       sh(repo.dir, "rev-parse", "main"),
     );
+  });
+
+  it("include_uncommitted refuses host changes too large to hash, before any branch or agent", async () => {
+    const big = join(repo.dir, "dataset.bin");
+    writeFileSync(big, "");
+    truncateSync(big, 300 << 20);
+    const objects = sh(repo.dir, "count-objects");
+    const branches = sh(repo.dir, "for-each-ref", "refs/heads/swarm");
+    const started = runtime.started;
+    const r = await h.call("run", { prompt: "x", repo: repo.dir, include_uncommitted: true });
+    assert.equal(r.isError, true);
+    assert.match(
+      r.text,
+      /the host's uncommitted changes are \d+ bytes of changed files, over the limit/,
+    );
+    assert.equal(sh(repo.dir, "count-objects"), objects);
+    assert.equal(runtime.started, started);
+    assert.equal(sh(repo.dir, "for-each-ref", "refs/heads/swarm"), branches);
+    rmSync(big);
   });
 
   it("merge and drop refuse refs without a repo stamp", async () => {
