@@ -36,6 +36,13 @@ interface Deps {
   wire(rec: RefRecord): Ref;
 }
 
+/** Remove an agent's HOME (the CLI's own transcripts and session) and leave an empty one. rm never
+ * follows a link inside it: what the agent planted there is removed, not its target. */
+async function emptyHome(agentDir: string): Promise<void> {
+  await rm(join(agentDir, AGENT_FILES.home), { recursive: true, force: true });
+  await mkdir(join(agentDir, AGENT_FILES.home), { mode: 0o700 });
+}
+
 export function createSeal(d: Deps): RefStore["seal"] {
   /** A derived ref's prompt held the sealed text: it keeps only a note saying so. */
   async function scrubDerived(ref: string, keyId: string): Promise<number> {
@@ -55,6 +62,8 @@ export function createSeal(d: Deps): RefStore["seal"] {
           // Only a file that is there is replaced (a planted link is replaced, never followed).
           if (await lstat(path).then(() => true, () => false)) await d.writeAtomic(path, note);
         }
+        // Its HOME keeps the CLI's session transcript, which holds that prompt: reply cannot go on.
+        await emptyHome(d.dir(run, agent));
         scrubbed++;
       }
     }
@@ -99,9 +108,7 @@ export function createSeal(d: Deps): RefStore["seal"] {
       ...(old && old !== SEALED_FILE ? [old] : []),
     ];
     for (const f of copies) await rm(join(dir, f), { force: true });
-    // rm never follows a link inside HOME: what the agent planted there is removed, not its target.
-    await rm(join(dir, AGENT_FILES.home), { recursive: true, force: true });
-    await mkdir(join(dir, AGENT_FILES.home), { mode: 0o700 });
+    await emptyHome(dir);
     await scrubRunRecord(rec.ref, rec.run_id);
     await scrubDerived(rec.ref, stamp.key_id);
     return d.wire(rec);

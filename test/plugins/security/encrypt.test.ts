@@ -24,7 +24,7 @@ describe("encrypt and decrypt", () => {
   before(async () => (h = await createHarness()));
   after(() => h.dispose());
 
-  it("leaves no byte of the plaintext anywhere: stream, stderr, copies, HOME, a downstream prompt", async () => {
+  it("leaves no byte of the plaintext anywhere: stream, stderr, copies, HOME, a downstream prompt and session", async () => {
     const c = await h.call("chain", {
       stages: [
         { prompt: `one [[fake text="${SPELLED} out" stderr="${SPELLED} err"]]` },
@@ -36,6 +36,9 @@ describe("encrypt and decrypt", () => {
     assert.equal((await h.call("unwrap", { ref })).isError, false);
     assert.equal((await h.call("inspect", { ref })).isError, false);
     await writeFile(join(dirOf(ref), "home", "transcript.jsonl"), MARKER);
+    // The next stage's session transcript (kept for reply) holds its prompt, i.e. the output.
+    const next = c.data.final.ref as string;
+    await writeFile(join(dirOf(next), "home", "session.jsonl"), MARKER);
     const before = (await filesHolding(h.dataDir, MARKER)).map((f) => f.split("/").pop());
     for (const f of ["stream.jsonl", "stderr.log", "output.md", "inspect.md", "prompt.txt"]) {
       assert.ok(before.includes(f), `the fixture has no plaintext in ${f}: ${before}`);
