@@ -45,7 +45,7 @@ export function templateField(core: Core) {
     v.minLength(1),
     v.maxLength(MAX_PROMPT),
     v.description(
-      "The prompt for every agent, with {input} where the input goes (may appear several times)",
+      "The prompt for every agent; each {input} is replaced by the input",
     ),
   );
 }

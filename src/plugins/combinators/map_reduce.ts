@@ -27,7 +27,7 @@ export function mapReduce(core: Core): Tool {
   return {
     name: "map_reduce",
     description:
-      "map, then one reducer agent over the successful outputs, in one call. Returns {run_id, map_total, map_succeeded, map_failed, result: reducer ref, map_errors?, map_results: [ref…], totals, budget?}; an error if every map agent fails. system_prompt is the map agents', reduce_system_prompt the reducer's; output_schema applies to the reducer.",
+      "map, then one reducer agent over the successful outputs, in one call: result is the reducer's ref, map_results the map refs; an error if every map agent fails. system_prompt is the map agents', reduce_system_prompt the reducer's; output_schema applies to the reducer.",
     annotations: { openWorldHint: true },
     sandboxFields: "brief",
     input: v.object({
