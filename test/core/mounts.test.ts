@@ -95,6 +95,24 @@ describe("mount policy", () => {
     }]);
   });
 
+  it('"~" in a container path is the host\'s home, as in the MCP-access recipe', async () => {
+    const home = join(t, "home");
+    const same = { host_path: "~/projects/x", container_path: "~/projects/x" };
+    assert.deepEqual(await checkMounts([same], policy), [{
+      host: join(home, "projects", "x"),
+      container: join(home, "projects", "x"),
+      readonly: true,
+    }]);
+    const homeless = { host_path: join(home, "projects", "x"), container_path: "~/x" };
+    await assert.rejects(checkMounts([homeless], { ...policy, home: undefined }), (e: unknown) => {
+      const err = fromRuntime(e);
+      assert.ok(isToolError(err), String(err));
+      assert.equal(err.code, "INVALID_INPUT");
+      assert.match(err.message, /HOME is not set, so "~" means nothing; give an absolute path/);
+      return true;
+    });
+  });
+
   it("recognises a socket by what it is, whatever its name; the engine's by its path", async () => {
     const neutral = join(t, "socks", "notes.txt");
     await assert.rejects(mount(neutral), refused(/Unix socket/));

@@ -7,7 +7,7 @@
 // the gateway, and one nothing answers for is refused before the agent starts.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
@@ -157,6 +157,55 @@ describe("agents call MCP tools from the host's config (real claude CLI)", { ski
       [{ tool: "whisper", to: "bob" }],
     );
     await gone(ref.run_id);
+  });
+
+  it("(c) the seed's recipe: a server's data under ~/ mounted at the same ~/ path is found", async () => {
+    // The operator's HOME, with the data where the MCP-access document keeps it; ~/.local is a
+    // dot-entry of HOME, which the mount policy opens only when the operator allows it.
+    const home = await mkdtemp(join(tmpdir(), "swarm-mcp-home-"));
+    const data = join(home, ".local", "share", "database-mcp");
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, "word.txt"), "from-the-database\n");
+    await chmod(join(home, ".local"), 0o755);
+    const config = join(home, "mcp.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          db: { command: "node", args: [SERVER], env: { FIXTURE_WORD_FILE: `${data}/word.txt` } },
+        },
+      }),
+    );
+    const withHome = await startBinary({
+      HOME: home,
+      ANTHROPIC_BASE_URL: model.baseUrl,
+      ANTHROPIC_API_KEY: "sk-test-not-a-real-key",
+      SWARM_MCP_CONFIG: config,
+      SWARM_ALLOW_MOUNTS: data,
+    });
+    try {
+      await whisper("mcprecipe", "mcp__db__whisper", "dave");
+      const ref = await withHome.call("run", {
+        ...base,
+        prompt: "[[script:mcprecipe]] ask the database",
+        mcps: ["db"],
+        mounts: [{
+          host_path: "~/.local/share/database-mcp",
+          container_path: "~/.local/share/database-mcp",
+          readonly: true,
+        }],
+      });
+      assert.equal(ref.status, "ok", ref.error);
+      const stream = await readFile(
+        join(withHome.dataDir, ref.run_id, "agent-0", "stream.jsonl"),
+        "utf8",
+      );
+      assert.match(stream, /from-the-database for dave/, "the server read its data by host path");
+      await gone(ref.run_id);
+    } finally {
+      await withHome.close();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it("a server the mounted repo's .mcp.json lists is not loaded (--strict-mcp-config)", async () => {

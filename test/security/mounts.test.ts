@@ -182,7 +182,6 @@ const CONTAINER: string[] = [
   "relative",
   "/a/../output",
   "/mnt/../home/agent",
-  "~/.ssh",
   "/mnt/x:rw",
   "/mnt/./x",
   "",

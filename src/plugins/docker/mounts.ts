@@ -1,6 +1,6 @@
 // Checks on the host paths a sandbox asks to mount, done before anything is created: ~ expanded,
 // absolute, existing, resolved through symlinks, then judged by the policy below on the realpath;
-// and container paths that do not hide what swarm-mcp mounts.
+// and container paths that do not hide what swarm-mcp mounts ("~" there is the host's home too).
 //
 // Policy: a project tree may be mounted; refused (each with its own reason) are `/`, the system
 // trees, anything that contains a system tree, HOME, the data dir or the engine socket, HOME itself
@@ -175,8 +175,18 @@ export async function checkMounts(
       );
     }
     let container = m.container_path;
+    // "~" is the host's home on both sides (the MCP-access recipe: a server's data at the same
+    // absolute path inside and out), never the agent's own home, which is reserved.
     if (container === "~" || container.startsWith("~/")) {
-      container = "/home/agent" + container.slice(1);
+      if (!policy.home) {
+        refuse(
+          "invalid",
+          `Cannot mount at container path ${
+            show(m.container_path)
+          } (mounts[${i}]): HOME is not set, so "~" means nothing; give an absolute path`,
+        );
+      }
+      container = policy.home + container.slice(1);
     }
     if (
       !isAbsolute(container) || normalize(container) !== container.replace(/\/+$/, "") ||
