@@ -59,7 +59,9 @@ describe("repo: real claude agents on one repository", { skip }, () => {
       const s = ref.stamps.repo;
       assert.deepEqual([s.files_changed, s.insertions, s.deletions], [1, i + 1, 0]);
       assert.equal(sh(repo.dir, "show", `${s.branch}:f${i + 1}.txt`).split("\n").length, i + 1);
-      const patch = await readFile(join(ref.output_dir, "repo.patch"), "utf8");
+      const unwrapped = await server.call("unwrap", { ref: ref.ref });
+      assert.equal(unwrapped.patch, join(ref.output_dir, "repo.patch"), "unwrap names the patch");
+      const patch = await readFile(unwrapped.patch, "utf8");
       assert.match(patch, new RegExp(`\\+\\+\\+ b/f${i + 1}\\.txt`));
     }
     assert.equal(sh(repo.dir, "branch", "--list", "swarm/*").split("\n").length, 3);
