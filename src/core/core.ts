@@ -12,6 +12,7 @@ import { logger } from "./log.ts";
 import { createPools, poolCapacityFromEnv } from "./pools.ts";
 import { AGENT_ID, agentPaths, createRefStore } from "./refs.ts";
 import { ToolRegistry } from "./registry.ts";
+import type { RunRecord } from "./run-record.ts";
 import { createRuns } from "./runs.ts";
 import { createSandboxes } from "./sandbox.ts";
 import { createSpawn } from "./spawn.ts";
@@ -25,6 +26,7 @@ import type {
   Logger,
   Plugin,
   PluginFactory,
+  Ref,
   RuntimeProvider,
 } from "./types.ts";
 
@@ -71,7 +73,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   const drivers = new Map<string, AgentDriver>();
   const registry = new ToolRegistry((as) => sandboxes.inputs(as));
   const plugins: Plugin[] = [];
-  const live = new Set<AbortController>();
+  const live = new Map<string, AbortController>(); // "<run>/<agent>" → its container's abort
   const hooks: HookEntry[] = [];
 
   const runtimes = new Map<string, RuntimeProvider>();
@@ -121,6 +123,31 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     return d.image ? d : { ...d, image: [...drivers.values()].find((x) => x.image)?.image };
   };
 
+  /** One agent of a run of this server: its container is stopped, its ref written as cancelled;
+   * the rest of the run goes on. A foreign run's agents are refused (cancel that whole run). */
+  async function cancelAgent(ref: string): Promise<Ref> {
+    const { run_id, agent_id } = refs.parse(ref);
+    const id = `${run_id}/${agent_id}`;
+    const c = live.get(id);
+    if (!c) {
+      const r = await runs.status(run_id);
+      const why = r.status !== "running"
+        ? `run ${run_id} is ${r.status}`
+        : (r as RunRecord).owner?.instance === config.instanceId
+        ? "it is queued or finished already"
+        : "another swarm-mcp server runs it; cancel the whole run instead";
+      fail("NOT_FOUND", `Cannot cancel agent "${id}": it is not running here (${why})`);
+    }
+    let off = () => {};
+    const ended = new Promise<Ref>((ok) => {
+      off = events.on("agent.finished", (e) => void (e.ref.ref === id && ok(e.ref)));
+    });
+    c.abort(new DOMException(`Agent "${id}" was cancelled`, "AbortError"));
+    // Its ref may be written already (the agent ended as we asked); else it comes with the event.
+    const now = await refs.get(id).then(refs.wire, () => null);
+    return (now ? Promise.resolve(now) : ended).finally(off);
+  }
+
   const core: Core = {
     v,
     ajv: () => import("ajv").then((m) => m.Ajv),
@@ -132,7 +159,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     config,
     refs,
     pools,
-    runs,
+    runs: { ...runs, cancelAgent },
     sandboxes,
     runtime,
     runtimeError,
@@ -240,7 +267,7 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
     },
     async shutdown(reason) {
       log.info(`shutting down: ${reason}`);
-      for (const c of live) c.abort(new DOMException(reason, "AbortError"));
+      for (const c of live.values()) c.abort(new DOMException(reason, "AbortError"));
       await Promise.race([runs.abortAll(reason), new Promise((r) => setTimeout(r, 5000))]);
       if (runtimePromise || opts.runtime) {
         const rt = await runtime().catch(() => null);

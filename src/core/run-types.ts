@@ -73,5 +73,8 @@ export interface Runs {
   wait(runId: string, waitS: number, ctx: ToolContext): Promise<unknown>;
   status(runId: string): Promise<RunInfo>;
   cancel(runId: string): Promise<RunInfo>;
+  /** Stop one running agent ("<run_id>/<agent_id>") of a run of this server; resolves with its
+   * ref, written as cancelled; the rest of the run goes on. */
+  cancelAgent(ref: string): Promise<Ref>;
   list(limit?: number): Promise<RunInfo[]>;
 }

@@ -34,7 +34,10 @@ export function createRuns(
   log: Logger,
   me: RunOwner,
   emit: Emit = () => {},
-): Runs & { abortAll(reason: string): Promise<void>; sweep(): Promise<string[]> } {
+): Omit<Runs, "cancelAgent"> & {
+  abortAll(reason: string): Promise<void>;
+  sweep(): Promise<string[]>;
+} {
   const live = new Map<string, Live>();
   const persist = (info: RunInfo) =>
     writeRecord(refs.runDir(info.run_id), { ...info, owner: me }, refs.root);

@@ -37,8 +37,8 @@ export interface SpawnDeps {
   /** The plugins' hooks in manifest order (filled while plugins load). */
   hooks: HookEntry[];
   log: Logger;
-  /** Containers in flight, so shutdown can stop them. */
-  live: Set<AbortController>;
+  /** Containers in flight by "<run>/<agent>", so shutdown and cancelAgent can stop them. */
+  live: Map<string, AbortController>;
   emit(event: SwarmEvent): void;
 }
 
@@ -119,7 +119,7 @@ export function createSpawn(deps: SpawnDeps) {
     const abort = new AbortController();
     const onAbort = () => abort.abort(opts.signal.reason);
     opts.signal.addEventListener("abort", onAbort, { once: true });
-    deps.live.add(abort);
+    deps.live.set(id, abort);
     try {
       if (abort.signal.aborted) {
         return await failed("cancelled", "Cancelled before the agent started");
@@ -218,7 +218,7 @@ export function createSpawn(deps: SpawnDeps) {
         log.warn(`cannot clean agent ${id}: ${(e as Error)?.message ?? e}`)
       );
       opts.signal.removeEventListener("abort", onAbort);
-      deps.live.delete(abort);
+      deps.live.delete(id);
       slot.release();
     }
   };

@@ -46,11 +46,19 @@ export function runTools(core: Core): Tool[] {
     {
       name: "cancel",
       description:
-        "Cancel a running run: its containers are killed within seconds; refs already finished are kept. Returns the run's final status.",
+        "Cancel a running run: its containers are killed within seconds; refs already finished are kept. Returns the run's status. With agent_id, only that agent stops; the run goes on.",
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
       output: run,
-      input: v.object({ run_id: runId }),
-      run: ({ run_id }) => core.runs.cancel(run_id).then(({ result: _r, ...info }) => info),
+      input: v.object({
+        run_id: runId,
+        agent_id: v.optional(v.pipe(v.string(), v.description("One running agent of the run"))),
+      }),
+      run: async ({ run_id, agent_id }) => {
+        if (agent_id !== undefined) await core.runs.cancelAgent(`${run_id}/${agent_id}`);
+        const { result: _r, ...info } =
+          await (agent_id === undefined ? core.runs.cancel(run_id) : core.runs.status(run_id));
+        return info;
+      },
     },
     {
       name: "runs",
