@@ -128,24 +128,26 @@ export async function createCore(config: Config, opts: CoreOptions = {}): Promis
   async function cancelAgent(ref: string): Promise<Ref> {
     const { run_id, agent_id } = refs.parse(ref);
     const id = `${run_id}/${agent_id}`;
-    const c = live.get(id);
-    if (!c) {
-      const r = await runs.status(run_id);
-      const why = r.status !== "running"
-        ? `run ${run_id} is ${r.status}`
-        : (r as RunRecord).owner?.instance === config.instanceId
-        ? "it is queued or finished already"
-        : "another swarm-mcp server runs it; cancel the whole run instead";
-      fail("NOT_FOUND", `Cannot cancel agent "${id}": it is not running here (${why})`);
-    }
     let off = () => {};
     const ended = new Promise<Ref>((ok) => {
       off = events.on("agent.finished", (e) => void (e.ref.ref === id && ok(e.ref)));
     });
+    // Listening first: an agent that ends after this look is still heard of.
+    const c = live.get(id), done = await refs.get(id).catch(() => null);
+    if (!c || done) {
+      off();
+      const r = await runs.status(run_id);
+      const why = done
+        ? `it ended ${done.status}`
+        : r.status !== "running"
+        ? `run ${run_id} is ${r.status}`
+        : (r as RunRecord).owner?.instance === config.instanceId
+        ? "it is queued or ended already"
+        : "another swarm-mcp server runs it; cancel the whole run instead";
+      fail("NOT_FOUND", `Cannot cancel agent "${id}": it is not running here (${why})`);
+    }
     c.abort(new DOMException(`Agent "${id}" was cancelled`, "AbortError"));
-    // Its ref may be written already (the agent ended as we asked); else it comes with the event.
-    const now = await refs.get(id).then(refs.wire, () => null);
-    return (now ? Promise.resolve(now) : ended).finally(off);
+    return ended.finally(off);
   }
 
   const core: Core = {
