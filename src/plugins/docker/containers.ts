@@ -17,11 +17,15 @@ import {
   nanoCpus,
 } from "./policy.ts";
 import type { DockerEngine, DockerRunOptions } from "./types.ts";
+import { checkRemoteMounts, type RemoteMode } from "./remote.ts";
+import { shipLimits } from "./ship.ts";
 
 export interface DockerPolicy {
   env: Record<string, string | undefined>;
   dataDir: string;
   allowMounts: string[];
+  /** Set when the engine does not see this machine's files (remote.ts). */
+  remote?: RemoteMode;
 }
 
 type Networks = Pick<DockerEngine, "networkLabels" | "createNetwork" | "networkGateway">;
@@ -39,6 +43,7 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
       allow: p.allowMounts,
       engineSocket: engineSocket(p.env.DOCKER_HOST),
     });
+    if (p.remote) checkRemoteMounts(binds, p.remote);
     const network = dockerNetwork(ask.network, p.env);
     const limits = containerLimits(ask, p.env);
     const nano = nanoCpus(ask.cpus);
@@ -57,6 +62,7 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
   async function hostAddress(net: ContainerAsk["network"]): Promise<string | null> {
     const network = dockerNetwork(net, p.env);
     if (network === "none") return null;
+    if (p.remote) return null; // its gateway is another machine
     if (network === "host") return "127.0.0.1";
     await ensureNet(network);
     return (await engine.networkGateway?.(network)) ?? null;
@@ -66,6 +72,11 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
     const { binds, network, limits, nano } = await check(spec); // again: a path may be a link now
     await ensureNet(network);
     const u = user();
+    const dirs = spec.dirs.map((d) => ({
+      host: d.host,
+      container: d.container,
+      readonly: !d.writable,
+    }));
     return {
       image: spec.image,
       cmd: spec.cmd,
@@ -73,10 +84,9 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
       env: spec.env,
       user: `${u.uid}:${u.gid}`,
       workdir: spec.workdir,
-      binds: [
-        ...spec.dirs.map((d) => ({ host: d.host, container: d.container, readonly: !d.writable })),
-        ...binds,
-      ],
+      // A remote engine gets the agent's dirs through the archive endpoint, not as binds.
+      binds: p.remote ? binds : [...dirs, ...binds],
+      ship: p.remote ? { dirs: spec.dirs, owner: u, limits: shipLimits(p.env) } : undefined,
       network,
       memoryBytes: limits.memoryBytes,
       pidsLimit: limits.pidsLimit,
@@ -102,7 +112,7 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
   ): Promise<T> {
     const caller = callerIds();
     const u = user();
-    if (u.uid === caller.uid) return run();
+    if (u.uid === caller.uid || p.remote) return run(); // remote: its files are copies over there
     const own = [spec.stdout, spec.stderr, ...(spec.stdin ? [spec.stdin] : [])];
     await Promise.all(own.slice(0, 2).map((f) => writeFile(f, "", { mode: 0o600 })));
     own.push(...spec.dirs.map((d) => d.host));

@@ -4,6 +4,7 @@
 // a cleaned path threw "Invalid URL" outside any promise and killed the server) and had no
 // per-call deadline, so an engine that stopped answering wedged whatever waited on it.
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { Duplex, Readable } from "node:stream";
 import { isRuntimeError, runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
@@ -51,7 +52,7 @@ export function parseDockerHost(host: string | undefined): Endpoint {
 }
 
 export interface Request {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path without the version prefix, e.g. "/containers/create"; names in it go through containerPath/imagePath. */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -89,11 +90,19 @@ export const containerPath = (id: string, rest = "") =>
 export const imagePath = (name: string, rest = "") =>
   `/images/${checkImageRef(name).split("/").map(encodeURIComponent).join("/")}${rest}`;
 
+/** The client side of an engine's TLS (remote.ts reads it from DOCKER_CERT_PATH). */
+export interface EngineTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
 export function createDockerApi(
   host: string | undefined,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; tls?: EngineTls } = {},
 ): DockerApi {
   const ep = parseDockerHost(host);
+  const request = opts.tls ? httpsRequest : httpRequest;
   const callTimeout = opts.timeoutMs ?? CALL_TIMEOUT_MS;
   let negotiated: Promise<string> | undefined;
 
@@ -136,8 +145,9 @@ export function createDockerApi(
       }
       if (req.hijack) Object.assign(headers, { Connection: "Upgrade", Upgrade: "tcp" });
       const streaming = !!(req.stream || req.hijack);
-      const r: ClientRequest = httpRequest({
+      const r: ClientRequest = request({
         ...ep.modem,
+        ...opts.tls,
         path: `${prefix}${req.path}${q ? `?${q}` : ""}`,
         method: req.method,
         headers,

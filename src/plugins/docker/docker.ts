@@ -8,6 +8,7 @@ import {
   containerPath,
   createDockerApi,
   ENGINE_LOST_MS,
+  type EngineTls,
   GIVE_UP_MS,
   imagePath,
   status,
@@ -23,9 +24,9 @@ export type { DockerEngine as DockerRuntime } from "./types.ts";
 
 /** `lostAfterMs`: how long a running agent outlives an unreachable engine (tests shorten it). */
 export function createDockerRuntime(
-  opts: { host?: string; log: Logger; lostAfterMs?: number; timeoutMs?: number },
+  opts: { host?: string; log: Logger; lostAfterMs?: number; timeoutMs?: number; tls?: EngineTls },
 ): DockerEngine {
-  const api = createDockerApi(opts.host, { timeoutMs: opts.timeoutMs });
+  const api = createDockerApi(opts.host, { timeoutMs: opts.timeoutMs, tls: opts.tls });
   const { log } = opts;
   const streamOnly = new Set<string>(); // image + user pairs where the output wrapper cannot run
   // Containers that could not be removed because the engine was gone; retried at the next run.

@@ -9,15 +9,14 @@ export default ((core: Core): Plugin => ({
   runtimes: [{
     name: "docker",
     async create() {
-      const [{ createDockerRuntime }, { dockerContainers }] = await Promise.all([
-        import("./docker.ts"),
-        import("./runtime.ts"),
-      ]);
+      const [{ createDockerRuntime }, { dockerContainers }, { engineTls, remoteMode }] =
+        await Promise
+          .all([import("./docker.ts"), import("./runtime.ts"), import("./remote.ts")]);
       const log = core.logger("docker");
       const { env, dataDir, allowMounts } = core.config;
       return dockerContainers(
-        createDockerRuntime({ host: env.DOCKER_HOST, log }),
-        { env, dataDir, allowMounts },
+        createDockerRuntime({ host: env.DOCKER_HOST, log, tls: engineTls(env) }),
+        { env, dataDir, allowMounts, remote: remoteMode(env) },
         log,
       );
     },

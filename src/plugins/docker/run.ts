@@ -5,7 +5,9 @@ import { runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
 import type { ContainerExit, Logger } from "../../core/types.ts";
 import { apiMessage, containerPath, type DockerApi, GIVE_UP_MS, status } from "./docker-api.ts";
-import { type Capture, fileCapture } from "./capture.ts";
+import { fileCapture } from "./capture.ts";
+import { containerConfig } from "./container-config.ts";
+import { shipIn, shipOut } from "./ship.ts";
 import { streamCapture } from "./capture-stream.ts";
 import type { DockerRunOptions } from "./types.ts";
 
@@ -25,7 +27,7 @@ export async function runContainer(
 ): Promise<ContainerExit> {
   checkImageRef(o.image); // here, so that no caller can put an unchecked name into the create body
   const key = `${o.image}\0${o.user ?? ""}`;
-  if ((o.capture ?? "files") === "stream" || life.streamOnly.has(key)) {
+  if ((o.capture ?? "files") === "stream" || o.ship || life.streamOnly.has(key)) {
     return (await runOnce(life, o, signal, "stream")) as ContainerExit;
   }
   const t0 = performance.now();
@@ -98,6 +100,7 @@ async function runOnce(
   try {
     id = await create(api, o, containerConfig(o, capture)); // a refusal here still closes the capture
     if (cancelled) return done(-1, id, false, true);
+    if (o.ship) await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits);
     await capture.beforeStart(id);
     if (cancelled) return done(-1, id, false, true);
     if (await start(api, id, o) === "gone") return done(-1, id, timedOut, cancelled);
@@ -106,6 +109,7 @@ async function runOnce(
     const exitCode = await waitExit(life, id, unreachable.signal);
     const settled = await capture.afterExit(id, exitCode, cancelled || timedOut);
     if (settled === "wrapper-failed" && !cancelled && !timedOut) return settled;
+    if (o.ship && exitCode !== -1) await shipOut(api, id, o.ship.dirs, o.ship.limits);
     return done(exitCode, id, timedOut, cancelled);
   } finally {
     clearTimeout(timer);
@@ -113,51 +117,6 @@ async function runOnce(
     await capture.close();
     if (id) await removeQuietly(life, id);
   }
-}
-
-function containerConfig(o: DockerRunOptions, capture: Capture): Record<string, unknown> {
-  const env = Object.entries(o.env).map(([k, v]) => {
-    if (!/^[^=\0]+$/.test(k)) {
-      throw runtimeError(
-        "invalid",
-        `Cannot pass environment variable "${k}": a name must be non-empty without "=" or NUL; rename it`,
-      );
-    }
-    return `${k}=${v}`;
-  });
-  const binds = o.binds.map((b) => {
-    if (b.host.includes(":") || b.container.includes(":")) {
-      throw runtimeError(
-        "invalid",
-        `Cannot mount "${b.host}" at "${b.container}": paths containing ":" are not supported by Docker binds; rename the directory`,
-      );
-    }
-    return `${b.host}:${b.container}:${b.readonly ? "ro" : "rw"}`;
-  });
-  return {
-    Image: o.image,
-    Cmd: o.cmd,
-    ...(o.entrypoint ? { Entrypoint: o.entrypoint } : {}),
-    Env: env,
-    ...(o.user ? { User: o.user } : {}),
-    ...(o.workdir ? { WorkingDir: o.workdir } : {}),
-    Labels: o.labels,
-    Tty: false,
-    ...capture.config,
-    HostConfig: {
-      Init: true,
-      SecurityOpt: ["no-new-privileges"],
-      Binds: [...binds, ...capture.binds],
-      NetworkMode: o.network,
-      CapDrop: o.capDrop ?? ["ALL"],
-      ...(o.pidsLimit ? { PidsLimit: o.pidsLimit } : {}),
-      ...(o.memoryBytes ? { Memory: o.memoryBytes } : {}),
-      ...(o.nanoCpus ? { NanoCpus: o.nanoCpus } : {}),
-      ...(o.gpu
-        ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] }
-        : {}),
-    },
-  };
 }
 
 async function create(

@@ -8,6 +8,9 @@ export interface TarEntry {
   data?: Uint8Array | string;
   /** Permission bits; default 0o644 for files, 0o755 for directories. */
   mode?: number;
+  /** Owner ids (default 0): a remote agent's dirs arrive owned by the user it runs as. */
+  uid?: number;
+  gid?: number;
 }
 
 const BLOCK = 512;
@@ -23,7 +26,8 @@ export function tar(entries: TarEntry[]): Uint8Array {
       : typeof e.data === "string"
       ? enc.encode(e.data)
       : (e.data ?? new Uint8Array(0));
-    const header = makeHeader(e.name, data.length, e.mode ?? (isDir ? 0o755 : 0o644), isDir);
+    const mode = e.mode ?? (isDir ? 0o755 : 0o644);
+    const header = makeHeader(e.name, data.length, mode, isDir, e.uid ?? 0, e.gid ?? 0);
     parts.push(header);
     total += BLOCK;
     if (data.length > 0) {
@@ -45,13 +49,20 @@ export function tar(entries: TarEntry[]): Uint8Array {
   return out;
 }
 
-function makeHeader(path: string, size: number, mode: number, isDir: boolean): Uint8Array {
+function makeHeader(
+  path: string,
+  size: number,
+  mode: number,
+  isDir: boolean,
+  uid: number,
+  gid: number,
+): Uint8Array {
   const h = new Uint8Array(BLOCK);
   const { name, prefix } = splitName(path);
   put(h, 0, 100, name);
   octal(h, 100, 8, mode & 0o7777);
-  octal(h, 108, 8, 0); // uid
-  octal(h, 116, 8, 0); // gid
+  octal(h, 108, 8, uid);
+  octal(h, 116, 8, gid);
   octal(h, 124, 12, size);
   octal(h, 136, 12, 0); // mtime: fixed, so the bytes (and Docker's cache) depend on content only
   h.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces

@@ -1,6 +1,7 @@
 // What the Docker engine layer runs: host-path binds and output files on this machine. The core
 // never sees these; the runtime in index.ts turns its neutral ContainerSpec into them.
 import type { ContainerExit } from "../../core/types.ts";
+import type { ShipLimits, ShippedDir } from "./ship.ts";
 
 export interface DockerRunOptions {
   image: string;
@@ -29,6 +30,9 @@ export interface DockerRunOptions {
    * bind mounts, so no output byte passes through the server; "stream" carries it over the
    * engine's attach connection. "files" falls back to "stream" where its /bin/sh wrapper cannot run. */
   capture?: "files" | "stream";
+  /** On a remote engine (remote.ts): dirs copied in before start and back after exit, owned by
+   * `owner` in the container; no bind then names a host path but a shared one. */
+  ship?: { dirs: ShippedDir[]; owner: { uid: number; gid: number }; limits: ShipLimits };
 }
 
 /** The engine: containers, images and networks, with Docker's own options. */

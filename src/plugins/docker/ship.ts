@@ -1,0 +1,107 @@
+// The agent's dirs on a remote engine (remote.ts): copied into the created container through the
+// archive endpoint before it starts (owned by the user it runs as), and the writable ones copied
+// back after it exits, into the same host dirs, by untar.ts's rules for agent-made archives.
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { containerPath, type DockerApi, status } from "./docker-api.ts";
+import { refuse } from "./runtime-error.ts";
+import { tar, type TarEntry } from "./tar.ts";
+import { untar } from "./untar.ts";
+
+export interface ShippedDir {
+  host: string;
+  container: string;
+  writable: boolean;
+}
+
+export interface ShipLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+export function shipLimits(env: Record<string, string | undefined>): ShipLimits {
+  const n = (v: string | undefined, d: number) => (Number(v) > 0 ? Number(v) : d);
+  return {
+    maxBytes: n(env.SWARM_REMOTE_MAX_BYTES, 1 << 30),
+    maxEntries: n(env.SWARM_REMOTE_MAX_ENTRIES, 100_000),
+  };
+}
+
+/** PUT the dirs' content (regular files and dirs; links are not followed and not sent) at "/". */
+export async function shipIn(
+  api: DockerApi,
+  id: string,
+  dirs: ShippedDir[],
+  owner: { uid: number; gid: number },
+  limits: ShipLimits,
+): Promise<void> {
+  const entries: TarEntry[] = [];
+  const parents = new Set<string>();
+  let bytes = 0;
+  const walk = async (host: string, name: string): Promise<void> => {
+    for (const e of await readdir(host)) {
+      const path = join(host, e), st = await lstat(path);
+      if (entries.length > limits.maxEntries || bytes > limits.maxBytes) {
+        refuse(
+          "invalid",
+          `Cannot send ${
+            JSON.stringify(host)
+          } to the remote Docker engine at ${api.endpoint}: over ${limits.maxEntries} files or ${limits.maxBytes} bytes; send less, or raise SWARM_REMOTE_MAX_BYTES / SWARM_REMOTE_MAX_ENTRIES`,
+        );
+      }
+      const mode = st.mode & 0o777;
+      if (st.isDirectory()) {
+        entries.push({ name: `${name}/${e}/`, mode, ...owner });
+        await walk(path, `${name}/${e}`);
+      } else if (st.isFile()) {
+        bytes += st.size;
+        entries.push({ name: `${name}/${e}`, data: await readFile(path), mode, ...owner });
+      }
+    }
+  };
+  for (const d of dirs) {
+    const name = d.container.replace(/^\/+|\/+$/g, "");
+    // Parents the image may lack (a custom workdir): root's, as Docker would make them.
+    const up = name.split("/").slice(0, -1);
+    up.forEach((_, i) => parents.add(up.slice(0, i + 1).join("/")));
+    entries.push({ name: `${name}/`, mode: 0o755, ...owner });
+    await walk(d.host, name);
+  }
+  const head = [...parents].filter((p) => !dirs.some((d) => d.container === `/${p}`))
+    .map((p): TarEntry => ({ name: `${p}/`, mode: 0o755 }));
+  await api.call({
+    method: "PUT",
+    path: containerPath(id, "/archive"),
+    query: { path: "/" },
+    file: tar([...head, ...entries]),
+    ok: [200],
+  });
+}
+
+/** GET the writable dirs back into their host dirs; a dir the container no longer has is skipped. */
+export async function shipOut(
+  api: DockerApi,
+  id: string,
+  dirs: ShippedDir[],
+  limits: ShipLimits,
+): Promise<void> {
+  for (const d of dirs.filter((d) => d.writable)) {
+    let body;
+    try {
+      body = await api.stream({
+        method: "GET",
+        path: containerPath(id, "/archive"),
+        query: { path: posix.normalize(d.container) },
+        ok: [200],
+      });
+    } catch (e) {
+      if (status(e) === 404) continue;
+      throw e;
+    }
+    try {
+      await untar(body, d.host, limits, `${d.container} from container ${id.slice(0, 12)}`);
+    } finally {
+      body.destroy();
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// Unpacks a tar stream from the engine's archive endpoint into a host dir. The archive is what an
+// agent left in its container: untrusted. Names that are absolute or climb out ("..") and links
+// that point out refuse the archive; links that stay inside are not recreated (a reader of the
+// ref never follows one); devices and fifos are skipped. Files are created without following a
+// link and within limits of bytes and entries, read as a stream so memory stays flat.
+import { constants } from "node:fs";
+import { lstat, mkdir, open } from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
+import type { Readable } from "node:stream";
+import { refuse } from "./runtime-error.ts";
+
+export interface UntarLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+/** Unpack `tar` into `dest` (which exists), dropping the archive's first name component (the
+ * engine names entries after the copied dir). Returns how many links were left out. */
+export async function untar(
+  tar: Readable,
+  dest: string,
+  limits: UntarLimits,
+  what: string,
+): Promise<{ files: number; bytes: number; skippedLinks: number }> {
+  const reader = blocks(tar);
+  const bad = (why: string): never =>
+    refuse(
+      "forbidden",
+      `Cannot copy back ${what}: ${why}; the agent's archive is refused (agents may not write outside their dirs)`,
+    );
+  let pax: Record<string, string> = {};
+  let longName: string | undefined, longLink: string | undefined;
+  let files = 0, bytes = 0, entries = 0, skippedLinks = 0;
+  for (;;) {
+    const h = await reader.read(512);
+    if (!h || h.every((b) => b === 0)) break;
+    const size = octal(h.subarray(124, 136));
+    if (size < 0) bad("an entry has an unreadable size");
+    const type = String.fromCharCode(h[156]!);
+    const data = async () => (await reader.read(pad(size)))?.subarray(0, size) ?? bad("truncated");
+    if (type === "x" || type === "L" || type === "K" || type === "g") {
+      if (size > 1 << 20) bad("an extended header over 1 MiB");
+      const body = (await data()).toString("utf8");
+      if (type === "x") pax = parsePax(body);
+      if (type === "L") longName = body.replace(/\0.*$/s, "");
+      if (type === "K") longLink = body.replace(/\0.*$/s, "");
+      continue;
+    }
+    const raw = pax.path ?? longName ??
+      (field(h, 345, 155) ? `${field(h, 345, 155)}/${field(h, 0, 100)}` : field(h, 0, 100));
+    const link = pax.linkpath ?? longLink ?? field(h, 157, 100);
+    const length = pax.size !== undefined ? Number(pax.size) : size;
+    pax = {}, longName = longLink = undefined;
+    if (++entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
+    const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
+    const target = rel === "" ? dest : join(dest, rel);
+    if (type === "1" || type === "2") {
+      const base = type === "1" ? "" : posix.dirname(rel);
+      if (link.startsWith("/") || inside(`x/${posix.join(base, link)}`) === undefined) {
+        bad(`the link ${JSON.stringify(raw.slice(0, 200))} points out of its dir`);
+      }
+      skippedLinks++;
+    } else if (type === "5") {
+      if (rel !== "") await makeDir(target, dest);
+    } else if ((type === "0" || type === "\0" || type === "7") && rel !== "") {
+      bytes += length;
+      if (bytes > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+      await makeDir(dirname(target), dest);
+      await writeEntry(reader, target, length, octal(h.subarray(100, 108)));
+      files++;
+      continue; // the data was consumed
+    }
+    if (length > 0) await reader.skip(pad(length)); // skipped entries' bodies
+  }
+  return { files, bytes, skippedLinks };
+}
+
+/** The name below the archive's top dir, or undefined when it is absolute or climbs out. */
+function inside(name: string): string | undefined {
+  if (name.startsWith("/") || name.includes("\0")) return undefined;
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) return undefined;
+  return parts.slice(1).join("/");
+}
+
+/** mkdir -p below `root`, refusing to pass through anything but a real dir. */
+async function makeDir(dir: string, root: string): Promise<void> {
+  if (dir === root) return;
+  const st = await lstat(dir).catch(() => null);
+  if (st?.isDirectory()) return;
+  if (st) refuse("forbidden", `Cannot copy back into ${dir}: it exists and is not a directory`);
+  await makeDir(dirname(dir), root);
+  await mkdir(dir, { mode: 0o755 });
+}
+
+async function writeEntry(
+  reader: ReturnType<typeof blocks>,
+  path: string,
+  size: number,
+  mode: number,
+): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const fh = await open(path, flags, (mode & 0o755) | 0o600);
+  try {
+    let left = size;
+    while (left > 0) {
+      const chunk = await reader.upTo(left);
+      if (!chunk) refuse("forbidden", `Cannot copy back ${path}: the archive ends inside it`);
+      await fh.write(chunk);
+      left -= chunk.length;
+    }
+    await reader.skip(pad(size) - size);
+  } finally {
+    await fh.close();
+  }
+}
+
+const pad = (n: number) => Math.ceil(n / 512) * 512;
+const field = (h: Buffer, off: number, len: number) =>
+  h.subarray(off, off + len).toString("utf8").replace(/\0.*$/s, "");
+/** An octal header number; -1 for base-256 or garbage (sizes over 8 GiB are not ours to take). */
+const octal = (b: Buffer) => {
+  const s = b.toString("latin1").replace(/[\0 ]+$/, "").trim();
+  return /^[0-7]*$/.test(s) ? parseInt(s || "0", 8) : -1;
+};
+
+function parsePax(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of body.split("\n")) {
+    const m = /^\d+ ([^=]+)=(.*)$/s.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** Exact reads over a stream, one chunk held at a time. */
+function blocks(stream: Readable) {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let buf = Buffer.alloc(0);
+  const fill = async (n: number) => {
+    while (buf.length < n) {
+      const r = await it.next();
+      if (r.done) return false;
+      buf = buf.length ? Buffer.concat([buf, r.value]) : Buffer.from(r.value);
+    }
+    return true;
+  };
+  const take = (n: number) => {
+    const out = buf.subarray(0, n);
+    buf = buf.subarray(n);
+    return out;
+  };
+  return {
+    async read(n: number): Promise<Buffer | null> {
+      return (await fill(n)) ? take(n) : null;
+    },
+    /** Up to n bytes, at least one unless the stream ended. */
+    async upTo(n: number): Promise<Buffer | null> {
+      if (!(await fill(1))) return null;
+      return take(Math.min(n, buf.length));
+    },
+    async skip(n: number): Promise<void> {
+      while (n > 0) {
+        const c = await this.upTo(n);
+        if (!c) return;
+        n -= c.length;
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// The docker runtime on a remote engine (issue 16.1): a second engine in a container
+// (test/helpers/remote-engine.ts) over TCP with TLS, which sees none of this machine's files. The
+// agent's dirs go in through the archive endpoint, output comes back over the attach stream and
+// the writable dirs through the archive endpoint; host-path mounts are refused; an agent's link
+// pointing out refuses the copy back; a cancel removes the remote container.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
+import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
+import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
+import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
+import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
+import { type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
+
+const quiet: Logger = {
+  debug() {},
+  info() {},
+  warn: (m) => process.stderr.write(`warn: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+const skip = await dockerSkip();
+
+describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { skip }, () => {
+  let engine: RemoteEngine;
+  let rt: ContainerRuntime;
+  let dir: string;
+  const run = `remote-${process.pid}`;
+  const labels = { "swarm-mcp.owner": `owner-${run}`, "swarm-mcp.run": run };
+  const never = new AbortController().signal;
+
+  before(async () => {
+    engine = await startRemoteEngine();
+    await engine.loadImage(BASE_IMAGE);
+    dir = await mkdtemp(join(tmpdir(), "swarm-remote-"));
+    const env = { ...process.env, ...engine.env, HOME: dir };
+    rt = dockerContainers(
+      createDockerRuntime({ host: env.DOCKER_HOST, log: quiet, tls: engineTls(env) }),
+      { env, dataDir: join(dir, "data"), allowMounts: [], remote: remoteMode(env) },
+      quiet,
+    );
+  });
+  after(async () => {
+    await engine?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** An agent's dirs with a file in each, and a spec running `script` in BASE_IMAGE. */
+  async function spec(name: string, script: string, stdin?: string): Promise<ContainerSpec> {
+    const d = join(dir, name);
+    for (const sub of ["home", "out", "ws", "ws/sub"]) {
+      await mkdir(join(d, sub), { recursive: true });
+    }
+    await writeFile(join(d, "home", "settings.json"), '{"k":1}');
+    await writeFile(join(d, "ws", "sub", "input.txt"), "from the caller");
+    if (stdin !== undefined) await writeFile(join(d, "stdin"), stdin);
+    return {
+      image: BASE_IMAGE,
+      cmd: ["sh", "-c", script],
+      env: { HOME: "/home/agent" },
+      workdir: "/work/project",
+      dirs: [
+        { host: join(d, "home"), container: "/home/agent", writable: true },
+        { host: join(d, "out"), container: "/output", writable: true },
+        { host: join(d, "ws"), container: "/work/project", writable: true },
+      ],
+      mounts: [],
+      network: false,
+      gpu: false,
+      labels: { ...labels, "swarm-mcp.agent": name },
+      stdin: stdin === undefined ? undefined : join(d, "stdin"),
+      stdout: join(d, "stdout"),
+      stderr: join(d, "stderr"),
+      timeoutMs: 60_000,
+      name: `swarm-test-${run}-${name}`,
+    };
+  }
+
+  it("ships the dirs in, streams output back and copies the writable dirs out", async () => {
+    const s = await spec(
+      "a",
+      `cat; cat /home/agent/settings.json; cat sub/input.txt; id -u; stat -c %u /output
+       echo artifact > /output/result.txt; mkdir -p /output/deep/er; echo x > /output/deep/er/f
+       echo changed > sub/input.txt; echo new > made.txt; echo oops >&2; exit 3`,
+      "prompt text\n",
+    );
+    const exit = await rt.run(s, never);
+    assert.equal(exit.exitCode, 3);
+    const uid = String(rt.user!().uid);
+    assert.equal(
+      await readFile(s.stdout, "utf8"),
+      `prompt text\n{"k":1}from the caller${uid}\n${uid}\n`,
+    );
+    assert.equal(await readFile(s.stderr, "utf8"), "oops\n");
+    const out = s.dirs[1]!.host, ws = s.dirs[2]!.host;
+    assert.equal(await readFile(join(out, "result.txt"), "utf8"), "artifact\n");
+    assert.equal(await readFile(join(out, "deep", "er", "f"), "utf8"), "x\n");
+    assert.equal(await readFile(join(ws, "sub", "input.txt"), "utf8"), "changed\n");
+    assert.equal(await readFile(join(ws, "made.txt"), "utf8"), "new\n");
+    assert.deepEqual(
+      await engine.docker("ps", "-aq", "--filter", `label=swarm-mcp.run=${run}`),
+      "",
+    );
+  });
+
+  it("refuses a host-path mount unless the operator declared the path shared", async () => {
+    const project = join(dir, "project");
+    await mkdir(project, { recursive: true });
+    const ask = { image: BASE_IMAGE, network: false, gpu: false, workdir: "/workspace" };
+    const mounts = [{ host_path: project, container_path: "/data" }];
+    await assert.rejects(
+      rt.check({ ...ask, mounts }),
+      /Cannot mount ".*project": the Docker engine at tcp:\/\/.* is remote and does not see this machine's files; .*SWARM_SHARED_PATHS=/,
+    );
+    const env = { ...process.env, ...engine.env, HOME: dir, SWARM_SHARED_PATHS: project };
+    const shared = dockerContainers(
+      createDockerRuntime({ host: env.DOCKER_HOST, log: quiet, tls: engineTls(env) }),
+      { env, dataDir: join(dir, "data"), allowMounts: [], remote: remoteMode(env) },
+      quiet,
+    );
+    await shared.check({ ...ask, mounts });
+  });
+
+  it("refuses to copy back an agent's link that points out, and creates no link", async () => {
+    const s = await spec("b", "ln -s /etc/passwd /output/passwd; echo ok > /output/fine.txt");
+    await assert.rejects(rt.run(s, never), /Cannot copy back \/output .*points out of its dir/);
+    const left = await readdir(s.dirs[1]!.host);
+    for (const f of left) assert.ok(!(await lstat(join(s.dirs[1]!.host, f))).isSymbolicLink());
+    assert.deepEqual(
+      await engine.docker("ps", "-aq", "--filter", `label=swarm-mcp.run=${run}`),
+      "",
+    );
+  });
+
+  it("a cancel kills and removes the remote container", async () => {
+    const s = await spec("c", "echo started; sleep 300");
+    const ac = new AbortController();
+    const running = rt.run(s, ac.signal);
+    const end = Date.now() + 30_000;
+    while (!(await readFile(s.stdout, "utf8").catch(() => "")).includes("started")) {
+      assert.ok(Date.now() < end, "the agent did not start within 30 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ac.abort();
+    const exit = await running;
+    assert.equal(exit.cancelled, true);
+    assert.equal(await engine.docker("ps", "-aq", "--filter", `label=swarm-mcp.run=${run}`), "");
+  });
+});
