@@ -1,0 +1,135 @@
+// untar: what an agent's archive may and may not do when it is copied back from a remote engine
+// (the archive is agent-made: it may name ../ paths, absolute paths, links out, or be huge).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { lstat, mkdir, mkdtemp, readdir, readFile, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { tar, type TarEntry } from "../../src/plugins/docker/tar.ts";
+import { untar } from "../../src/plugins/docker/untar.ts";
+
+const LIMITS = { maxBytes: 1 << 20, maxEntries: 100 };
+
+/** A tar whose entry i gets typeflag types[i] and link name links[i] (patched into the header). */
+function archive(entries: TarEntry[], patch: Record<number, { type: string; link?: string }> = {}) {
+  const bytes = tar(entries);
+  let off = 0;
+  entries.forEach((e, i) => {
+    const p = patch[i];
+    if (p) {
+      bytes[off + 156] = p.type.charCodeAt(0);
+      bytes.set(new TextEncoder().encode(p.link ?? ""), off + 157);
+    }
+    const size = typeof e.data === "string" ? e.data.length : (e.data?.length ?? 0);
+    off += 512 + Math.ceil(size / 512) * 512;
+  });
+  return bytes;
+}
+
+/** A pax header ("x") naming `path` for the entry after it. */
+const pax = (path: string): TarEntry[] => {
+  const rec = (n: number) => `${n} path=${path}\n`;
+  let n = rec(0).length;
+  while (rec(n).length !== n) n = rec(n).length;
+  return [{ name: "PaxHeaders/x", data: rec(n) }];
+};
+
+async function unpack(bytes: Uint8Array, limits = LIMITS) {
+  const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
+  const r = await untar(Readable.from([Buffer.from(bytes)]), dest, limits, "/output");
+  return { dest, r };
+}
+
+describe("untar of an agent's archive", () => {
+  it("unpacks files and dirs below the archive's top dir", async () => {
+    const { dest, r } = await unpack(archive([
+      { name: "output/" },
+      { name: "output/a.txt", data: "alpha" },
+      { name: "output/d/" },
+      { name: "output/d/b.txt", data: "beta" },
+    ]));
+    assert.equal(await readFile(join(dest, "a.txt"), "utf8"), "alpha");
+    assert.equal(await readFile(join(dest, "d", "b.txt"), "utf8"), "beta");
+    assert.deepEqual(r, { files: 2, bytes: 9, skippedLinks: 0 });
+  });
+
+  for (
+    const [what, entries] of [
+      ["a ../ name", [{ name: "output/../../escape.txt", data: "x" }]],
+      ["an absolute name", [{ name: "/tmp/escape.txt", data: "x" }]],
+      ["a pax path that climbs out", [...pax("output/../../escape.txt"), {
+        name: "output/ok.txt",
+        data: "x",
+      }]],
+    ] as [string, TarEntry[]][]
+  ) {
+    it(`refuses ${what}`, async () => {
+      const patch = what.startsWith("a pax") ? { 0: { type: "x" } } : {};
+      await assert.rejects(
+        unpack(archive(entries, patch)),
+        /Cannot copy back \/output: the name .* leaves its dir; the agent's archive is refused/,
+      );
+    });
+  }
+
+  it("refuses links that point out; leaves out links that stay inside", async () => {
+    for (const link of ["/etc/passwd", "../../etc/passwd", "d/../../x"]) {
+      await assert.rejects(
+        unpack(archive([{ name: "output/l" }], { 0: { type: "2", link } })),
+        /points out of its dir/,
+        link,
+      );
+    }
+    const { dest, r } = await unpack(archive([
+      { name: "output/target.txt", data: "t" },
+      { name: "output/in" },
+      { name: "output/hard" },
+    ], { 1: { type: "2", link: "target.txt" }, 2: { type: "1", link: "output/target.txt" } }));
+    assert.deepEqual((await readdir(dest)).sort(), ["target.txt"]);
+    assert.equal(r.skippedLinks, 2);
+  });
+
+  it("never writes through a link already in the destination", async () => {
+    const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
+    const outside = await mkdtemp(join(tmpdir(), "swarm-untar-out-"));
+    await symlink(outside, join(dest, "d"));
+    await assert.rejects(
+      untar(
+        Readable.from([Buffer.from(archive([{ name: "output/d/f.txt", data: "x" }]))]),
+        dest,
+        LIMITS,
+        "/output",
+      ),
+      /exists and is not a directory/,
+    );
+    assert.deepEqual(await readdir(outside), []);
+    await mkdir(join(dest, "e"));
+    await symlink(join(outside, "f"), join(dest, "e", "f.txt"));
+    await assert.rejects(
+      untar(
+        Readable.from([Buffer.from(archive([{ name: "output/e/f.txt", data: "x" }]))]),
+        dest,
+        LIMITS,
+        "/output",
+      ),
+      /ELOOP|symbolic link/,
+    );
+    assert.deepEqual(await readdir(outside), []);
+    assert.ok((await lstat(join(dest, "e", "f.txt"))).isSymbolicLink());
+  });
+
+  it("stops at the byte and entry limits", async () => {
+    const big = archive([{ name: "output/big", data: "x".repeat(5000) }]);
+    await assert.rejects(unpack(big, { maxBytes: 4096, maxEntries: 10 }), /over 4096 bytes/);
+    const many = archive(
+      Array.from({ length: 12 }, (_, i) => ({ name: `output/f${i}`, data: "" })),
+    );
+    await assert.rejects(unpack(many, { maxBytes: 4096, maxEntries: 10 }), /over 10 entries/);
+  });
+
+  it("refuses an archive that ends inside a file", async () => {
+    const cut = archive([{ name: "output/f", data: "y".repeat(2000) }]).subarray(0, 1024);
+    await assert.rejects(unpack(cut), /truncated|ends inside/);
+  });
+});
