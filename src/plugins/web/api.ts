@@ -3,6 +3,7 @@
 // bounded, "(encrypted)" for a sealed ref), ids are checked by the core before any path is built.
 import type { Core, Ref, RefPart, RunInfo } from "../../core/types.ts";
 import type { Live } from "./live.ts";
+import { costs } from "./cost.ts";
 import { tailOf } from "./tail.ts";
 
 const MAX_RUNS = 500;
@@ -14,8 +15,19 @@ export const json = (body: unknown, status = 200) =>
     headers: { "content-type": "application/json", "cache-control": "no-store" },
   });
 
+/** The {limit, spent} a budgeted call reports in its result (combinators' budget, pipeline's). */
+const budgetOf = (result: unknown) => {
+  const b = (result as { budget?: { limit?: unknown; spent?: unknown } } | null)?.budget;
+  const limit = Number(b?.limit), spent = Number(b?.spent);
+  return b && Number.isFinite(limit) && Number.isFinite(spent) ? { limit, spent } : null;
+};
+
 /** A run as the list shows it: no result, no ref ids (a map's can be thousands). */
-const brief = ({ result: _r, refs, ...info }: RunInfo) => ({ ...info, agents: refs.length });
+const brief = ({ result, refs, ...info }: RunInfo) => ({
+  ...info,
+  agents: refs.length,
+  budget: budgetOf(result),
+});
 
 const agentRow = (r: Ref) => ({
   ref: r.ref,
@@ -43,9 +55,8 @@ async function pipelineTrace(core: Core, runId: string) {
   }
   const str = (v: unknown) => (v == null ? null : String(v).slice(0, 500));
   const trace = Array.isArray(j?.result?.trace) ? j.result.trace.slice(0, 500) : [];
-  const b = j?.result?.budget;
   return {
-    budget: b ? { limit: Number(b.limit), spent: Number(b.spent) } : null,
+    budget: budgetOf(j?.result),
     steps: trace.map((t: Record<string, unknown>) => ({
       step_id: str(t?.step_id),
       ref: str(t?.ref),
@@ -71,8 +82,18 @@ export function api(core: Core, live: Live) {
   const read = async (ref: string, part: RefPart, maxBytes: number, fromEnd = false) =>
     (await core.refs.read(ref, part, { maxBytes, fromEnd, display: true })).text;
 
+  /** The nested calls an agent id names ("par-1.agent-0" → "par-1"), as run-scope.ts prefixes
+   * them: leading "<tool>-<n>" segments of a loaded tool; the rest is the agent's (a step's "test.1"). */
+  const callOf = (id: string) => {
+    const segs = id.split(".");
+    let n = 0;
+    while (n < segs.length - 1 && core.tools.has(/^(.+)-[1-9]\d*$/.exec(segs[n]!)?.[1] ?? "")) n++;
+    return segs.slice(0, n).join(".");
+  };
+
   return {
     runs: guard(async () => ({ runs: (await core.runs.list(MAX_RUNS)).map(brief) })),
+    cost: guard(costs(core)),
 
     run: guard(async (url) => {
       const info = await core.runs.status(param(url, "id"));
@@ -81,8 +102,8 @@ export function api(core: Core, live: Live) {
       );
       return {
         run: brief(info),
-        agents: done.map(agentRow),
-        running: live.inFlight(info.run_id),
+        agents: done.map((r) => ({ ...agentRow(r), call: callOf(r.agent_id) })),
+        running: live.inFlight(info.run_id).map((a) => ({ ...a, call: callOf(a.agent_id) })),
         pipeline: info.tool === "pipeline" ? await pipelineTrace(core, info.run_id) : null,
       };
     }),
@@ -110,8 +131,9 @@ export function api(core: Core, live: Live) {
       };
     }),
 
-    /** POST {run_id}: what the cancel tool does. The page sends x-swarm-web, which a form posted
-     * from another site cannot (the cookie is SameSite=Strict and foreign Origins are refused too). */
+    /** POST {run_id, agent_id?}: what the cancel tool does. The page sends x-swarm-web, which a
+     * form posted from another site cannot (the cookie is SameSite=Strict, foreign Origins are
+     * refused too). With agent_id only that agent stops (core.runs.cancelAgent). */
     async cancel(req: Request) {
       if (req.headers.get("x-swarm-web") !== "1") {
         return json(
@@ -119,8 +141,13 @@ export function api(core: Core, live: Live) {
           403,
         );
       }
-      const body = await req.json().catch(() => ({})) as { run_id?: unknown };
-      return guard(async () => brief(await core.runs.cancel(String(body.run_id ?? ""))))(req);
+      const body = await req.json().catch(() => ({})) as { run_id?: unknown; agent_id?: unknown };
+      const runId = String(body.run_id ?? "");
+      return guard(async () => {
+        if (body.agent_id == null) return brief(await core.runs.cancel(runId));
+        const ref = await core.runs.cancelAgent(`${runId}/${String(body.agent_id)}`);
+        return { agent: agentRow(ref) };
+      })(req);
     },
   };
 }

@@ -8,6 +8,7 @@ import { createLive } from "./live.ts";
 import { CHART_JS } from "./page-chart.ts";
 import { APP_JS } from "./page-js.ts";
 import { APP_CSS, INDEX_HTML } from "./page-html.ts";
+import { TREE_JS } from "./page-tree.ts";
 import { VIEWS_JS } from "./page-views.ts";
 import { sse } from "./sse.ts";
 
@@ -34,7 +35,7 @@ export default ((core: Core) => {
     routes(app) {
       app.get("/index.html", asset("text/html", INDEX_HTML));
       app.get("/app.css", asset("text/css", APP_CSS));
-      app.get("/app.js", asset("text/javascript", VIEWS_JS + CHART_JS + APP_JS));
+      app.get("/app.js", asset("text/javascript", VIEWS_JS + TREE_JS + CHART_JS + APP_JS));
       app.get("/events", (req) => {
         try {
           return sse(core, live, req);
@@ -45,6 +46,7 @@ export default ((core: Core) => {
       });
       app.get("/api/runs", a.runs);
       app.get("/api/run", a.run);
+      app.get("/api/cost", a.cost);
       app.get("/api/agent", a.agent);
       app.post("/api/cancel", a.cancel);
     },

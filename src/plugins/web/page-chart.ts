@@ -1,34 +1,82 @@
-// The cost charts, drawn as inline SVG in the page: cumulative spend over time with each run as a
-// point (its size its cost), and a run's spend per model. Each has a text summary beside it.
+// The cost view, drawn as inline SVG: cumulative spend over time per model (from /api/cost) and
+// each run's spend as a bar with its budget as a dashed line across it (from the runs list, live).
+// Every chart has a text twin (aria-label and a table), so no number is only a colour or a shape.
 export const CHART_JS = String.raw`
-function costChart(runs) {
-  var pts = runs.filter(function (r) { return r.cost_usd > 0; }).slice().sort(function (a, b) {
-    return Date.parse(a.started_at) - Date.parse(b.started_at);
+var W = 720, H = 240, L = 56, T = 12, R = 12, Bt = 28, MODELS = 6;
+function byTime(a, b) { return Date.parse(a.started_at) - Date.parse(b.started_at); }
+function axes(top, from, to) {
+  return [h("line", { x1: L, y1: H - Bt, x2: W - R, y2: H - Bt, class: "c-axis" }),
+    h("line", { x1: L, y1: T, x2: L, y2: H - Bt, class: "c-axis" }),
+    h("text", { x: 4, y: T + 10 }, usd(top)), h("text", { x: 4, y: H - Bt }, "$0"),
+    h("text", { x: L, y: H - 8 }, from), h("text", { x: W - R, y: H - 8, "text-anchor": "end" }, to)];
+}
+
+function costView(runs, spend) {
+  return [h("h2", null, "Cost"), h("h3", null, "Spend over time, per model"),
+    spend ? modelsOverTime(spend.runs) : h("p", { class: "muted" }, "Loading…"),
+    h("h3", null, "Spend per run, with budgets"), perRun(runs)];
+}
+
+function modelsOverTime(rows) {
+  rows = rows.filter(function (r) { return Object.keys(r.by_model).length; }).sort(byTime);
+  if (!rows.length) return h("p", { class: "muted" }, "No spend yet.");
+  var sums = {}, total = 0;
+  rows.forEach(function (r) { for (var m in r.by_model) sums[m] = (sums[m] || 0) + r.by_model[m]; });
+  var names = Object.keys(sums).sort(function (a, b) { return sums[b] - sums[a]; });
+  var key = function (m) { return names.indexOf(m) < MODELS - 1 || names.length === MODELS ? m : "other"; };
+  var shown = names.slice(0, MODELS).map(key).filter(function (m, i, a) { return a.indexOf(m) === i; });
+  var t0 = Date.parse(rows[0].started_at), t1 = Math.max(Date.parse(rows[rows.length - 1].started_at), t0 + 1000);
+  names.forEach(function (m) { total += sums[m]; });
+  var x = function (t) { return (L + (W - L - R) * (Date.parse(t) - t0) / (t1 - t0)).toFixed(1); };
+  var y = function (v) { return (H - Bt - (H - T - Bt) * v / total).toFixed(1); };
+  var cum = {}, all = 0, lines = { "(all)": [] };
+  shown.forEach(function (m) { cum[m] = 0; lines[m] = []; });
+  rows.forEach(function (r) {
+    for (var m in r.by_model) { cum[key(m)] += r.by_model[m]; all += r.by_model[m]; }
+    shown.forEach(function (m) { lines[m].push(x(r.started_at) + "," + y(cum[m])); });
+    lines["(all)"].push(x(r.started_at) + "," + y(all));
   });
-  if (!pts.length) return h("p", { class: "muted" }, "No spend yet.");
-  var W = 720, H = 240, L = 56, T = 12, R = 12, Bt = 28, total = 0, t0 = Date.parse(pts[0].started_at);
-  var t1 = Math.max(Date.parse(pts[pts.length - 1].started_at), t0 + 1000);
-  var cum = pts.map(function (r) { total += r.cost_usd; return total; });
-  var x = function (t) { return L + (W - L - R) * (Date.parse(t) - t0) / (t1 - t0); };
-  var y = function (v) { return H - Bt - (H - T - Bt) * v / total; };
-  var line = pts.map(function (r, i) { return x(r.started_at).toFixed(1) + "," + y(cum[i]).toFixed(1); });
-  var byTool = {};
-  pts.forEach(function (r) { byTool[r.tool] = (byTool[r.tool] || 0) + r.cost_usd; });
-  return [h("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label":
-      "Cumulative spend over time: " + usd(total) + " in " + pts.length + " runs" },
-    h("line", { x1: L, y1: H - Bt, x2: W - R, y2: H - Bt, stroke: "currentColor", opacity: .3 }),
-    h("line", { x1: L, y1: T, x2: L, y2: H - Bt, stroke: "currentColor", opacity: .3 }),
-    h("text", { x: 4, y: T + 10 }, usd(total)), h("text", { x: 4, y: H - Bt }, "$0"),
-    h("text", { x: L, y: H - 8 }, when(pts[0].started_at)),
-    h("text", { x: W - R, y: H - 8, "text-anchor": "end" }, when(pts[pts.length - 1].started_at)),
-    h("polyline", { points: line.join(" "), class: "c-line" }),
-    pts.map(function (r, i) {
-      return h("circle", { cx: x(r.started_at), cy: y(cum[i]), r: 2 + 6 * Math.sqrt(r.cost_usd / total),
-        class: "c-dot" }, h("title", null, r.tool + " " + r.run_id + ": " + usd(r.cost_usd)));
+  var tot = function (m) { return m === "other" ? total - names.slice(0, MODELS - 1).reduce(function (s, n) {
+    return s + sums[n]; }, 0) : sums[m]; };
+  return [h("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Cumulative spend: " +
+      usd(total) + " in " + rows.length + " runs; " + shown.map(function (m) { return m + " " + usd(tot(m)); })
+      .join(", ") }, axes(total, when(rows[0].started_at), when(rows[rows.length - 1].started_at)),
+    shown.length > 1 ? h("polyline", { points: lines["(all)"].join(" "), class: "c-line c-all" }) : null,
+    shown.map(function (m, i) {
+      return h("polyline", { points: lines[m].join(" "), class: "c-line c-m" + i },
+        h("title", null, m + ": " + usd(tot(m))));
     })),
-    table("spend per tool", [["tool"], ["cost", "num"]], Object.keys(byTool).map(function (k) {
-      return h("tr", null, cells([k, [usd(byTool[k]), "num"]]));
+    table("spend per model", [["model"], ["cost", "num"]], shown.map(function (m, i) {
+      return h("tr", null, cells([h("span", null, h("span", { class: "key c-m" + i, "aria-hidden": "true" }),
+        m), [usd(tot(m)), "num"]]));
     }))];
+}
+
+function perRun(runs) {
+  var rs = runs.filter(function (r) { return r.cost_usd > 0 || r.budget; }).slice().sort(byTime).slice(-60);
+  if (!rs.length) return h("p", { class: "muted" }, "No spend yet.");
+  var top = Math.max.apply(null, rs.map(function (r) { return Math.max(r.cost_usd, r.budget ? r.budget.limit : 0); }));
+  var step = (W - L - R) / rs.length, y = function (v) { return H - Bt - (H - T - Bt) * v / (top || 1); };
+  var budgeted = rs.filter(function (r) { return r.budget; });
+  return [h("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": rs.length + " runs, " +
+      budgeted.length + " with a budget; the most " + usd(top) },
+    axes(top, when(rs[0].started_at), when(rs[rs.length - 1].started_at)),
+    rs.map(function (r, i) {
+      var x = L + i * step, over = r.budget && r.cost_usd > r.budget.limit;
+      return h("g", { "data-run": r.run_id }, h("title", null, r.tool + " " + r.run_id + ": " + usd(r.cost_usd) +
+          (r.budget ? " of a " + usd(r.budget.limit) + " budget" : "")),
+        h("rect", { x: (x + step * .15).toFixed(1), width: (step * .7).toFixed(1), y: y(r.cost_usd).toFixed(1),
+          height: (H - Bt - y(r.cost_usd)).toFixed(1), class: over ? "c-bar c-over" : "c-bar" }),
+        r.budget ? h("line", { x1: x.toFixed(1), x2: (x + step).toFixed(1), y1: y(r.budget.limit).toFixed(1),
+          y2: y(r.budget.limit).toFixed(1), class: "c-budget" }) : null);
+    })),
+    h("p", { class: "muted" }, "Bars: spend of each run (the last 60). Dashed: its budget."),
+    budgeted.length ? table("runs with a budget", [["run"], ["tool"], ["spent", "num"], ["budget", "num"],
+      ["used", "num"]], budgeted.slice().reverse().map(function (r) {
+      return h("tr", null, cells([h("a", { href: "#/run/" + r.run_id }, r.run_id), r.tool,
+        [usd(r.cost_usd), "num"], [usd(r.budget.limit), "num"],
+        [Math.round(100 * r.cost_usd / (r.budget.limit || 1)) + " %", "num"]]));
+    })) : null];
 }
 
 function modelChart(agents) {

@@ -17,7 +17,7 @@ export const INDEX_HTML = `<!doctype html>
   <span id="conn" role="status" aria-live="polite">connecting…</span>
 </header>
 <main id="view" tabindex="-1"><p>Loading…</p></main>
-<footer><kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>Esc</kbd> back · <kbd>c</kbd> cancel</footer>
+<footer><kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>Esc</kbd> back · <kbd>c</kbd> cancel buttons</footer>
 </body>
 </html>
 `;
@@ -64,9 +64,25 @@ pre { white-space: pre-wrap; word-break: break-word; background: color-mix(in sr
 button { font: inherit; padding: .3rem .8rem; border-radius: 4px; border: 1px solid var(--fail);
   color: var(--fail); background: transparent; cursor: pointer; }
 svg { max-width: 100%; height: auto; }
+.c-axis { stroke: currentColor; opacity: .3; }
 .c-line { fill: none; stroke: var(--run); stroke-width: 2; }
-.c-dot { fill: var(--ok); }
+.c-all { stroke: var(--muted); stroke-dasharray: 2 3; }
+.c-m0 { stroke: var(--run); background: var(--run); } .c-m1 { stroke: var(--ok); background: var(--ok); }
+.c-m2 { stroke: var(--warn); background: var(--warn); } .c-m3 { stroke: #8250df; background: #8250df; }
+.c-m4 { stroke: #bf3989; background: #bf3989; } .c-m5 { stroke: var(--muted); background: var(--muted); }
+.key { display: inline-block; width: .8rem; height: .8rem; margin-right: .4rem; vertical-align: -1px; }
 .c-bar { fill: var(--run); }
+.c-over { fill: var(--fail); }
+.c-budget { stroke: var(--fail); stroke-width: 2; stroke-dasharray: 5 3; }
+.box { border-left: 3px solid var(--line); padding: .1rem 0 .1rem .6rem; margin: .4rem 0; }
+.box-t { margin: 0 0 .3rem; font-weight: 600; }
+.layers { list-style: none; padding: 0; margin: 0; }
+.layer + .layer::before { content: "↓"; display: block; color: var(--muted); padding-left: 1rem; }
+.nodes { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
+.node { border: 1px solid var(--line); border-radius: 4px; padding: .15rem .45rem; font-size: .85rem; }
+.node .from, .node .jump { margin-left: .4rem; color: var(--muted); }
+.node .jump { color: var(--warn); }
+button.small { padding: 0 .4rem; margin-left: .4rem; font-size: .8rem; }
 svg text { fill: var(--muted); font-size: 11px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { color: var(--muted); }

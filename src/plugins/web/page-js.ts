@@ -2,8 +2,9 @@
 // SSE stream per page (lifecycle events, plus the tail on an agent's page: one connection, since a
 // browser allows six per host), renders batched into one animation frame, keyboard navigation.
 export const APP_JS = String.raw`
-var B = "/plugins/web/", S = { runs: [], byId: {}, route: null, run: null, agent: null, tail: null };
-var es = null, esFor = null, dirty = false, reloadRun = null;
+var B = "/plugins/web/", S = { runs: [], byId: {}, route: null, run: null, agent: null, tail: null,
+  cost: null };
+var es = null, esFor = null, dirty = false, reloadRun = null, reloadCost = null;
 
 function api(path, opts) {
   return fetch(B + path, opts).then(function (r) {
@@ -19,7 +20,7 @@ function render() {
   var v = document.getElementById("view"), r = S.route, kids;
   if (r.view === "run") kids = S.run ? viewRun(S.run, S.run.running) : h("p", null, "Loading…");
   else if (r.view === "agent") kids = S.agent ? viewAgent(S.agent, S.tail || S.agent.tail) : h("p", null, "Loading…");
-  else if (r.view === "cost") kids = [h("h2", null, "Cost"), costChart(S.runs)];
+  else if (r.view === "cost") kids = costView(S.runs, S.cost);
   else kids = viewRuns(S.runs);
   if (S.error) kids = [h("p", { role: "alert", class: "st st-failed" }, S.error), kids];
   var sel = document.activeElement && document.activeElement.getAttribute("href");
@@ -55,6 +56,7 @@ function onEvent(e) {
     r.done = e.done; r.total = e.total; r.failed = e.failed; r.cost_usd = e.cost_usd;
   }
   if (r && e.type === "run.finished") { r.status = e.status; r.cost_usd = e.cost_usd; r.finished_at = e.at; }
+  if (S.route.view === "cost" && e.type === "run.finished") { loadCost(); loadRuns(); } // budgets too
   if (S.route.view === "run" && S.route.id === id) refreshRun();
   if (S.route.view === "agent" && S.agent && e.type === "agent.finished" && e.ref.ref === S.agent.ref) load();
   if (S.route.view === "agent" && S.agent && e.type === "run.finished" && id === S.agent.run_id) load();
@@ -65,7 +67,9 @@ function loadRuns() {
     var live = S.byId;
     S.byId = {};
     S.runs = S.runs.filter(function (r) { return !d.runs.some(function (x) { return x.run_id === r.run_id; }); })
-      .concat(d.runs.map(function (r) { return live[r.run_id] || r; }));
+      .concat(d.runs.map(function (r) {
+        return live[r.run_id] ? Object.assign(live[r.run_id], { budget: r.budget }) : r;
+      }));
     S.runs.forEach(function (r) { S.byId[r.run_id] = r; });
     soon();
   }, fail);
@@ -76,11 +80,18 @@ function refreshRun() {
     api("api/run?id=" + encodeURIComponent(S.route.id)).then(function (d) { S.run = d; soon(); }, fail);
   }, 150);
 }
+function loadCost() {
+  clearTimeout(reloadCost);
+  reloadCost = setTimeout(function () {
+    api("api/cost").then(function (d) { S.cost = d; soon(); }, fail);
+  }, 300);
+}
 function load() {
   S.route = route(); S.error = null;
   var r = S.route;
   listen(r.view === "agent" ? r.id : null);
   if (r.view === "run") { S.run = null; refreshRun(); }
+  if (r.view === "cost") { loadCost(); loadRuns(); } // budgets come with the list, not events
   if (r.view === "agent") {
     if (!S.agent || S.agent.ref !== r.id) { S.agent = null; S.tail = null; }
     api("api/agent?ref=" + encodeURIComponent(r.id)).then(function (d) { S.agent = d; soon(); }, fail);
@@ -89,11 +100,14 @@ function load() {
 }
 
 document.addEventListener("click", function (ev) {
-  var b = ev.target.closest && ev.target.closest("#cancel");
-  if (!b || !confirm("Cancel run " + b.dataset.run + "? Its agents are stopped; finished refs are kept.")) return;
+  var b = ev.target.closest && ev.target.closest("button[data-run]"), run, agent;
+  if (!b) return;
+  run = b.dataset.run; agent = b.dataset.agent;
+  if (!confirm(agent ? "Cancel agent " + agent + " of run " + run + "? Only it stops; the run goes on."
+    : "Cancel run " + run + "? Its agents are stopped; finished refs are kept.")) return;
   b.disabled = true; b.textContent = "Cancelling…";
   api("api/cancel", { method: "POST", headers: { "content-type": "application/json",
-    "x-swarm-web": "1" }, body: JSON.stringify({ run_id: b.dataset.run }) }).then(load, fail);
+    "x-swarm-web": "1" }, body: JSON.stringify({ run_id: run, agent_id: agent }) }).then(load, fail);
 });
 document.addEventListener("keydown", function (ev) {
   if (ev.altKey || ev.ctrlKey || ev.metaKey || /INPUT|TEXTAREA|BUTTON/.test(ev.target.tagName)) return;
@@ -105,7 +119,7 @@ document.addEventListener("keydown", function (ev) {
   } else if (ev.key === "Escape") {
     location.hash = S.route.view === "agent" ? "#/run/" + S.route.id.split("/")[0] : "#/";
   } else if (ev.key === "c") {
-    var c = document.getElementById("cancel"); if (c) c.focus();
+    var c = document.querySelector("#view button[data-run]"); if (c) c.focus();
   }
 });
 setInterval(function () { // running durations tick without a re-render

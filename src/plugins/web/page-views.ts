@@ -36,6 +36,12 @@ function cells(row) {
   });
 }
 
+/** A cancel button: the run's (id "cancel", what the c key reaches) or one agent's. */
+function stop(run, agent, label, cls) {
+  return h("button", { id: agent ? null : "cancel", class: cls || null, "data-run": run,
+    "data-agent": agent }, label);
+}
+
 function viewRuns(runs) {
   var rows = runs.map(function (r) {
     var dur = r.finished_at ? since(r.started_at, r.finished_at) : since(r.started_at);
@@ -56,7 +62,8 @@ function viewRun(d, running) {
   d.agents.forEach(function (a) { byId[a.ref] = a; });
   var rows = running.map(function (a) {
     return h("tr", { "data-agent": a.agent_id }, cells([h("a", { href: "#/agent/" + a.ref },
-      a.agent_id), status("running"), ["–", "wide"], ["–", "num"], [h("span",
+      a.agent_id), h("span", null, status("running"),
+      stop(d.run.run_id, a.agent_id, "Stop", "small")), ["–", "wide"], ["–", "num"], [h("span",
       { "data-since": a.started_at }, secs(since(a.started_at))), "num"], ["–", "num"], ["", "wide"]]));
   }).concat(d.agents.map(function (a) {
     var from = a.parents.map(function (p) { return byId[p] ? byId[p].agent_id : p; }).join(", ");
@@ -70,10 +77,12 @@ function viewRun(d, running) {
       h("dt", null, "agents"), h("dd", null, r.done + "/" + r.total + " done, " + r.failed +
         " failed" + (r.status === "running" ? ", " + running.length + " running, " +
         Math.max(0, r.total - r.done - running.length) + " queued" : "")), h("dt", null, "cost"), h("dd", null, usd(r.cost_usd)),
-      h("dt", null, "started"), h("dd", null, when(r.started_at))),
-    r.status === "running" ? h("p", null, h("button", { id: "cancel", "data-run": r.run_id },
-      "Cancel run")) : null,
+      h("dt", null, "started"), h("dd", null, when(r.started_at)),
+      r.budget ? [h("dt", null, "budget"), h("dd", null, h("meter", { min: 0, max: r.budget.limit,
+        value: r.budget.spent }), " " + usd(r.budget.spent) + " spent of " + usd(r.budget.limit))] : null),
+    r.status === "running" ? h("p", null, stop(r.run_id, null, "Cancel run")) : null,
     r.error ? h("pre", null, r.error.code + ": " + r.error.message) : null,
+    viewTree(d),
     table("agents", [["agent"], ["status"], ["model", "wide"], ["cost", "num"],
       ["duration", "num"], ["exit", "num"], ["inputs", "wide"]], rows),
     d.pipeline ? viewTrace(d.pipeline) : null, modelChart(d.agents)];
@@ -109,8 +118,8 @@ function viewAgent(d, tail) {
         secs(a.duration_seconds)), h("dt", null, "exit code"), h("dd", null, String(a.exit_code))]
       : null, a && a.encrypted ? [h("dt", null, "output"), h("dd", { class: "enc" }, "🔒 encrypted")]
       : null),
-    live && d.running ? h("p", null, h("button", { id: "cancel", "data-run": d.run_id },
-      "Cancel run")) : null,
+    live && d.running ? h("p", null, stop(d.run_id, d.ref.split("/")[1], "Cancel agent"), " ",
+      stop(d.run_id, null, "Cancel run")) : null,
     a && a.status !== "ok" ? [h("h3", null, "Why it failed"), h("pre", { id: "why" },
       (d.error || "(no error)") + (d.stderr ? "\n\nstderr:\n" + d.stderr : ""))] : null,
     h("h3", null, live ? "Live tail" : "Stream"), h("div", { id: "tail" }, viewTail(tail)),

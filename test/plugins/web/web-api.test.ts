@@ -159,4 +159,53 @@ describe("web plugin routes", () => {
     assert.equal(res.status, 200);
     assert.equal((await res.json()).status, "cancelled");
   });
+
+  it("cancel with agent_id stops that agent alone; the others finish", async () => {
+    const r = await h.call("par", {
+      tasks: [0, 1, 2].map((i) => ({ prompt: `s${i} [[fake sleep=1500]]` })),
+      wait_s: 0,
+    });
+    const { run_id } = r.data;
+    await h.runtime.until((rt) => rt.calls.filter((c) => c.run === run_id).length === 3, 3000);
+    const post = (agent_id: string) =>
+      fetch(`${origin}/plugins/web/api/cancel`, {
+        method: "POST",
+        headers: { ...AUTH, "content-type": "application/json", "x-swarm-web": "1" },
+        body: JSON.stringify({ run_id, agent_id }),
+      });
+    const res = await within(post("agent-1"), 1000, "cancelling one agent");
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).agent.status, "cancelled");
+    const again = await post("agent-1");
+    assert.equal(again.status, 404);
+    assert.match(
+      (await again.json()).error,
+      /^Cannot cancel agent "\w+\/agent-1": it is not running here/,
+    );
+    await within(h.call("wait", { run_id, wait_s: 10 }), 5000, "the par's end");
+    const d = await (await get(`/api/run?id=${run_id}`)).json();
+    assert.deepEqual(
+      d.agents.map((a: { agent_id: string; status: string }) => `${a.agent_id} ${a.status}`).sort(),
+      ["agent-0 ok", "agent-1 cancelled", "agent-2 ok"],
+    );
+  });
+
+  it("budgets and spend per model: the runs list carries {limit, spent}, /api/cost sums refs by model", async () => {
+    const r = await h.call("par", {
+      budget: 3,
+      tasks: [{ prompt: "b0 [[fake cost=0.25]]" }, { prompt: "b1 [[fake cost=0.5]]" }],
+    });
+    assert.equal(r.isError, false, r.text);
+    const listed = (await (await get("/api/runs")).json()).runs.find((
+      x: { run_id: string },
+    ) => x.run_id === r.data.run_id);
+    assert.deepEqual(listed.budget, { limit: 3, spent: 0.75 });
+    const cost = await (await get("/api/cost")).json();
+    const row = cost.runs.find((x: { run_id: string }) => x.run_id === r.data.run_id);
+    assert.deepEqual(row.by_model, { "claude-sonnet-fake": 0.75 });
+    const unbudgeted = (await (await get("/api/runs")).json()).runs.find((
+      x: { tool: string; budget: unknown },
+    ) => x.tool === "run");
+    assert.equal(unbudgeted.budget, null);
+  });
 });
