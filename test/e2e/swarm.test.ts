@@ -1,0 +1,190 @@
+// The swarm runtime end to end: the compiled binary with SWARM_RUNTIME=swarm on a single-node swarm
+// of the local engine (initialised here when the engine is in none, and left again afterwards), real
+// claude agents as one-shot services against the scripted model server, which joins an attachable
+// overlay network the test creates.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import {
+  agentImage,
+  docker,
+  dockerSkip,
+  type ModelEnv,
+  startModelEnv,
+  uniqueName,
+} from "../helpers/docker-env.ts";
+import { until } from "../helpers/wait.ts";
+
+const skip = binarySkip || (await dockerSkip());
+const swarmState = () => docker("info", "--format", "{{.Swarm.LocalNodeState}}");
+
+/** Services, task containers, secrets, configs and networks carrying these labels. */
+async function leftOnSwarm(labels: Record<string, string>): Promise<string[]> {
+  const f = Object.entries(labels).flatMap(([k, v]) => ["--filter", `label=${k}=${v}`]);
+  const lists = await Promise.all([
+    ...["service", "secret", "config", "network"].map((kind) => docker(kind, "ls", "-q", ...f)),
+    docker("ps", "-aq", ...f),
+  ]);
+  return lists.flatMap((l, i) => (l ? l.split("\n").map((id) => `${i}:${id}`) : []));
+}
+
+describe("agents as Swarm services", { skip }, () => {
+  let initialised = false;
+  let model: ModelEnv;
+  let overlay = "";
+  let server: BinaryServer;
+  let base: Record<string, unknown>;
+  const env = () => ({
+    SWARM_RUNTIME: "swarm",
+    ANTHROPIC_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: "sk-test-swarm-secret-key",
+  });
+  const text = async (ref: string) => readFile((await server.call("unwrap", { ref })).file, "utf8");
+
+  before(async () => {
+    if ((await swarmState()) !== "active") {
+      await docker("swarm", "init", "--advertise-addr", "127.0.0.1");
+      initialised = true;
+    }
+    await agentImage();
+    model = await startModelEnv();
+    overlay = uniqueName("swarm-test-ov");
+    await docker(
+      "network",
+      "create",
+      "--driver",
+      "overlay",
+      "--attachable",
+      "--internal",
+      "--label",
+      "swarm-test=1",
+      overlay,
+    );
+    const container = model.network.replace("swarm-test-", "swarm-test-model-");
+    await docker("network", "connect", "--alias", "model", overlay, container);
+    server = await startBinary(env());
+    base = { network: overlay, model: "claude-sonnet-4-5", tools: "Read" };
+  });
+  after(async () => {
+    await server?.close();
+    await model?.stop(); // removes the model container first: the overlay is free then
+    // The overlay stays in use until the last task's container is gone.
+    if (overlay) {
+      await until(
+        "the test overlay removed",
+        () => docker("network", "rm", overlay).then(() => true, () => false),
+        10000,
+      );
+    }
+    if (initialised) await docker("swarm", "leave", "--force");
+  });
+
+  it("par of real claude agents returns refs with text; nothing is left on the swarm", async () => {
+    await model.script("s0", { turns: [{ text: "north" }] });
+    await model.script("s1", { turns: [{ text: "south" }] });
+    const res = await server.call("par", {
+      ...base,
+      tasks: [0, 1].map((i) => ({ prompt: `[[script:s${i}]] part ${i}` })),
+    });
+    assert.equal(res.succeeded, 2, JSON.stringify(res.results.map((r: any) => r.error)));
+    assert.deepEqual(await Promise.all(res.results.map((r: any) => text(r.ref))), [
+      "north",
+      "south",
+    ]);
+    assert.ok(res.totals.cost_usd > 0, "cost is on the refs");
+    assert.deepEqual(await leftOnSwarm({ "swarm-mcp.run": res.run_id }), []);
+  });
+
+  it("command agents: stdin arrives, the exit code comes back, network false reaches nothing", async () => {
+    const ip = await docker(
+      "inspect",
+      "--format",
+      `{{(index .NetworkSettings.Networks "${overlay}").IPAddress}}`,
+      model.network.replace("swarm-test-", "swarm-test-model-"),
+    );
+    // bash's /dev/tcp: "reached" when a connection to the model server opens within 3 s.
+    const probe = `timeout 3 bash -c 'exec 3<>/dev/tcp/${ip}/8080' && echo reached || echo cut off`;
+    const cmd = (network: boolean | string, script: string) => ({
+      agent: "command",
+      network,
+      timeout: 60,
+      command: ["sh", "-c", script],
+    });
+    const res = await server.call("par", {
+      tasks: [
+        { prompt: "it's stdin", ...cmd(false, "tr a-z A-Z; exit 3") },
+        { prompt: "-", ...cmd(false, probe) },
+        { prompt: "-", ...cmd(overlay, probe) },
+      ],
+    });
+    const [upper, cut, reached] = res.results;
+    assert.equal(upper.exit_code, 3, JSON.stringify(res.results, null, 1));
+    assert.equal(upper.status, "failed");
+    assert.match(await readFile(join(upper.output_dir, "stream.jsonl"), "utf8"), /^IT'S STDIN/);
+    assert.equal((await text(cut.ref)).trim(), "cut off", "network false reached the model server");
+    assert.equal(
+      (await text(reached.ref)).trim(),
+      "reached",
+      "the control agent could not reach it",
+    );
+    await until(
+      "no object of the run left",
+      async () => (await leftOnSwarm({ "swarm-mcp.run": res.run_id })).length === 0,
+      10000,
+    );
+  });
+
+  it("the API key is in no service's env or args; cancel removes the service and its container within 3 s", async () => {
+    await model.script("slow", { turns: [{ delay_ms: 120000, text: "never" }] });
+    const started = await server.call("run", {
+      ...base,
+      prompt: "[[script:slow]] wait",
+      wait_s: 0,
+    });
+    const labels = { "swarm-mcp.run": started.run_id };
+    const services = async () =>
+      (await docker("service", "ls", "-q", "--filter", `label=swarm-mcp.run=${started.run_id}`))
+        .split("\n").filter(Boolean);
+    await until("the agent's service exists", async () => (await services()).length === 1, 30000);
+    const spec = await docker("service", "inspect", (await services())[0]!);
+    assert.ok(!spec.includes("sk-test-swarm-secret-key"), "the API key shows in the service spec");
+    assert.match(spec, /"Secrets": \[/, "the environment travels as a secret");
+    const res = await server.call("cancel", { run_id: started.run_id });
+    assert.equal(res.status, "cancelled");
+    await until(
+      "service, container, secret and config removed",
+      async () => (await leftOnSwarm(labels)).length === 0,
+      3000,
+    );
+  });
+
+  it("kill -9 of the server: the next start removes its services, secrets and configs", async () => {
+    await model.script("hang", { turns: [{ delay_ms: 120000, text: "never" }] });
+    const doomed = await startBinary(env());
+    const started = await doomed.call("run", {
+      ...base,
+      prompt: "[[script:hang]] wait",
+      wait_s: 0,
+    });
+    const labels = { "swarm-mcp.run": started.run_id };
+    await until(
+      "the doomed agent's objects exist",
+      async () => (await leftOnSwarm(labels)).length >= 4,
+      30000,
+    );
+    process.kill(doomed.transport.pid!, "SIGKILL");
+    await doomed.close().catch(() => {});
+    const next = await startBinary(env());
+    try {
+      await until(
+        "the next start reaped them",
+        async () => (await leftOnSwarm(labels)).length === 0,
+        15000,
+      );
+    } finally {
+      await next.close();
+    }
+  });
+});
