@@ -10,6 +10,7 @@ import p_mcp_access from "./mcp-access/index.ts";
 import p_pipeline from "./pipeline/index.ts";
 import p_repo from "./repo/index.ts";
 import p_security from "./security/index.ts";
+import p_swarm from "./swarm/index.ts";
 import p_types from "./types/index.ts";
 import p_web from "./web/index.ts";
 
@@ -24,9 +25,10 @@ export const builtins: Record<string, PluginFactory> = {
   "pipeline": p_pipeline,
   "repo": p_repo,
   "security": p_security,
+  "swarm": p_swarm,
   "types": p_types,
   "web": p_web,
 };
 
 /** Loaded when no manifest is given. */
-export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","repo","security","types","web"];
+export const defaultPlugins: string[] = ["claude-code","command","observe","combinators","config","docker","mcp-access","pipeline","repo","security","swarm","types","web"];
