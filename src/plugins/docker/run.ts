@@ -179,7 +179,8 @@ async function start(api: DockerApi, id: string, o: DockerRunOptions): Promise<v
         `Cannot start a container with gpu enabled: the Docker engine at ${api.endpoint} has no NVIDIA GPU support (${msg}); set gpu to false or install the NVIDIA Container Toolkit on the host`,
       );
     }
-    if (code === 404 && /network/i.test(msg)) throw noNetwork(o, msg);
+    // A swarm-mode engine says it with HTTP 500: "Could not attach to network …: … NotFound".
+    if ((code === 404 || /NotFound/.test(msg)) && /network/i.test(msg)) throw noNetwork(o, msg);
     throw runtimeError(
       "start",
       `Cannot start a container from image "${o.image}": ${msg}; check the command, mounts and limits`,
