@@ -136,6 +136,34 @@ describe("agents as Swarm services", { skip }, () => {
     );
   });
 
+  it("placement is a sandbox field: a constraint no node meets times out, one that holds runs", async () => {
+    const agent = (placement: unknown) => ({
+      agent: "command",
+      command: ["sh", "-c", "echo placed"],
+      timeout: 4,
+      placement,
+    });
+    const res = await server.call("par", {
+      tasks: [
+        { prompt: "-", ...agent(["node.role==worker"]) }, // a single-node swarm has none
+        { prompt: "-", ...agent("node.role==manager") },
+      ],
+    });
+    const [nowhere, here] = res.results;
+    assert.equal(nowhere.status, "timeout", JSON.stringify(nowhere));
+    assert.equal(here.status, "ok", here.error);
+    assert.equal((await text(here.ref)).trim(), "placed");
+    await until(
+      "no object of the run left",
+      async () => (await leftOnSwarm({ "swarm-mcp.run": res.run_id })).length === 0,
+      10000,
+    );
+    const bad = await server.call("run", { prompt: "-", ...agent(["rm -rf /"]) }, {
+      allowError: true,
+    });
+    assert.match(bad.text, /Cannot use sandbox field "placement\[0\]".*node\.hostname==n1/);
+  });
+
   it("the API key is in no service's env or args; cancel removes the service and its container within 3 s", async () => {
     await model.script("slow", { turns: [{ delay_ms: 120000, text: "never" }] });
     const started = await server.call("run", {
