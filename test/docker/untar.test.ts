@@ -65,7 +65,9 @@ describe("untar of an agent's archive", () => {
     ] as [string, TarEntry[]][]
   ) {
     it(`refuses ${what}`, async () => {
-      const patch = what.startsWith("a pax") ? { 0: { type: "x" } } : {};
+      const patch: Record<number, { type: string }> = what.startsWith("a pax")
+        ? { 0: { type: "x" } }
+        : {};
       await assert.rejects(
         unpack(archive(entries, patch)),
         /Cannot copy back \/output: the name .* leaves its dir; the agent's archive is refused/,
