@@ -1,7 +1,8 @@
 // The live view in a real headless Chromium (test/helpers/browser.ts) against the compiled binary in
 // --http mode, with real claude agents in containers talking to the scripted model server: a par
 // of three appears live and its statuses change, the agent page streams text while the agent runs,
-// cancel from the page stops a sleeping agent within 2 s, an encrypted ref shows no plaintext, and
+// cancel from the page stops a sleeping agent within 2 s (a whole run, and one agent of three while
+// the other two finish), the run tree and cost view show it, an encrypted ref shows no plaintext, and
 // no token means no page. Screenshots of each page go to test-artifacts/web/ (printed).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -170,7 +171,7 @@ describe("the live view in a real browser", { skip }, () => {
     await shot("1-runs-phone.png", small);
     await phone.close();
     await open("#/cost");
-    await page.locator("svg circle").first().waitFor();
+    await page.locator("svg polyline.c-m0").waitFor();
     await shot("5-cost.png");
   });
 
@@ -265,6 +266,53 @@ describe("the live view in a real browser", { skip }, () => {
     assert.match(asked, new RegExp(`Cancel run ${r.run_id}`));
     await page.locator("dd .st-cancelled").waitFor();
     await shot("4-cancelled.png");
+  });
+
+  it("cancel one of three sleeping agents from the page: the other two finish; tree and cost", async () => {
+    await model.script("short", { turns: [{ delay_ms: 6000, text: "done in time" }] });
+    await model.script("long", { turns: [{ delay_ms: 120_000, text: "too late" }] });
+    const r = await call("par", {
+      ...base(),
+      budget: 5,
+      wait_s: 0,
+      tasks: ["short", "long", "short"].map((s, i) => ({ prompt: `[[script:${s}]] part ${i}` })),
+    });
+    const { run_id } = r;
+    await open(`#/run/${run_id}`);
+    const row = page.locator('tr[data-agent="agent-1"]');
+    await row.locator(".st-running").waitFor({ timeout: 30_000 });
+    const mine = { "swarm-mcp.run": run_id, "swarm-mcp.agent": "agent-1" };
+    await until(
+      "agent-1's container",
+      async () => (await ownedContainers(mine)).length > 0,
+      30_000,
+    );
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    const t0 = Date.now();
+    await row.locator("button", { hasText: "Stop" }).click();
+    await until(
+      "agent-1's container gone",
+      async () => (await ownedContainers(mine)).length === 0,
+      2000,
+    );
+    process.stderr.write(`stop one agent from the page: container gone in ${Date.now() - t0} ms\n`);
+    assert.match(asked, /Cancel agent agent-1 of run/);
+    await row.locator(".st-cancelled").waitFor();
+    await shot("4-cancel-agent-real.png");
+    await page.locator("dd .st-done").waitFor({ timeout: 60_000 });
+    const st = await page.locator(".tree .node").evaluateAll((ns) =>
+      ns.map((n) => `${(n as HTMLElement).dataset.node} ${n.querySelector(".st")?.textContent}`)
+    );
+    assert.deepEqual(st, ["agent-0 ok", "agent-1 cancelled", "agent-2 ok"]);
+    await shot("8-tree-real.png");
+    await open("#/cost");
+    await page.locator("svg line.c-budget").first().waitFor({ state: "attached" });
+    await page.locator("svg polyline.c-m0").waitFor();
+    await shot("5-cost-real.png");
   });
 
   it("an encrypted ref shows as encrypted, never its plaintext", async () => {

@@ -29,13 +29,15 @@ function modelsOverTime(rows) {
   names.forEach(function (m) { total += sums[m]; });
   var x = function (t) { return (L + (W - L - R) * (Date.parse(t) - t0) / (t1 - t0)).toFixed(1); };
   var y = function (v) { return (H - Bt - (H - T - Bt) * v / total).toFixed(1); };
-  var cum = {}, all = 0, lines = { "(all)": [] };
-  shown.forEach(function (m) { cum[m] = 0; lines[m] = []; });
+  var cum = {}, all = 0, start = x(rows[0].started_at) + "," + y(0), lines = { "(all)": [start] };
+  shown.forEach(function (m) { cum[m] = 0; lines[m] = [start]; }); // from $0: one run is a line too
   rows.forEach(function (r) {
     for (var m in r.by_model) { cum[key(m)] += r.by_model[m]; all += r.by_model[m]; }
     shown.forEach(function (m) { lines[m].push(x(r.started_at) + "," + y(cum[m])); });
     lines["(all)"].push(x(r.started_at) + "," + y(all));
   });
+  shown.forEach(function (m) { lines[m].push((W - R) + "," + y(cum[m])); }); // flat to the end
+  lines["(all)"].push((W - R) + "," + y(all));
   var tot = function (m) { return m === "other" ? total - names.slice(0, MODELS - 1).reduce(function (s, n) {
     return s + sums[n]; }, 0) : sums[m]; };
   return [h("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "Cumulative spend: " +

@@ -100,6 +100,8 @@ describe(
         /ok · claude-sonnet-fake · \$0\.0500 .*exit 0 ← agent-0, agent-1, agent-2/,
       );
       await shot("8-tree-map-reduce.png");
+    await open("#/cost"); // one run so far: its spend is still a line, from $0
+    await page.locator("svg polyline.c-m0").waitFor();
     });
 
     it("a pipeline's steps stand one below another, each jump written on its step", async () => {
