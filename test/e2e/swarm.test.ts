@@ -164,6 +164,37 @@ describe("agents as Swarm services", { skip }, () => {
     assert.match(bad.text, /Cannot use sandbox field "placement\[0\]".*node\.hostname==n1/);
   });
 
+  it("without a shared filesystem (SWARM_REMOTE_ENGINE=1) the dirs travel through the archive endpoint", async () => {
+    const remote = await startBinary({ ...env(), SWARM_REMOTE_ENGINE: "1" });
+    try {
+      const started = remote.call("run", {
+        prompt: "-",
+        agent: "command",
+        timeout: 60,
+        input_files: { "in.txt": "shipped in\n" },
+        command: ["sh", "-c", "sleep 2; cat in.txt; tr a-z A-Z < in.txt > out.txt"],
+      });
+      const run = await until(
+        "the agent's service exists",
+        async () =>
+          (await docker("service", "ls", "-q", "--filter", "label=swarm-mcp.agent=agent-0")) !== "",
+        30000,
+      )
+        .then(() => docker("service", "ls", "-q", "--filter", "label=swarm-mcp.agent=agent-0"));
+      const spec = JSON.parse(await docker("service", "inspect", run.split("\n")[0]!))[0];
+      assert.deepEqual(spec.Spec.TaskTemplate.ContainerSpec.Mounts ?? [], [], "no bind mounts");
+      const ref = await started;
+      assert.equal(ref.status, "ok", ref.error);
+      assert.equal(await readFile(join(ref.output_dir, "stream.jsonl"), "utf8"), "shipped in\n");
+      assert.equal(
+        await readFile(join(ref.output_dir, "workspace", "out.txt"), "utf8"),
+        "SHIPPED IN\n",
+      );
+    } finally {
+      await remote.close();
+    }
+  });
+
   it("the API key is in no service's env or args; cancel removes the service and its container within 3 s", async () => {
     await model.script("slow", { turns: [{ delay_ms: 120000, text: "never" }] });
     const started = await server.call("run", {

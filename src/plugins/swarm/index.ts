@@ -52,8 +52,12 @@ export default ((core: Core): Plugin => {
     runtimes: [{
       name: "swarm",
       async create() {
-        const { swarmRuntime } = await import("./runtime.ts");
-        return swarmRuntime(env.DOCKER_HOST, { env, dataDir, allowMounts }, core.logger("swarm"), (
+        const [{ swarmRuntime }, { remoteMode }] = await Promise.all([
+          import("./runtime.ts"),
+          import("../docker/remote.ts"),
+        ]);
+        const policy = { env, dataDir, allowMounts, remote: remoteMode(env) };
+        return swarmRuntime(policy, core.logger("swarm"), (
           labels,
         ) => {
           const k = key(labels["swarm-mcp.run"], labels["swarm-mcp.agent"]);

@@ -13,10 +13,11 @@ import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
 import { envFile, MAX_SWARM_DATA, type Placement, serviceSpec } from "./service.ts";
 import { listObjects, removeObject } from "./objects.ts";
+import { shipFromTask, type ShipTask, shipToTask } from "./ship.ts";
 
 const DONE = new Set(["complete", "failed", "shutdown", "rejected", "orphaned", "remove"]);
 
-interface Task {
+interface Task extends ShipTask {
   Status?: {
     State?: string;
     Err?: string;
@@ -30,6 +31,7 @@ export async function runService(
   o: DockerRunOptions,
   argv: string[],
   where: Placement,
+  managerNode: () => Promise<string>,
   signal: AbortSignal,
 ): Promise<ContainerExit> {
   const t0 = performance.now();
@@ -83,6 +85,10 @@ export async function runService(
       const name = attempt ? `${o.name}-${attempt}` : o.name;
       id = await createService(api, serviceSpec({ ...o, name }, argv, { secret, config }, where));
       made.unshift(`service/${id}`); // removed first: its task holds the secret and the config
+      if (o.ship) {
+        const up = await waitTask(api, id, stop.signal, (t) => !!containerOf(t));
+        if (up && !ended(up)) await shipToTask(api, managerNode, up, o);
+      }
       task = await waitTask(api, id, stop.signal);
       const st = task?.Status;
       if (st?.State !== "rejected" || st.ContainerStatus?.ContainerID) break;
@@ -91,6 +97,7 @@ export async function runService(
     if (cancelled) return exit(-1, id, false, true);
     await copyLogs(api, id, o, timedOut ? GIVE_UP_MS : 0);
     if (timedOut) return exit(-1, id, true);
+    if (task && containerOf(task)) await shipFromTask(api, task, o);
     const st = task!.Status ?? {};
     if (st.State === "rejected") {
       throw runtimeError(
@@ -159,8 +166,17 @@ async function isolated(api: DockerApi, o: DockerRunOptions, made: string[]): Pr
   return name;
 }
 
-/** Poll the service's task until it ends (null when `stop` fired first), backing off to 1 s. */
-async function waitTask(api: DockerApi, id: string, stop: AbortSignal): Promise<Task | null> {
+const ended = (t: Task) => DONE.has(t.Status?.State ?? "");
+const containerOf = (t: Task) => t.Status?.ContainerStatus?.ContainerID;
+
+/** Poll the service's task until it ends or `ready` holds (null when `stop` fired first), backing
+ * off to 1 s. */
+async function waitTask(
+  api: DockerApi,
+  id: string,
+  stop: AbortSignal,
+  ready: (t: Task) => boolean = () => false,
+): Promise<Task | null> {
   const filters = JSON.stringify({ service: [id] });
   for (let pause = 100; !stop.aborted; pause = Math.min(pause * 1.5, 1000)) {
     const tasks = await api.call<Task[]>({
@@ -169,8 +185,8 @@ async function waitTask(api: DockerApi, id: string, stop: AbortSignal): Promise<
       query: { filters },
       ok: [200],
     });
-    const ended = tasks.find((t) => DONE.has(t.Status?.State ?? ""));
-    if (ended) return ended;
+    const found = tasks.find((t) => ended(t) || ready(t));
+    if (found) return found;
     await delay(pause, undefined, { signal: stop }).catch(() => {});
   }
   return null;

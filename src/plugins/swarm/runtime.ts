@@ -6,6 +6,7 @@ import { createDockerRuntime } from "../docker/docker.ts";
 import { createDockerApi, imagePath } from "../docker/docker-api.ts";
 import { imageEnsurer } from "../docker/image.ts";
 import { AGENT_NETWORK, memoryBytes, nanoCpus } from "../docker/policy.ts";
+import { engineTls } from "../docker/remote.ts";
 import { refuse } from "../docker/runtime-error.ts";
 import { listObjects, removeObject } from "./objects.ts";
 import { runService } from "./run.ts";
@@ -13,13 +14,14 @@ import { AGENT_OVERLAY, type Placement } from "./service.ts";
 
 /** `placement(labels)`: what the sandbox asked for this agent (the plugin's hook recorded it). */
 export function swarmRuntime(
-  host: string | undefined,
   policy: DockerPolicy,
   log: Logger,
   placement: (labels: Record<string, string>) => Placement,
 ): ContainerRuntime {
-  const api = createDockerApi(host);
-  const engine = createDockerRuntime({ host, log });
+  // The manager as the docker runtime reaches an engine: DOCKER_HOST, TLS, remote mode (remote.ts).
+  const host = policy.env.DOCKER_HOST, tls = engineTls(policy.env);
+  const api = createDockerApi(host, { tls });
+  const engine = createDockerRuntime({ host, log, tls });
   // `network: true` is an attachable overlay of ours: Swarm services cannot join local bridges.
   const overlay = (name: string) => (name === AGENT_NETWORK ? AGENT_OVERLAY : name);
   const t = dockerTranslation({
@@ -33,6 +35,8 @@ export function swarmRuntime(
       }),
   }, policy);
   let manager: Promise<void> | undefined; // checked once, again after a failure
+  let nodeId = "";
+  const managerNode = async () => (await manager, nodeId);
   const entrypoints = new Map<string, Promise<string[]>>();
   const entrypoint = (image: string) => {
     let e = entrypoints.get(image);
@@ -51,11 +55,8 @@ export function swarmRuntime(
   return {
     endpoint: `swarm at ${api.endpoint}`,
     async ping() {
-      const info = await api.call<
-        { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } }
-      >(
-        { method: "GET", path: "/info", ok: [200] },
-      );
+      type Info = { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string };
+      const info = await api.call<{ Swarm?: Info }>({ method: "GET", path: "/info", ok: [200] });
       if (info.Swarm?.LocalNodeState !== "active" || !info.Swarm.ControlAvailable) {
         refuse(
           "unavailable",
@@ -64,6 +65,7 @@ export function swarmRuntime(
           }); run "docker swarm init" there or point DOCKER_HOST at a manager`,
         );
       }
+      nodeId = info.Swarm.NodeID ?? "";
     },
     check: t.check,
     user: t.user,
@@ -82,7 +84,7 @@ export function swarmRuntime(
       return t.hostFiles(
         spec,
         o,
-        () => runService(api, log, o, argv, where, signal),
+        () => runService(api, log, o, argv, where, managerNode, signal),
         (m) => log.warn(m),
       );
     },

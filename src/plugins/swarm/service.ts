@@ -4,6 +4,7 @@
 // secret into the environment and execs the agent's command with the config as stdin.
 import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
+import { AWAIT_READY } from "./ship.ts";
 
 export const AGENT_OVERLAY = "swarm-mcp-swarm-agents";
 const ENV_FILE = "swarm-mcp-env"; // under /run/secrets
@@ -36,8 +37,10 @@ export function envFile(env: Record<string, string>): string {
   }).join("");
 }
 
-const WRAPPER = (stdin: boolean) =>
-  `. /run/secrets/${ENV_FILE} || exit 125; exec "$@" <${stdin ? STDIN_FILE : "/dev/null"}`;
+const WRAPPER = (stdin: boolean, ship: boolean) =>
+  `${ship ? AWAIT_READY : ""}. /run/secrets/${ENV_FILE} || exit 125; exec "$@" <${
+    stdin ? STDIN_FILE : "/dev/null"
+  }`;
 
 /** The service create body; `secret`/`config` are the ids and names of what was created first. */
 export function serviceSpec(
@@ -57,7 +60,7 @@ export function serviceSpec(
     TaskTemplate: {
       ContainerSpec: {
         Image: o.image,
-        Command: ["/bin/sh", "-c", WRAPPER(!!data.config), "swarm-agent", ...argv],
+        Command: ["/bin/sh", "-c", WRAPPER(!!data.config, !!o.ship), "swarm-agent", ...argv],
         ...(o.user ? { User: o.user } : {}),
         ...(o.workdir ? { Dir: o.workdir } : {}),
         Labels: o.labels,

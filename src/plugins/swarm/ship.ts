@@ -1,0 +1,51 @@
+// The agent's dirs on a swarm whose nodes do not see the server's files (the docker plugin's remote
+// mode, remote.ts): the task's container starts, its wrapper waits for a marker; the dirs go in
+// through the archive endpoint and the marker last; after exit the writable dirs come back the
+// same way (the docker plugin's ship.ts and untar.ts rules). Only the manager's own node is
+// reachable through DOCKER_HOST: an agent the swarm puts on another node is refused.
+import { type DockerApi } from "../docker/docker-api.ts";
+import { refuse } from "../docker/runtime-error.ts";
+import { shipIn, shipOut } from "../docker/ship.ts";
+import { tar } from "../docker/tar.ts";
+import type { DockerRunOptions } from "../docker/types.ts";
+
+export const READY = ".swarm-mcp-ready";
+/** What the wrapper runs first: wait (at most 5 min) for the marker the server sends last. */
+export const AWAIT_READY =
+  `i=0; while [ ! -e /${READY} ]; do i=$((i+1)); [ $i -gt 3000 ] && exit 125; sleep 0.1; done; `;
+
+export interface ShipTask {
+  NodeID?: string;
+  Status?: { ContainerStatus?: { ContainerID?: string } };
+}
+
+/** Send the dirs into the task's container and release its wrapper. */
+export async function shipToTask(
+  api: DockerApi,
+  managerNode: () => Promise<string>,
+  task: ShipTask,
+  o: DockerRunOptions,
+): Promise<void> {
+  const id = task.Status?.ContainerStatus?.ContainerID;
+  if (!o.ship || !id) return;
+  if (task.NodeID !== (await managerNode())) {
+    refuse(
+      "forbidden",
+      `Cannot send the files of "${o.name}" to swarm node ${task.NodeID}: the server reaches only the manager's engine (${api.endpoint}) and the nodes do not share its files; add placement "node.role==manager", or share the data dir at the same path on every node (SWARM_REMOTE_ENGINE=0)`,
+    );
+  }
+  await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits);
+  await api.call({
+    method: "PUT",
+    path: `/containers/${encodeURIComponent(id)}/archive`,
+    query: { path: "/" },
+    file: tar([{ name: READY, data: "", mode: 0o444 }]),
+    ok: [200],
+  });
+}
+
+/** The writable dirs back from the ended task's container (on the manager's node). */
+export async function shipFromTask(api: DockerApi, task: ShipTask, o: DockerRunOptions) {
+  const id = task.Status?.ContainerStatus?.ContainerID;
+  if (o.ship && id) await shipOut(api, id, o.ship.dirs, o.ship.limits);
+}
