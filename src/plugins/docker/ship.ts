@@ -27,13 +27,15 @@ export function shipLimits(env: Record<string, string | undefined>): ShipLimits 
   };
 }
 
-/** PUT the dirs' content (regular files and dirs; links are not followed and not sent) at "/". */
+/** PUT the dirs' content (regular files and dirs; links are not followed and not sent) at "/";
+ * files `skip` names (host paths) stay behind (the swarm runtime mounts them as secrets). */
 export async function shipIn(
   api: DockerApi,
   id: string,
   dirs: ShippedDir[],
   owner: { uid: number; gid: number },
   limits: ShipLimits,
+  skip?: Set<string>,
 ): Promise<void> {
   const entries: TarEntry[] = [];
   const parents = new Set<string>();
@@ -53,7 +55,7 @@ export async function shipIn(
       if (st.isDirectory()) {
         entries.push({ name: `${name}/${e}/`, mode, ...owner });
         await walk(path, `${name}/${e}`);
-      } else if (st.isFile()) {
+      } else if (st.isFile() && !skip?.has(path)) {
         bytes += st.size;
         entries.push({ name: `${name}/${e}`, data: await readFile(path), mode, ...owner });
       }
