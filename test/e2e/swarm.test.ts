@@ -4,9 +4,10 @@
 // overlay network the test creates.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { type BinaryServer, binarySkip, startBinary, TEST_HOST_ID } from "../helpers/binary.ts";
 import {
   agentImage,
   docker,
@@ -28,6 +29,15 @@ async function leftOnSwarm(labels: Record<string, string>): Promise<string[]> {
     docker("ps", "-aq", ...f),
   ]);
   return lists.flatMap((l, i) => (l ? l.split("\n").map((id) => `${i}:${id}`) : []));
+}
+
+/** The service of agent-0 of a run of this test's servers, once it exists. */
+async function firstAgentService(): Promise<string> {
+  const mine = [`swarm-mcp.host=${TEST_HOST_ID}`, "swarm-mcp.agent=agent-0"];
+  const ls = () =>
+    docker("service", "ls", "-q", ...mine.flatMap((l) => ["--filter", `label=${l}`]));
+  await until("the agent's service exists", async () => (await ls()) !== "", 30000);
+  return (await ls()).split("\n")[0]!;
 }
 
 describe("agents as Swarm services", { skip }, () => {
@@ -174,14 +184,8 @@ describe("agents as Swarm services", { skip }, () => {
         input_files: { "in.txt": "shipped in\n" },
         command: ["sh", "-c", "sleep 2; cat in.txt; tr a-z A-Z < in.txt > out.txt"],
       });
-      const run = await until(
-        "the agent's service exists",
-        async () =>
-          (await docker("service", "ls", "-q", "--filter", "label=swarm-mcp.agent=agent-0")) !== "",
-        30000,
-      )
-        .then(() => docker("service", "ls", "-q", "--filter", "label=swarm-mcp.agent=agent-0"));
-      const spec = JSON.parse(await docker("service", "inspect", run.split("\n")[0]!))[0];
+      const id = await firstAgentService();
+      const spec = JSON.parse(await docker("service", "inspect", id))[0];
       assert.deepEqual(spec.Spec.TaskTemplate.ContainerSpec.Mounts ?? [], [], "no bind mounts");
       const ref = await started;
       assert.equal(ref.status, "ok", ref.error);
@@ -192,6 +196,46 @@ describe("agents as Swarm services", { skip }, () => {
       );
     } finally {
       await remote.close();
+    }
+  });
+
+  it("without a shared filesystem a staged OAuth login travels as a Swarm secret, not in the layer or the spec", async () => {
+    const config = await mkdtemp(join(tmpdir(), "swarm-claude-config-"));
+    const token = "sk-ant-oat01-swarm-test-oauth-secret";
+    await writeFile(
+      join(config, ".credentials.json"),
+      JSON.stringify({
+        claudeAiOauth: {
+          accessToken: token,
+          expiresAt: Date.now() + 86400000,
+          scopes: ["user:inference", "user:profile"],
+          subscriptionType: "max",
+        },
+      }),
+    );
+    const remote = await startBinary({
+      SWARM_RUNTIME: "swarm",
+      SWARM_REMOTE_ENGINE: "1",
+      ANTHROPIC_BASE_URL: model.baseUrl,
+      CLAUDE_CONFIG_DIR: config,
+    });
+    try {
+      await model.script("oauth", { turns: [{ delay_ms: 4000, text: "logged in" }] });
+      const call = remote.call("run", { ...base, prompt: "[[script:oauth]] who" });
+      const id = await firstAgentService();
+      const spec = await docker("service", "inspect", id);
+      assert.ok(!spec.includes(token), "the OAuth token shows in the service spec");
+      const files = JSON.parse(spec)[0].Spec.TaskTemplate.ContainerSpec.Secrets
+        .map((x: { File: { Name: string } }) => x.File.Name);
+      assert.ok(files.includes("/home/agent/.claude/.credentials.json"), files.join(", "));
+      const ref = await call;
+      assert.equal(ref.status, "ok", ref.error);
+      const out = await remote.call("unwrap", { ref: ref.ref });
+      assert.equal(await readFile(out.file, "utf8"), "logged in");
+      assert.ok((await model.requests()).some((r) => r.has_api_key), "the CLI sent a credential");
+    } finally {
+      await remote.close();
+      await rm(config, { recursive: true, force: true });
     }
   });
 

@@ -13,7 +13,7 @@ import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
 import { envFile, MAX_SWARM_DATA, type Placement, serviceSpec } from "./service.ts";
 import { listObjects, removeObject } from "./objects.ts";
-import { shipFromTask, type ShipTask, shipToTask } from "./ship.ts";
+import { homeSecrets, shipFromTask, type ShipTask, shipToTask } from "./ship.ts";
 
 const DONE = new Set(["complete", "failed", "shutdown", "rejected", "orphaned", "remove"]);
 
@@ -73,6 +73,11 @@ export async function runService(
   try {
     const secret = await create("secrets", "env", Buffer.from(envFile(o.env)));
     const config = stdin ? await create("configs", "stdin", stdin) : undefined;
+    const home = await homeSecrets(o, MAX_SWARM_DATA);
+    const files = [];
+    for (const [i, f] of home.entries()) {
+      files.push({ ...(await create("secrets", `home${i}`, f.data)), target: f.target });
+    }
     // Swarm services have no network "none": an agent without network gets an internal overlay
     // of its own, which reaches nothing and no other agent.
     if (o.network === "none") o = { ...o, network: await isolated(api, o, made) };
@@ -83,11 +88,22 @@ export async function runService(
       if (attempt) await delay(300 * attempt, undefined, { signal: stop.signal }).catch(() => {});
       if (stop.signal.aborted) break;
       const name = attempt ? `${o.name}-${attempt}` : o.name;
-      id = await createService(api, serviceSpec({ ...o, name }, argv, { secret, config }, where));
+      id = await createService(
+        api,
+        serviceSpec({ ...o, name }, argv, { secret, config, files }, where),
+      );
       made.unshift(`service/${id}`); // removed first: its task holds the secret and the config
       if (o.ship) {
         const up = await waitTask(api, id, stop.signal, (t) => !!containerOf(t));
-        if (up && !ended(up)) await shipToTask(api, managerNode, up, o);
+        if (up && !ended(up)) {
+          await shipToTask(
+            api,
+            managerNode,
+            up,
+            o,
+            new Set(home.map((f) => f.host)),
+          );
+        }
       }
       task = await waitTask(api, id, stop.signal);
       const st = task?.Status;

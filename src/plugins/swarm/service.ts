@@ -46,7 +46,12 @@ const WRAPPER = (stdin: boolean, ship: boolean) =>
 export function serviceSpec(
   o: DockerRunOptions,
   argv: string[],
-  data: { secret: { id: string; name: string }; config?: { id: string; name: string } },
+  data: {
+    secret: { id: string; name: string };
+    config?: { id: string; name: string };
+    /** Secrets mounted as files at `target` (a staged HOME's credentials). */
+    files?: { id: string; name: string; target: string }[];
+  },
   where: Placement,
 ): Record<string, unknown> {
   const [uid, gid] = (o.user ?? "0:0").split(":");
@@ -72,7 +77,14 @@ export function serviceSpec(
           Target: b.container,
           ReadOnly: b.readonly,
         })),
-        Secrets: [{ SecretID: data.secret.id, SecretName: data.secret.name, File: file(ENV_FILE) }],
+        Secrets: [
+          { SecretID: data.secret.id, SecretName: data.secret.name, File: file(ENV_FILE) },
+          ...(data.files ?? []).map((f) => ({
+            SecretID: f.id,
+            SecretName: f.name,
+            File: file(f.target),
+          })),
+        ],
         Configs: data.config
           ? [{ ConfigID: data.config.id, ConfigName: data.config.name, File: file(STDIN_FILE) }]
           : [],

@@ -3,6 +3,8 @@
 // through the archive endpoint and the marker last; after exit the writable dirs come back the
 // same way (the docker plugin's ship.ts and untar.ts rules). Only the manager's own node is
 // reachable through DOCKER_HOST: an agent the swarm puts on another node is refused.
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { type DockerApi } from "../docker/docker-api.ts";
 import { refuse } from "../docker/runtime-error.ts";
 import { shipIn, shipOut } from "../docker/ship.ts";
@@ -19,12 +21,33 @@ export interface ShipTask {
   Status?: { ContainerStatus?: { ContainerID?: string } };
 }
 
-/** Send the dirs into the task's container and release its wrapper. */
+/** A staged HOME's owner-only (0600) files, which drivers keep their credentials in (claude-code's
+ * OAuth login, the MCP servers' config with its tokens): sent as Swarm secrets, mounted read-only
+ * at the same path, rather than copied into the container's layer on the node's disk. The server
+ * staged them and the agent has not run yet; links are not followed; at most 32, 500 KB each. */
+export async function homeSecrets(o: DockerRunOptions, max: number) {
+  const home = o.ship?.dirs.find((d) => d.container === o.env.HOME);
+  const found: { host: string; target: string; data: Buffer }[] = [];
+  const walk = async (host: string, target: string, depth: number): Promise<void> => {
+    for (const e of await readdir(host)) {
+      const path = join(host, e), st = await lstat(path);
+      if (st.isDirectory() && depth < 4) await walk(path, `${target}/${e}`, depth + 1);
+      else if (st.isFile() && !(st.mode & 0o077) && st.size <= max && found.length < 32) {
+        found.push({ host: path, target: `${target}/${e}`, data: await readFile(path) });
+      }
+    }
+  };
+  if (home) await walk(home.host, home.container.replace(/\/+$/, ""), 0);
+  return found;
+}
+
+/** Send the dirs (but the files `skip` names) into the task's container; release its wrapper. */
 export async function shipToTask(
   api: DockerApi,
   managerNode: () => Promise<string>,
   task: ShipTask,
   o: DockerRunOptions,
+  skip: Set<string>,
 ): Promise<void> {
   const id = task.Status?.ContainerStatus?.ContainerID;
   if (!o.ship || !id) return;
@@ -34,7 +57,7 @@ export async function shipToTask(
       `Cannot send the files of "${o.name}" to swarm node ${task.NodeID}: the server reaches only the manager's engine (${api.endpoint}) and the nodes do not share its files; add placement "node.role==manager", or share the data dir at the same path on every node (SWARM_REMOTE_ENGINE=0)`,
     );
   }
-  await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits);
+  await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits, skip);
   await api.call({
     method: "PUT",
     path: `/containers/${encodeURIComponent(id)}/archive`,
