@@ -100,8 +100,11 @@ async function runOnce(
   try {
     id = await create(api, o, containerConfig(o, capture)); // a refusal here still closes the capture
     if (cancelled) return done(-1, id, false, true);
-    if (o.ship) await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits);
-    await capture.beforeStart(id);
+    const ship = o.ship; // the copy in and the attach are independent: one wait, not two
+    await Promise.all([
+      ship && shipIn(api, id, ship.dirs, ship.owner, ship.limits),
+      capture.beforeStart(id),
+    ]);
     if (cancelled) return done(-1, id, false, true);
     if (await start(api, id, o) === "gone") return done(-1, id, timedOut, cancelled);
     started = true;

@@ -87,23 +87,26 @@ export async function shipOut(
   dirs: ShippedDir[],
   limits: ShipLimits,
 ): Promise<void> {
-  for (const d of dirs.filter((d) => d.writable)) {
-    let body;
-    try {
-      body = await api.stream({
-        method: "GET",
-        path: containerPath(id, "/archive"),
-        query: { path: posix.normalize(d.container) },
-        ok: [200],
-      });
-    } catch (e) {
-      if (status(e) === 404) continue;
-      throw e;
-    }
-    try {
-      await untar(body, d.host, limits, `${d.container} from container ${id.slice(0, 12)}`);
-    } finally {
-      body.destroy();
-    }
-  }
+  // In parallel: each is a round trip in which the engine mounts the container's filesystem.
+  await Promise.all(
+    dirs.filter((d) => d.writable).map(async (d) => {
+      let body;
+      try {
+        body = await api.stream({
+          method: "GET",
+          path: containerPath(id, "/archive"),
+          query: { path: posix.normalize(d.container) },
+          ok: [200],
+        });
+      } catch (e) {
+        if (status(e) === 404) return;
+        throw e;
+      }
+      try {
+        await untar(body, d.host, limits, `${d.container} from container ${id.slice(0, 12)}`);
+      } finally {
+        body.destroy();
+      }
+    }),
+  );
 }
