@@ -1,6 +1,7 @@
 // Benchmark of the live view (issue 17): first paint of the runs page with 500 runs in the data
 // dir, and the latency from starting a run to its row on the page, idle and with 50 agents
-// running. In-process core on the fake runtime (test/helpers/harness.ts), the real page in Debian's
+// running; the cost view over those 500 runs (first visit reads every ref, later ones a cache) and
+// the run page of the 50-agent map (its tree and table). In-process core on the fake runtime (test/helpers/harness.ts), the real page in Debian's
 // headless Chromium (test/helpers/browser.ts: needs root for its network namespace).
 // Usage: bun scripts/bench-web.ts [runs=500] [samples=20]
 import { serveHttp } from "../src/server/http.ts";
@@ -42,6 +43,7 @@ try {
     extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },
   });
   const page = await ctx.newPage();
+  page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
   const paints: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = Date.now();
@@ -87,10 +89,33 @@ try {
   const busy = h.call("map", {
     prompt_template: "[[fake sleep=15000]] {input}",
     inputs: Array.from({ length: 50 }, (_, i) => `item ${i}`),
+    max_concurrency: 50, // all 50 at once (the default runs a few at a time)
     wait_s: 0,
   });
-  await busy;
+  const { data: map } = await busy;
   await latency("with 50 agents running");
+
+  /** Navigation → every [selector, count] in the DOM, three times over (new documents). */
+  const paint = async (label: string, hash: string, want: [string, number][]) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto("about:blank"); // a new document each time, not a hash change
+      const start = Date.now();
+      await page.goto(`${web.origin}/plugins/web/index.html${hash}`);
+      await page.waitForFunction(
+        (w) => w.every(([sel, n]) => document.querySelectorAll(sel).length >= n),
+        want,
+        { timeout: 30_000 },
+      );
+      xs.push(Date.now() - start);
+    }
+    console.log(`${label}: first visit ${ms(xs[0]!)}, then ${ms(xs[1]!)}, ${ms(xs[2]!)}`);
+  };
+  await paint(`cost view of ${RUNS}+ runs (both charts)`, "#/cost", [
+    ["svg polyline.c-m0", 1],
+    ["svg g[data-run]", Math.min(60, RUNS)],
+  ]);
+  await paint("run page of the 50-agent map (tree)", `#/run/${map.run_id}`, [[".tree .node", 50]]);
   await ctx.close();
 } finally {
   await web.close();
