@@ -56,7 +56,7 @@ function onEvent(e) {
     r.done = e.done; r.total = e.total; r.failed = e.failed; r.cost_usd = e.cost_usd;
   }
   if (r && e.type === "run.finished") { r.status = e.status; r.cost_usd = e.cost_usd; r.finished_at = e.at; }
-  if (S.route.view === "cost" && e.type === "run.finished") { loadCost(); loadRuns(); } // budgets too
+  if (S.route.view === "cost" && e.type === "run.finished") { loadCost(300); loadRuns(); } // budgets too
   if (S.route.view === "run" && S.route.id === id) refreshRun();
   if (S.route.view === "agent" && S.agent && e.type === "agent.finished" && e.ref.ref === S.agent.ref) load();
   if (S.route.view === "agent" && S.agent && e.type === "run.finished" && id === S.agent.run_id) load();
@@ -80,18 +80,18 @@ function refreshRun() {
     api("api/run?id=" + encodeURIComponent(S.route.id)).then(function (d) { S.run = d; soon(); }, fail);
   }, 150);
 }
-function loadCost() {
+function loadCost(wait) { // a burst of runs ending is one request
   clearTimeout(reloadCost);
   reloadCost = setTimeout(function () {
     api("api/cost").then(function (d) { S.cost = d; soon(); }, fail);
-  }, 300);
+  }, wait);
 }
 function load() {
   S.route = route(); S.error = null;
   var r = S.route;
   listen(r.view === "agent" ? r.id : null);
   if (r.view === "run") { S.run = null; refreshRun(); }
-  if (r.view === "cost") { loadCost(); loadRuns(); } // budgets come with the list, not events
+  if (r.view === "cost") { S.cost = null; loadCost(0); loadRuns(); } // budgets come with the list
   if (r.view === "agent") {
     if (!S.agent || S.agent.ref !== r.id) { S.agent = null; S.tail = null; }
     api("api/agent?ref=" + encodeURIComponent(r.id)).then(function (d) { S.agent = d; soon(); }, fail);

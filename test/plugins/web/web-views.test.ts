@@ -100,8 +100,8 @@ describe(
         /ok · claude-sonnet-fake · \$0\.0500 .*exit 0 ← agent-0, agent-1, agent-2/,
       );
       await shot("8-tree-map-reduce.png");
-    await open("#/cost"); // one run so far: its spend is still a line, from $0
-    await page.locator("svg polyline.c-m0").waitFor();
+      await open("#/cost"); // one run so far: its spend is still a line, from $0
+      await page.locator("svg polyline.c-m0").waitFor();
     });
 
     it("a pipeline's steps stand one below another, each jump written on its step", async () => {
@@ -178,6 +178,21 @@ describe(
       ]);
     });
 
+    it("the agent page of a running agent: Cancel agent stops it, and the keyboard reaches it", async () => {
+      const r = await h.call("run", { prompt: "[[fake hang]]", wait_s: 0 });
+      const ref = `${r.data.run_id}/agent-0`;
+      await h.runtime.until((rt) => rt.calls.some((c) => c.run === r.data.run_id), 3000);
+      await open(`#/agent/${ref}`);
+      await page.locator("button", { hasText: "Cancel agent" }).waitFor();
+      await page.locator("body").press("c");
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Cancel agent");
+      page.once("dialog", (d) => void d.accept());
+      await page.keyboard.press("Enter");
+      await h.runtime.until((rt) => rt.cancelled().some((c) => c.run === r.data.run_id), 2000);
+      await page.locator("dd .st-cancelled").waitFor();
+      await shot("3-agent-cancelled.png");
+    });
+
     it("the cost view: spend per model over time and per run, a dashed line at each budget", async () => {
       for (const [budget, cost] of [[1, 0.3], [0.5, 0.2]] as const) {
         const r = await h.call("par", {
@@ -193,6 +208,12 @@ describe(
       const label = await page.locator("svg[aria-label^='Cumulative spend']").getAttribute(
         "aria-label",
       );
+      const total = (await h.core.runs.list(100)).reduce((n, x) => n + x.cost_usd, 0);
+      assert.match(
+        label ?? "",
+        new RegExp(`^Cumulative spend: \\$${total.toFixed(2)} in `),
+        "stale",
+      );
       assert.match(label ?? "", /claude-sonnet-fake \$\d/);
       const budgets = await page.locator("table", { hasText: "runs with a budget" }).locator(
         "tbody tr",
@@ -201,6 +222,11 @@ describe(
       assert.equal(budgets.length, 2, budgets.join("\n"));
       assert.match(budgets[0]!, /\$0\.4000\s+\$0\.5000\s+80 %/);
       await shot("5-cost-budgets.png");
+      await page.setViewportSize({ width: 390, height: 844 }); // the charts shrink to a phone
+      const w = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+      assert.ok(w[0]! <= w[1]!, `wider than the phone: ${w}`);
+      await shot("5-cost-phone.png");
+      await page.setViewportSize({ width: 1100, height: 800 });
       // A run that ends while the view is open redraws it (events, no reload).
       const before = await page.locator("svg g[data-run]").count();
       await h.call("run", { prompt: "late [[fake cost=0.1]]" });
