@@ -25,7 +25,8 @@ export function costs(core: Core) {
       if (!row) {
         const ids = r.refs.slice(0, Math.max(0, left));
         left -= ids.length;
-        const by_model: Record<string, number> = {};
+        // The model is the agent's word: "__proto__" must be a model like any other.
+        const by_model: Record<string, number> = Object.create(null);
         const refs = await Promise.all(ids.map((id) => core.refs.get(id).catch(() => null)));
         for (const ref of refs) {
           if (!ref?.cost_usd) continue;

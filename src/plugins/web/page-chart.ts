@@ -20,7 +20,7 @@ function costView(runs, spend) {
 function modelsOverTime(rows) {
   rows = rows.filter(function (r) { return Object.keys(r.by_model).length; }).sort(byTime);
   if (!rows.length) return h("p", { class: "muted" }, "No spend yet.");
-  var sums = {}, total = 0;
+  var sums = Object.create(null), total = 0; // model names are the agents' words: no prototype
   rows.forEach(function (r) { for (var m in r.by_model) sums[m] = (sums[m] || 0) + r.by_model[m]; });
   var names = Object.keys(sums).sort(function (a, b) { return sums[b] - sums[a]; });
   var key = function (m) { return names.indexOf(m) < MODELS - 1 || names.length === MODELS ? m : "other"; };
@@ -29,8 +29,9 @@ function modelsOverTime(rows) {
   names.forEach(function (m) { total += sums[m]; });
   var x = function (t) { return (L + (W - L - R) * (Date.parse(t) - t0) / (t1 - t0)).toFixed(1); };
   var y = function (v) { return (H - Bt - (H - T - Bt) * v / total).toFixed(1); };
-  var cum = {}, all = 0, start = x(rows[0].started_at) + "," + y(0), lines = { "(all)": [start] };
-  shown.forEach(function (m) { cum[m] = 0; lines[m] = [start]; }); // from $0: one run is a line too
+  var cum = Object.create(null), lines = Object.create(null), all = 0;
+  lines["(all)"] = [x(rows[0].started_at) + "," + y(0)]; // from $0: one run is a line too
+  shown.forEach(function (m) { cum[m] = 0; lines[m] = lines["(all)"].slice(); });
   rows.forEach(function (r) {
     for (var m in r.by_model) { cum[key(m)] += r.by_model[m]; all += r.by_model[m]; }
     shown.forEach(function (m) { lines[m].push(x(r.started_at) + "," + y(cum[m])); });
@@ -82,7 +83,7 @@ function perRun(runs) {
 }
 
 function modelChart(agents) {
-  var by = {}, max = 0;
+  var by = Object.create(null), max = 0;
   agents.forEach(function (a) {
     var m = a.model || "(unknown)";
     by[m] = (by[m] || 0) + (a.cost_usd || 0);
