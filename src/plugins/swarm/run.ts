@@ -31,7 +31,7 @@ export async function runService(
   o: DockerRunOptions,
   argv: string[],
   where: Placement,
-  managerNode: () => Promise<string>,
+  engineOf: (nodeId: string, agent: string) => Promise<DockerApi>,
   signal: AbortSignal,
 ): Promise<ContainerExit> {
   const t0 = performance.now();
@@ -63,6 +63,7 @@ export async function runService(
     return { id: r.ID, name };
   };
   let id = "";
+  let node = api; // the engine of the node the task runs on, when the server reaches it
   let timedOut = false;
   let cancelled = false;
   const stop = new AbortController();
@@ -96,13 +97,8 @@ export async function runService(
       if (o.ship) {
         const up = await waitTask(api, id, stop.signal, (t) => !!containerOf(t));
         if (up && !ended(up)) {
-          await shipToTask(
-            api,
-            managerNode,
-            up,
-            o,
-            new Set(home.map((f) => f.host)),
-          );
+          node = await engineOf(up.NodeID ?? "", o.name ?? id);
+          await shipToTask(node, up, o, new Set(home.map((f) => f.host)));
         }
       }
       task = await waitTask(api, id, stop.signal);
@@ -113,7 +109,7 @@ export async function runService(
     if (cancelled) return exit(-1, id, false, true);
     await copyLogs(api, id, o, timedOut ? GIVE_UP_MS : 0);
     if (timedOut) return exit(-1, id, true);
-    if (task && containerOf(task)) await shipFromTask(api, task, o);
+    if (task && containerOf(task)) await shipFromTask(node, task, o);
     const st = task!.Status ?? {};
     if (st.State === "rejected") {
       throw runtimeError(
@@ -128,16 +124,17 @@ export async function runService(
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
     const services = made.filter((m) => m.startsWith("service/"));
-    const gone = (m: string) => removeObject(api, m).catch((e) => log.warn(apiMessage(e)));
+    const gone = (m: string, on = api) => removeObject(on, m).catch((e) => log.warn(apiMessage(e)));
     for (const m of services) await gone(m);
-    if (services.length) await removeTaskContainers(api, o.labels, gone);
+    if (services.length) await removeTaskContainers(node, o.labels, (m) => gone(m, node));
     for (const m of made.filter((m) => !m.startsWith("service/"))) await gone(m);
   }
 }
 
-/** Remove the agent's task containers on this engine now and a few times over the next seconds:
- * an engine seen here (20.10) neither stops nor removes the containers of a removed service, and
- * starts one whose task was being prepared when its service went. Other nodes' are the swarm's. */
+/** Remove the agent's task containers on its node's engine now and a few times over the next
+ * seconds: an engine seen here (20.10) neither stops nor removes the containers of a removed
+ * service, and starts one whose task was being prepared when its service went. On a node the
+ * server does not reach they are the swarm's to remove. */
 async function removeTaskContainers(
   api: DockerApi,
   labels: Record<string, string>,

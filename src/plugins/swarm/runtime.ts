@@ -9,6 +9,7 @@ import { AGENT_NETWORK, memoryBytes, nanoCpus } from "../docker/policy.ts";
 import { engineTls } from "../docker/remote.ts";
 import { refuse } from "../docker/runtime-error.ts";
 import { listObjects, removeObject } from "./objects.ts";
+import { nodeEngines } from "./node-engines.ts";
 import { runService } from "./run.ts";
 import { AGENT_OVERLAY, type Placement } from "./service.ts";
 
@@ -37,6 +38,7 @@ export function swarmRuntime(
   let manager: Promise<void> | undefined; // checked once, again after a failure
   let nodeId = "";
   const managerNode = async () => (await manager, nodeId);
+  const engineOf = nodeEngines(api, managerNode, policy.env.SWARM_NODE_ENGINES);
   const entrypoints = new Map<string, Promise<string[]>>();
   const entrypoint = (image: string) => {
     let e = entrypoints.get(image);
@@ -84,7 +86,7 @@ export function swarmRuntime(
       return t.hostFiles(
         spec,
         o,
-        () => runService(api, log, o, argv, where, managerNode, signal),
+        () => runService(api, log, o, argv, where, engineOf, signal),
         (m) => log.warn(m),
       );
     },

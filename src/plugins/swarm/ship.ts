@@ -1,12 +1,11 @@
 // The agent's dirs on a swarm whose nodes do not see the server's files (the docker plugin's remote
 // mode, remote.ts): the task's container starts, its wrapper waits for a marker; the dirs go in
 // through the archive endpoint and the marker last; after exit the writable dirs come back the
-// same way (the docker plugin's ship.ts and untar.ts rules). Only the manager's own node is
-// reachable through DOCKER_HOST: an agent the swarm puts on another node is refused.
+// same way (the docker plugin's ship.ts and untar.ts rules), each through the engine of the node
+// the task runs on (node-engines.ts).
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type DockerApi } from "../docker/docker-api.ts";
-import { refuse } from "../docker/runtime-error.ts";
 import { shipIn, shipOut } from "../docker/ship.ts";
 import { tar } from "../docker/tar.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
@@ -44,19 +43,12 @@ export async function homeSecrets(o: DockerRunOptions, max: number) {
 /** Send the dirs (but the files `skip` names) into the task's container; release its wrapper. */
 export async function shipToTask(
   api: DockerApi,
-  managerNode: () => Promise<string>,
   task: ShipTask,
   o: DockerRunOptions,
   skip: Set<string>,
 ): Promise<void> {
   const id = task.Status?.ContainerStatus?.ContainerID;
   if (!o.ship || !id) return;
-  if (task.NodeID !== (await managerNode())) {
-    refuse(
-      "forbidden",
-      `Cannot send the files of "${o.name}" to swarm node ${task.NodeID}: the server reaches only the manager's engine (${api.endpoint}) and the nodes do not share its files; add placement "node.role==manager", or share the data dir at the same path on every node (SWARM_REMOTE_ENGINE=0)`,
-    );
-  }
   await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits, skip);
   await api.call({
     method: "PUT",
@@ -67,7 +59,7 @@ export async function shipToTask(
   });
 }
 
-/** The writable dirs back from the ended task's container (on the manager's node). */
+/** The writable dirs back from the ended task's container, through its node's engine. */
 export async function shipFromTask(api: DockerApi, task: ShipTask, o: DockerRunOptions) {
   const id = task.Status?.ContainerStatus?.ContainerID;
   if (o.ship && id) await shipOut(api, id, o.ship.dirs, o.ship.limits);
