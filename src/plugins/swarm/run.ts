@@ -64,6 +64,7 @@ export async function runService(
   };
   let id = "";
   let node = api; // the engine of the node the task runs on, when the server reaches it
+  let task: Task | null = null;
   let timedOut = false;
   let cancelled = false;
   const stop = new AbortController();
@@ -82,7 +83,6 @@ export async function runService(
     // Swarm services have no network "none": an agent without network gets an internal overlay
     // of its own, which reaches nothing and no other agent.
     if (o.network === "none") o = { ...o, network: await isolated(api, o, made) };
-    let task: Task | null = null;
     // A task the swarm rejects before its container exists (a node that "no longer meets
     // constraints" while a fresh overlay settles) ran nothing: a new service is safe to try.
     for (let attempt = 0; attempt < 4; attempt++) {
@@ -126,7 +126,9 @@ export async function runService(
     const services = made.filter((m) => m.startsWith("service/"));
     const gone = (m: string, on = api) => removeObject(on, m).catch((e) => log.warn(apiMessage(e)));
     for (const m of services) await gone(m);
-    if (services.length) await removeTaskContainers(node, o.labels, (m) => gone(m, node));
+    // Only a task stopped early may still get its container after the sweep (see below).
+    const early = !task || !ended(task);
+    if (services.length) await removeTaskContainers(node, o.labels, (m) => gone(m, node), early);
     for (const m of made.filter((m) => !m.startsWith("service/"))) await gone(m);
   }
 }
@@ -139,13 +141,18 @@ async function removeTaskContainers(
   api: DockerApi,
   labels: Record<string, string>,
   gone: (ref: string) => Promise<void>,
+  again: boolean,
 ): Promise<void> {
   const mine = ["swarm-mcp.run", "swarm-mcp.agent"].map((k) => `${k}=${labels[k]}`);
   const sweep = async () => {
     for (const c of await listObjects(api, mine, ["container"]).catch(() => [])) await gone(c.id);
   };
   await sweep();
-  for (const ms of [1000, 3000, 10_000]) setTimeout(() => void sweep(), ms).unref?.();
+  if (again) {
+    for (const ms of [1000, 3000, 10_000]) {
+      setTimeout(() => void sweep(), ms).unref?.();
+    }
+  }
 }
 
 async function createService(api: DockerApi, spec: Record<string, unknown>): Promise<string> {
