@@ -1,8 +1,8 @@
 // The runtime "swarm": each agent a one-shot Docker Swarm service (SWARM_RUNTIME=swarm, DOCKER_HOST
 // a manager). With another runtime selected it declares nothing and loads nothing: no field in
 // tools/list, no hook, only the provider, whose code is imported on first use.
-import type { Core, Plugin, PluginFactory, SandboxSpec } from "../../core/types.ts";
-import type { Placement } from "./service.ts";
+import type { Core, Plugin, PluginFactory } from "../../core/types.ts";
+import { type Placement, placementFor } from "./placement.ts";
 
 declare module "../../core/sandbox-types.ts" {
   interface SandboxSpec {
@@ -20,13 +20,6 @@ export default ((core: Core): Plugin => {
   const generic = (env.SWARM_GENERIC_RESOURCES ?? "").split(",").map((s) => s.trim());
   const placements = new Map<string, Placement>(); // "run/agent" → what its sandbox asked
   const key = (run: string | undefined, agent: string | undefined) => `${run}/${agent}`;
-  const placementOf = (spec: SandboxSpec): Placement => ({
-    constraints: spec.placement ?? [],
-    generic: Object.fromEntries([
-      ...(spec.gpu ? [["NVIDIA-GPU", 1]] : []),
-      ...spec.resources.filter((r) => r && generic.includes(r)).map((r) => [r, 1]),
-    ]),
-  });
   return {
     name: "swarm",
     fields: on
@@ -42,7 +35,7 @@ export default ((core: Core): Plugin => {
     hooks: on
       ? {
         prepare(job) {
-          placements.set(key(job.run_id, job.agent_id), placementOf(job.spec));
+          placements.set(key(job.run_id, job.agent_id), placementFor(job.spec, generic));
         },
         finish(job) {
           placements.delete(key(job.run_id, job.agent_id));

@@ -11,7 +11,8 @@ import { apiMessage, type DockerApi, GIVE_UP_MS, status } from "../docker/docker
 import { pumpDemuxed } from "../docker/demux.ts";
 import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
-import { envFile, MAX_SWARM_DATA, type Placement, serviceSpec } from "./service.ts";
+import { envFile, MAX_SWARM_DATA, serviceSpec } from "./service.ts";
+import type { Placement } from "./placement.ts";
 import { listObjects, removeObject } from "./objects.ts";
 import { homeSecrets, shipFromTask, type ShipTask, shipToTask } from "./ship.ts";
 

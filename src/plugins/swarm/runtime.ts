@@ -11,7 +11,8 @@ import { refuse } from "../docker/runtime-error.ts";
 import { listObjects, removeObject } from "./objects.ts";
 import { nodeEngines } from "./node-engines.ts";
 import { runService } from "./run.ts";
-import { AGENT_OVERLAY, type Placement } from "./service.ts";
+import { AGENT_OVERLAY } from "./service.ts";
+import type { Placement } from "./placement.ts";
 
 /** `placement(labels)`: what the sandbox asked for this agent (the plugin's hook recorded it). */
 export function swarmRuntime(

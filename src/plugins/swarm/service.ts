@@ -5,22 +5,13 @@
 import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
 import { AWAIT_READY } from "./ship.ts";
+import type { Placement } from "./placement.ts";
 
 export const AGENT_OVERLAY = "swarm-mcp-swarm-agents";
 const ENV_FILE = "swarm-mcp-env"; // under /run/secrets
 const STDIN_FILE = "/run/swarm-mcp/stdin";
 /** Swarm refuses secrets over 500 KB; configs share that bound here. */
 export const MAX_SWARM_DATA = 500 * 1024;
-
-/** What the server places beside the service: where it runs and what it reserves. */
-export interface Placement {
-  constraints: string[];
-  /** Node generic resources (e.g. {"NVIDIA-GPU": 1}) the task reserves. */
-  generic: Record<string, number>;
-  /** What the sandbox itself asked for (not the runtime's default limits, which would let only
-   * as many agents run as the node has cores): the scheduler places the agent where it fits. */
-  reserve?: { nanoCpus?: number; memoryBytes?: number };
-}
 
 /** The environment as a file `sh` sources: every value single-quoted (a quote as '\''). */
 export function envFile(env: Record<string, string>): string {
