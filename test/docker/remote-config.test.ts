@@ -6,6 +6,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkRemoteMounts, engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
+import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
+import { contextDir } from "../helpers/remote-engine.ts";
 
 describe("remote engine configuration", () => {
   it("is remote for tcp:// or SWARM_REMOTE_ENGINE=1, local for a socket or SWARM_REMOTE_ENGINE=0", () => {
@@ -47,6 +49,25 @@ describe("remote engine configuration", () => {
     assert.throws(
       () => checkRemoteMounts([{ host: "/srv/nfs-other" }], remote),
       /Cannot mount "\/srv\/nfs-other": the Docker engine at tcp:\/\/h:2376 is remote and does not see this machine's files; .* SWARM_SHARED_PATHS=\/srv\/nfs-other/,
+    );
+  });
+
+  it("follows the current Docker context when DOCKER_HOST is unset", async () => {
+    const certs = await mkdtemp(join(tmpdir(), "swarm-certs-"));
+    for (const f of ["ca.pem", "cert.pem", "key.pem"]) await writeFile(join(certs, f), `${f}!`);
+    const dir = await contextDir("build-box", "tcp://10.1.2.3:2376", certs);
+    const ep = dockerEndpoint({ DOCKER_CONFIG: dir });
+    assert.equal(ep.host, "tcp://10.1.2.3:2376");
+    assert.equal(String(ep.tls?.key), "key.pem!");
+    assert.deepEqual(dockerEndpoint({ DOCKER_CONFIG: dir, DOCKER_HOST: "unix:///x.sock" }), {
+      host: "unix:///x.sock",
+      tls: undefined,
+    });
+    assert.deepEqual(dockerEndpoint({ DOCKER_CONFIG: dir, DOCKER_CONTEXT: "default" }), {});
+    assert.deepEqual(dockerEndpoint({ HOME: "/nonexistent" }), {});
+    assert.throws(
+      () => dockerEndpoint({ DOCKER_CONFIG: dir, DOCKER_CONTEXT: "nope" }),
+      /Cannot use the Docker context "nope": its endpoint cannot be read from .*meta.json; check it with docker context inspect nope, or set DOCKER_HOST/,
     );
   });
 });

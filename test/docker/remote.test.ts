@@ -13,7 +13,8 @@ import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
 import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
 import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
-import { type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
+import { contextDir, type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
+import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
 
 const quiet: Logger = {
   debug() {},
@@ -147,5 +148,21 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
     const exit = await running;
     assert.equal(exit.cancelled, true);
     assert.equal(await engine.docker("ps", "-aq", "--filter", `label=swarm-mcp.run=${run}`), "");
+  });
+
+  it("reaches the same engine through a Docker context (DOCKER_HOST unset)", async () => {
+    const config = await contextDir(
+      "swarm-test",
+      engine.env.DOCKER_HOST,
+      engine.env.DOCKER_CERT_PATH,
+    );
+    const { host, tls } = dockerEndpoint({ DOCKER_CONFIG: config });
+    const viaContext = createDockerRuntime({ host, log: quiet, tls });
+    await viaContext.ping();
+    const noCerts = createDockerRuntime({ host, log: quiet });
+    await assert.rejects(
+      noCerts.ping(),
+      /Cannot reach the Docker engine at tcp:.*: it answered .*HTTP request to an HTTPS server/,
+    );
   });
 });

@@ -8,7 +8,7 @@
 // as a cache (its tag names a hash of its recipe).
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -204,4 +204,23 @@ async function waitFor(f: () => Promise<unknown>, ms: number, what: string): Pro
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** A docker CLI config dir (DOCKER_CONFIG) whose current context `name` is `host`, with the TLS
+ * files from `certs` when given: what `docker context create` leaves. */
+export async function contextDir(name: string, host: string, certs?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "swarm-docker-config-"));
+  const id = createHash("sha256").update(name).digest("hex");
+  await mkdir(join(dir, "contexts", "meta", id), { recursive: true });
+  await writeFile(join(dir, "config.json"), JSON.stringify({ currentContext: name }));
+  const meta = { Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } };
+  await writeFile(join(dir, "contexts", "meta", id, "meta.json"), JSON.stringify(meta));
+  if (certs) {
+    const tls = join(dir, "contexts", "tls", id, "docker");
+    await mkdir(tls, { recursive: true });
+    for (const f of ["ca.pem", "cert.pem", "key.pem"]) {
+      await writeFile(join(tls, f), await readFile(join(certs, f)));
+    }
+  }
+  return dir;
 }

@@ -225,7 +225,11 @@ export function createDockerApi(
           path: "/version",
           ok: [200],
           timeoutMs: Math.min(5000, callTimeout),
-        }, "")) as { ApiVersion?: string; MinAPIVersion?: string };
+        }, "").catch((e) => {
+          // Something answers, but not as an engine would (plain HTTP to a TLS port says so).
+          if (status(e) === undefined) throw e;
+          throw unavailable(new Error(`it answered ${apiMessage(e).trim().slice(0, 200)}`));
+        })) as { ApiVersion?: string; MinAPIVersion?: string };
         return pickVersion(v?.ApiVersion, v?.MinAPIVersion);
       })();
       // A failed negotiation is retried next time (dockerd may have been started since).

@@ -1,5 +1,6 @@
-// The built-in runtime "docker": agents in containers on the Docker engine at DOCKER_HOST (default
-// the local socket), loaded and reached on first use so start-up stays fast.
+// The built-in runtime "docker": agents in containers on the Docker engine at DOCKER_HOST or the
+// current Docker context (default the local socket), loaded and reached on first use so start-up
+// stays fast.
 import type { Core, Plugin, PluginFactory } from "../../core/types.ts";
 import { dockerFields } from "./fields.ts";
 
@@ -9,13 +10,19 @@ export default ((core: Core): Plugin => ({
   runtimes: [{
     name: "docker",
     async create() {
-      const [{ createDockerRuntime }, { dockerContainers }, { engineTls, remoteMode }] =
-        await Promise
-          .all([import("./docker.ts"), import("./runtime.ts"), import("./remote.ts")]);
+      const [{ createDockerRuntime }, { dockerContainers }, { remoteMode }, { dockerEndpoint }] =
+        await Promise.all([
+          import("./docker.ts"),
+          import("./runtime.ts"),
+          import("./remote.ts"),
+          import("./context.ts"),
+        ]);
       const log = core.logger("docker");
-      const { env, dataDir, allowMounts } = core.config;
+      const { dataDir, allowMounts } = core.config;
+      const { host, tls } = dockerEndpoint(core.config.env);
+      const env = { ...core.config.env, DOCKER_HOST: host }; // the context's endpoint, when one is used
       return dockerContainers(
-        createDockerRuntime({ host: env.DOCKER_HOST, log, tls: engineTls(env) }),
+        createDockerRuntime({ host, log, tls }),
         { env, dataDir, allowMounts, remote: remoteMode(env) },
         log,
       );
