@@ -2,6 +2,7 @@
 // files → service, secret and config removed, whatever happens. The task's end is polled (Swarm's
 // log follow never ends for a finished job and misses tasks scheduled after it was opened); the
 // logs are then read once, demultiplexed into the files with backpressure.
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -46,6 +47,7 @@ export async function runService(
   if (signal.aborted) return exit(-1, "", false, true);
   const stdin = o.stdinFile !== undefined ? await readFile(o.stdinFile) : undefined;
   const made: string[] = []; // "kind/id" of everything created, removed in `finally`
+  const base = swarmName(o.name ?? "agent");
   const create = async (kind: "secrets" | "configs", suffix: string, data: Buffer) => {
     if (data.length > MAX_SWARM_DATA) {
       throw runtimeError(
@@ -53,7 +55,7 @@ export async function runService(
         `Cannot run "${o.name}" on the swarm: its ${suffix} is ${data.length} bytes, over Swarm's ${MAX_SWARM_DATA}; shorten it`,
       );
     }
-    const name = `${o.name}-${suffix}-${Math.random().toString(36).slice(2, 8)}`;
+    const name = `${base.slice(0, 40)}-${suffix}-${Math.random().toString(36).slice(2, 8)}`;
     const r = await api.call<{ ID: string }>({
       method: "POST",
       path: `/${kind}/create`,
@@ -89,7 +91,7 @@ export async function runService(
     for (let attempt = 0; attempt < 4; attempt++) {
       if (attempt) await delay(300 * attempt, undefined, { signal: stop.signal }).catch(() => {});
       if (stop.signal.aborted) break;
-      const name = attempt ? `${o.name}-${attempt}` : o.name;
+      const name = attempt ? `${base}-${attempt}` : base;
       id = await createService(
         api,
         serviceSpec({ ...o, name }, argv, { secret, config, files }, where),
@@ -175,8 +177,15 @@ async function createService(api: DockerApi, spec: Record<string, unknown>): Pro
   }
 }
 
+/** A name Swarm accepts (letters, digits, "-"; services at most 63 characters) that still says
+ * whose it is: agent ids may hold "." and "_" and run to 64 characters. */
+function swarmName(name: string): string {
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 6);
+  return `${name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 48).replace(/-+$/, "")}-${hash}`;
+}
+
 async function isolated(api: DockerApi, o: DockerRunOptions, made: string[]): Promise<string> {
-  const name = `${o.name}-none`;
+  const name = `${swarmName(o.name ?? "agent")}-none`;
   const r = await api.call<{ Id: string }>({
     method: "POST",
     path: "/networks/create",
