@@ -65,7 +65,9 @@ function viewRun(d, running) {
       a.agent_id), h("span", null, status("running"),
       stop(d.run.run_id, a.agent_id, "Stop", "small")), ["–", "wide"], ["–", "num"], [h("span",
       { "data-since": a.started_at }, secs(since(a.started_at))), "num"], ["–", "num"], ["", "wide"]]));
-  }).concat(d.agents.map(function (a) {
+  }).concat(d.agents.slice().sort(function (a, b) { // agent-2 before agent-10, not finish order
+    return a.agent_id.localeCompare(b.agent_id, "en", { numeric: true });
+  }).map(function (a) {
     var from = a.parents.map(function (p) { return byId[p] ? byId[p].agent_id : p; }).join(", ");
     return h("tr", { "data-agent": a.agent_id }, cells([h("a", { href: "#/agent/" + a.ref },
       a.agent_id), status(a.status), [a.model || "–", "wide"], [usd(a.cost_usd), "num"],

@@ -95,6 +95,10 @@ describe(
         ["agent-0", "agent-1", "agent-2"],
         ["reducer"],
       ]);
+      const rows = await page.locator("tr[data-agent]").evaluateAll((rs) =>
+        rs.map((r) => (r as HTMLElement).dataset.agent)
+      );
+      assert.deepEqual(rows, ["agent-0", "agent-1", "agent-2", "reducer"], "the table's order");
       assert.match(
         got[1]![0]!,
         /ok · claude-sonnet-fake · \$0\.0500 .*exit 0 ← agent-0, agent-1, agent-2/,
