@@ -6,6 +6,7 @@ import type { Command } from "./config.ts";
 import { logger } from "./core/log.ts";
 import { agentRecipe, claudeImage } from "./plugins/claude-code/image.ts";
 import { createDockerRuntime } from "./plugins/docker/docker.ts";
+import { dockerEndpoint } from "./plugins/docker/context.ts";
 import { buildFromRecipe, imageState } from "./plugins/docker/image.ts";
 import { git } from "./plugins/repo/git.ts";
 import { detectSystem, dockerHelp, readOsRelease, which } from "./install-help.ts";
@@ -15,11 +16,21 @@ const say = (line: string) => void process.stdout.write(line + "\n");
 /** The claude driver's image, as the server would ensure it. */
 const agentImage = (config: Config) => claudeImage(config);
 
+/** The engine the server would use: DOCKER_HOST with its TLS files, or the current Docker context. */
+function engineRuntime(config: Config) {
+  try {
+    return createDockerRuntime({ ...dockerEndpoint(config.env), log: logger("docker") });
+  } catch (e) {
+    process.stderr.write(`swarm-mcp: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 export async function runBuildImage(
   config: Config,
   cmd: Extract<Command, { kind: "build-image" }>,
 ): Promise<void> {
-  const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
+  const runtime = engineRuntime(config);
   const tag = cmd.tag ?? agentImage(config).tag;
   const started = Date.now();
   try {
@@ -45,7 +56,7 @@ interface Check {
 
 export async function runDoctor(config: Config): Promise<void> {
   const checks: Check[] = [];
-  const runtime = createDockerRuntime({ host: config.env.DOCKER_HOST, log: logger("docker") });
+  const runtime = engineRuntime(config);
   let engine = false;
   try {
     await runtime.ping();
