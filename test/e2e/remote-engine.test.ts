@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { BINARY, type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
 import {
   AGENT_IMAGE,
   agentImage,
@@ -172,6 +174,14 @@ describe(
         await next.close();
         await doomed.close().catch(() => {});
       }
+    });
+
+    it("doctor reaches the remote engine with its TLS files", async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), "swarm-doc-"));
+      const { stdout } = await promisify(execFile)(BINARY, ["doctor"], {
+        env: { ...process.env, ...env, SWARM_DATA_DIR: dataDir },
+      }).catch((e) => e as { stdout: string });
+      assert.match(stdout, new RegExp(`reachable at ${engine.env.DOCKER_HOST}`));
     });
   },
 );
