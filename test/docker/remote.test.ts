@@ -56,6 +56,8 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
     }
     await writeFile(join(d, "home", "settings.json"), '{"k":1}');
     await writeFile(join(d, "ws", "sub", "input.txt"), "from the caller");
+    // Over one read buffer (1 MiB) and not a multiple of the tar block: streamed in pieces.
+    await writeFile(join(d, "ws", "big.bin"), Buffer.alloc(3_000_001, 7));
     if (stdin !== undefined) await writeFile(join(d, "stdin"), stdin);
     return {
       image: BASE_IMAGE,
@@ -83,6 +85,7 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
     const s = await spec(
       "a",
       `cat; cat /home/agent/settings.json; cat sub/input.txt; id -u; stat -c %u /output
+       wc -c < big.bin; tr -d '\\007' < big.bin | wc -c
        echo artifact > /output/result.txt; mkdir -p /output/deep/er; echo x > /output/deep/er/f
        echo changed > sub/input.txt; echo new > made.txt; echo oops >&2; exit 3`,
       "prompt text\n",
@@ -92,7 +95,7 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
     const uid = String(rt.user!().uid);
     assert.equal(
       await readFile(s.stdout, "utf8"),
-      `prompt text\n{"k":1}from the caller${uid}\n${uid}\n`,
+      `prompt text\n{"k":1}from the caller${uid}\n${uid}\n3000001\n0\n`,
     );
     assert.equal(await readFile(s.stderr, "utf8"), "oops\n");
     const out = s.dirs[1]!.host, ws = s.dirs[2]!.host;

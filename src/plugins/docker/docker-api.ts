@@ -57,8 +57,8 @@ export interface Request {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /** Raw request body (a build context). */
-  file?: Uint8Array;
+  /** Raw request body (a build context), or one streamed (a tar to the archive endpoint). */
+  file?: Uint8Array | Readable;
   ok: number[];
   stream?: boolean;
   hijack?: boolean;
@@ -131,7 +131,8 @@ export function createDockerApi(
         if (v !== undefined) qs.set(k, String(v));
       }
       const q = qs.toString();
-      const body = req.file
+      const upload = req.file && !(req.file instanceof Uint8Array) ? req.file : undefined;
+      const body = req.file instanceof Uint8Array
         ? Buffer.from(req.file.buffer, req.file.byteOffset, req.file.byteLength)
         : req.body !== undefined
         ? Buffer.from(JSON.stringify(req.body))
@@ -143,6 +144,7 @@ export function createDockerApi(
           "Content-Length": body.length,
         });
       }
+      if (upload) headers["Content-Type"] = "application/x-tar"; // sent chunked
       if (req.hijack) Object.assign(headers, { Connection: "Upgrade", Upgrade: "tcp" });
       const streaming = !!(req.stream || req.hijack);
       const r: ClientRequest = request({
@@ -214,7 +216,8 @@ export function createDockerApi(
             );
           }), failed);
       });
-      r.end(body);
+      if (upload) upload.on("error", (e) => r.destroy(e)).pipe(r);
+      else r.end(body);
     });
 
   const version = (): Promise<string> => {

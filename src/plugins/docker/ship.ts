@@ -1,11 +1,13 @@
 // The agent's dirs on a remote engine (remote.ts): copied into the created container through the
 // archive endpoint before it starts (owned by the user it runs as), and the writable ones copied
 // back after it exits, into the same host dirs, by untar.ts's rules for agent-made archives.
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readdir } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { containerPath, type DockerApi, status } from "./docker-api.ts";
+import { Readable } from "node:stream";
+import { CALL_TIMEOUT_MS, containerPath, type DockerApi, status } from "./docker-api.ts";
 import { refuse } from "./runtime-error.ts";
-import { tar, type TarEntry } from "./tar.ts";
+import { makeHeader } from "./tar.ts";
 import { untar } from "./untar.ts";
 
 export interface ShippedDir {
@@ -27,8 +29,9 @@ export function shipLimits(env: Record<string, string | undefined>): ShipLimits 
   };
 }
 
-/** PUT the dirs' content (regular files and dirs; links are not followed and not sent) at "/";
- * files `skip` names (host paths) stay behind (the swarm runtime mounts them as secrets). */
+/** PUT the dirs' content (regular files and dirs; links are neither followed nor sent) at "/",
+ * streamed: only the list of names is held in memory, each file is read as it is sent. Files
+ * `skip` names (host paths) stay behind (the swarm runtime mounts them as secrets). */
 export async function shipIn(
   api: DockerApi,
   id: string,
@@ -37,7 +40,7 @@ export async function shipIn(
   limits: ShipLimits,
   skip?: Set<string>,
 ): Promise<void> {
-  const entries: TarEntry[] = [];
+  const entries: Entry[] = [];
   const parents = new Set<string>();
   let bytes = 0;
   const walk = async (host: string, name: string): Promise<void> => {
@@ -53,11 +56,11 @@ export async function shipIn(
       }
       const mode = st.mode & 0o777;
       if (st.isDirectory()) {
-        entries.push({ name: `${name}/${e}/`, mode, ...owner });
+        entries.push({ name: `${name}/${e}/`, mode, size: 0 });
         await walk(path, `${name}/${e}`);
       } else if (st.isFile() && !skip?.has(path)) {
         bytes += st.size;
-        entries.push({ name: `${name}/${e}`, data: await readFile(path), mode, ...owner });
+        entries.push({ name: `${name}/${e}`, mode, size: st.size, path });
       }
     }
   };
@@ -66,18 +69,60 @@ export async function shipIn(
     // Parents the image may lack (a custom workdir): root's, as Docker would make them.
     const up = name.split("/").slice(0, -1);
     up.forEach((_, i) => parents.add(up.slice(0, i + 1).join("/")));
-    entries.push({ name: `${name}/`, mode: 0o755, ...owner });
+    entries.push({ name: `${name}/`, mode: 0o755, size: 0 });
     await walk(d.host, name);
   }
   const head = [...parents].filter((p) => !dirs.some((d) => d.container === `/${p}`))
-    .map((p): TarEntry => ({ name: `${p}/`, mode: 0o755 }));
+    .map((p): Entry => ({ name: `${p}/`, mode: 0o755, size: 0, root: true }));
   await api.call({
     method: "PUT",
     path: containerPath(id, "/archive"),
     query: { path: "/" },
-    file: tar([...head, ...entries]),
+    file: Readable.from(stream([...head, ...entries], owner)),
     ok: [200],
+    timeoutMs: CALL_TIMEOUT_MS + Math.ceil(bytes / 1000), // the bytes at 1 MB/s at least
   });
+}
+
+interface Entry {
+  name: string;
+  mode: number;
+  size: number;
+  /** The host file (regular files only). */
+  path?: string;
+  root?: boolean;
+}
+
+/** The archive, block by block: a header, then the file read without following a link, cut or
+ * zero-padded to the size announced (a file that changed meanwhile cannot break the framing). */
+async function* stream(entries: Entry[], owner: { uid: number; gid: number }) {
+  for (const e of entries) {
+    const ids = e.root ? [0, 0] : [owner.uid, owner.gid];
+    let header;
+    try {
+      header = makeHeader(e.name, e.size, e.mode, !e.path, ids[0]!, ids[1]!);
+    } catch (err) {
+      refuse("invalid", `Cannot send ${JSON.stringify(e.name)}: ${(err as Error).message}`);
+    }
+    yield header;
+    if (!e.path) continue;
+    const fh = await open(e.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      let left = e.size;
+      const buf = Buffer.alloc(Math.min(1 << 20, Math.max(e.size, 1)));
+      while (left > 0) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left));
+        if (bytesRead === 0) break;
+        yield Buffer.from(buf.subarray(0, bytesRead));
+        left -= bytesRead;
+      }
+      const pad = left + ((512 - (e.size % 512)) % 512);
+      if (pad) yield Buffer.alloc(pad);
+    } finally {
+      await fh.close();
+    }
+  }
+  yield Buffer.alloc(1024); // the end: two zero blocks
 }
 
 /** GET the writable dirs back into their host dirs; a dir the container no longer has is skipped. */

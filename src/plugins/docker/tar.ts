@@ -1,5 +1,6 @@
-// A minimal ustar writer for Docker build contexts. The binary must build its agent image without
-// a `tar` executable or a package, and the contexts are a few small files held in memory anyway.
+// A minimal ustar writer for Docker build contexts (and, header by header, the dirs ship.ts streams
+// to a remote engine). The binary must build its agent image without a `tar` executable or a
+// package, and the contexts are a few small files held in memory anyway.
 // Output is deterministic (mtime 0, uid/gid 0) so the same files always give the same bytes.
 
 export interface TarEntry {
@@ -49,7 +50,8 @@ export function tar(entries: TarEntry[]): Uint8Array {
   return out;
 }
 
-function makeHeader(
+/** One entry's 512-byte header (ship.ts streams the data after it, padded to 512). */
+export function makeHeader(
   path: string,
   size: number,
   mode: number,
