@@ -146,6 +146,26 @@ describe("agents as Swarm services", { skip }, () => {
     );
   });
 
+  it("output is followed while the agent runs, and complete when it ends", async () => {
+    const started = await server.call("run", {
+      prompt: "-",
+      agent: "command",
+      timeout: 60,
+      command: ["sh", "-c", "echo first; sleep 5; echo second"],
+      wait_s: 0,
+    });
+    const file = join(server.dataDir, started.run_id, "agent-0", "stream.jsonl");
+    // Only "first" while it sleeps: read at the end, the file would go from empty to both lines.
+    await until(
+      "stream.jsonl holding the first line alone while the agent runs",
+      async () => (await readFile(file, "utf8").catch(() => "")) === "first\n",
+      30000,
+      100,
+    );
+    await server.call("wait", { run_id: started.run_id, wait_s: 60 });
+    assert.equal(await readFile(file, "utf8"), "first\nsecond\n");
+  });
+
   it("placement is a sandbox field: a constraint no node meets times out, one that holds runs", async () => {
     const agent = (placement: unknown) => ({
       agent: "command",

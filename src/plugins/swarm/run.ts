@@ -3,17 +3,15 @@
 // log follow never ends for a finished job and misses tasks scheduled after it was opened); the
 // logs are then read once, demultiplexed into the files with backpressure.
 import { createHash } from "node:crypto";
-import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import type { ContainerExit, Logger } from "../../core/types.ts";
 import { apiMessage, type DockerApi, GIVE_UP_MS, status } from "../docker/docker-api.ts";
-import { pumpDemuxed } from "../docker/demux.ts";
 import { runtimeError } from "../docker/runtime-error.ts";
 import type { DockerRunOptions } from "../docker/types.ts";
 import { envFile, MAX_SWARM_DATA, serviceSpec } from "./service.ts";
 import type { Placement } from "./placement.ts";
+import { copyLogs, followLogs } from "./logs.ts";
 import { listObjects, removeObject } from "./objects.ts";
 import { homeSecrets, shipFromTask, type ShipTask, shipToTask } from "./ship.ts";
 
@@ -68,6 +66,7 @@ export async function runService(
   let id = "";
   let node = api; // the engine of the node the task runs on, when the server reaches it
   let task: Task | null = null;
+  let live: { stop(): Promise<void> } | undefined;
   let timedOut = false;
   let cancelled = false;
   const stop = new AbortController();
@@ -97,18 +96,20 @@ export async function runService(
         serviceSpec({ ...o, name }, argv, { secret, config, files }, where),
       );
       made.unshift(`service/${id}`); // removed first: its task holds the secret and the config
-      if (o.ship) {
-        const up = await waitTask(api, id, stop.signal, (t) => !!containerOf(t));
-        if (up && !ended(up)) {
+      const up = await waitTask(api, id, stop.signal, (t) => !!containerOf(t));
+      if (up && !ended(up)) {
+        if (o.ship) {
           node = await engineOf(up.NodeID ?? "", o.name ?? id);
           await shipToTask(node, up, o, new Set(home.map((f) => f.host)));
         }
+        live = await followLogs(api, id, o); // for progress; the final read below is complete
       }
       task = await waitTask(api, id, stop.signal);
       const st = task?.Status;
       if (st?.State !== "rejected" || st.ContainerStatus?.ContainerID) break;
       log.info(`${name}: the swarm rejected its task (${st.Err}); trying again`);
     }
+    await live?.stop();
     if (cancelled) return exit(-1, id, false, true);
     await copyLogs(api, id, o, timedOut ? GIVE_UP_MS : 0);
     if (timedOut) return exit(-1, id, true);
@@ -126,6 +127,7 @@ export async function runService(
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
+    await live?.stop();
     const services = made.filter((m) => m.startsWith("service/"));
     const gone = (m: string, on = api) => removeObject(on, m).catch((e) => log.warn(apiMessage(e)));
     for (const m of services) await gone(m);
@@ -220,43 +222,4 @@ async function waitTask(
     await delay(pause, undefined, { signal: stop }).catch(() => {});
   }
   return null;
-}
-
-/** The service's stdout and stderr into the files; `within` bounds it (0: no bound). */
-async function copyLogs(api: DockerApi, id: string, o: DockerRunOptions, within: number) {
-  const [out, err] = [await open(o.stdoutFile), await open(o.stderrFile)];
-  const cut = new AbortController();
-  const timer = within ? setTimeout(() => cut.abort(), within) : 0;
-  try {
-    const res = await api.stream({
-      method: "GET",
-      path: `/services/${encodeURIComponent(id)}/logs`,
-      query: { stdout: 1, stderr: 1 },
-      ok: [200],
-      signal: cut.signal,
-    });
-    cut.signal.addEventListener("abort", () => res.destroy(), { once: true });
-    await pumpDemuxed(res, out, err);
-  } catch (e) {
-    if (!cut.signal.aborted) throw e;
-  } finally {
-    clearTimeout(timer);
-    await Promise.all([close(out), close(err)]);
-  }
-  const failed = out.errored ?? err.errored;
-  if (failed) throw failed;
-}
-
-async function open(path: string): Promise<WriteStream> {
-  const ws = createWriteStream(path, { mode: 0o600 });
-  ws.on("error", () => {}); // read from ws.errored after close
-  await once(ws, "open");
-  return ws;
-}
-
-async function close(ws: WriteStream): Promise<void> {
-  if (ws.closed) return;
-  const closed = once(ws, "close").catch(() => undefined);
-  ws.end();
-  await closed;
 }
