@@ -168,4 +168,52 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
       /Cannot reach the Docker engine at tcp:.*: it answered .*HTTP request to an HTTPS server/,
     );
   });
+
+  it("reaches the engine over ssh:// (each connection: ssh … docker system dial-stdio)", async () => {
+    // A stand-in for ssh that records its argv and runs the dial-stdio on this machine, against
+    // the same engine (no sshd here); the connection is the child's stdin and stdout, as with ssh.
+    const bin = await mkdtemp(join(tmpdir(), "swarm-fake-ssh-"));
+    const e = engine.env, certs = e.DOCKER_CERT_PATH;
+    await writeFile(
+      join(bin, "ssh"),
+      `#!/bin/sh\necho "$@" >> ${bin}/argv\nexec docker --host ${e.DOCKER_HOST} --tlsverify --tlscacert ${certs}/ca.pem --tlscert ${certs}/cert.pem --tlskey ${certs}/key.pem system dial-stdio\n`,
+      { mode: 0o755 },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const env = { ...process.env, DOCKER_HOST: "ssh://deploy@build-box:2222", HOME: dir };
+      const viaSsh = dockerContainers(
+        createDockerRuntime({ ...dockerEndpoint(env), log: quiet }),
+        { env, dataDir: join(dir, "data"), allowMounts: [], remote: remoteMode(env) },
+        quiet,
+      );
+      const s = await spec(
+        "ssh",
+        "cat; cat sub/input.txt; echo back > /output/o.txt",
+        "over ssh\n",
+      );
+      const exit = await viaSsh.run(s, never);
+      assert.equal(exit.exitCode, 0);
+      assert.equal(await readFile(s.stdout, "utf8"), "over ssh\nfrom the caller");
+      assert.equal(await readFile(join(s.dirs[1]!.host, "o.txt"), "utf8"), "back\n");
+      const argv = await readFile(join(bin, "argv"), "utf8");
+      assert.match(
+        argv,
+        /^-o BatchMode=yes -l deploy -p 2222 -- build-box docker system dial-stdio$/m,
+      );
+      await assert.rejects(
+        viaSsh.check({
+          image: BASE_IMAGE,
+          network: false,
+          gpu: false,
+          workdir: "/w",
+          mounts: [{ host_path: s.dirs[2]!.host, container_path: "/d" }],
+        }),
+        /is remote and does not see this machine's files/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 });

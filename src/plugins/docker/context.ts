@@ -12,7 +12,8 @@ import { refuse } from "./runtime-error.ts";
 type Env = Record<string, string | undefined>;
 
 export function dockerEndpoint(env: Env): { host?: string; tls?: EngineTls } {
-  if (env.DOCKER_HOST?.trim()) return { host: env.DOCKER_HOST, tls: engineTls(env) };
+  const host = env.DOCKER_HOST?.trim();
+  if (host) return { host, tls: host.startsWith("ssh://") ? undefined : engineTls(env) };
   const dir = env.DOCKER_CONFIG || join(env.HOME ?? "/", ".docker");
   const read = (...p: string[]) => readFileSync(join(dir, ...p));
   let name = env.DOCKER_CONTEXT?.trim();
@@ -26,14 +27,14 @@ export function dockerEndpoint(env: Env): { host?: string; tls?: EngineTls } {
   }
   if (!name || name === "default") return {};
   const id = createHash("sha256").update(name).digest("hex");
-  let host: unknown;
+  let endpoint: unknown;
   try {
     const meta = JSON.parse(read("contexts", "meta", id, "meta.json").toString());
-    host = meta?.Endpoints?.docker?.Host;
+    endpoint = meta?.Endpoints?.docker?.Host;
   } catch (e) {
-    host = (e as Error).message;
+    endpoint = (e as Error).message;
   }
-  if (typeof host !== "string" || !/^[a-z]+:\/\//.test(host)) {
+  if (typeof endpoint !== "string" || !/^[a-z]+:\/\//.test(endpoint)) {
     refuse(
       "unavailable",
       `Cannot use the Docker context "${name}": its endpoint cannot be read from ${
@@ -43,8 +44,9 @@ export function dockerEndpoint(env: Env): { host?: string; tls?: EngineTls } {
   }
   try {
     const tls = (f: string) => read("contexts", "tls", id, "docker", f);
-    return { host, tls: { ca: tls("ca.pem"), cert: tls("cert.pem"), key: tls("key.pem") } };
+    const files = { ca: tls("ca.pem"), cert: tls("cert.pem"), key: tls("key.pem") };
+    return { host: endpoint, tls: endpoint.startsWith("ssh://") ? undefined : files };
   } catch {
-    return { host }; // a context without TLS files
+    return { host: endpoint }; // a context without TLS files
   }
 }

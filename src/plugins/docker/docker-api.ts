@@ -8,6 +8,7 @@ import { request as httpsRequest } from "node:https";
 import type { Duplex, Readable } from "node:stream";
 import { isRuntimeError, runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
+import { sshConnection } from "./ssh.ts";
 
 /** The API version this code was tested against; used whenever the engine supports it. */
 const PREFERRED = "1.41";
@@ -24,7 +25,7 @@ export interface Endpoint {
   /** As shown to users: "unix:///var/run/docker.sock" or "tcp://host:port". */
   endpoint: string;
   /** Where node:http connects (the name is from the docker-modem days; mounts.ts reads socketPath). */
-  modem: { socketPath?: string; host?: string; port?: number };
+  modem: { socketPath?: string; host?: string; port?: number; createConnection?: () => Duplex };
 }
 
 /** DOCKER_HOST → where to connect. */
@@ -38,11 +39,13 @@ export function parseDockerHost(host: string | undefined): Endpoint {
       : h.slice("unix://".length) || "/var/run/docker.sock";
     return { endpoint: `unix://${path}`, modem: { socketPath: path } };
   }
+  const ssh = sshConnection(h);
+  if (ssh) return { endpoint: h, modem: { host: "docker", createConnection: ssh } };
   const m = /^(?:tcp|http):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(h);
   if (!m) {
     throw runtimeError(
       "unavailable",
-      `Cannot reach the Docker engine at ${h}: only unix:///path and tcp://host:port endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`,
+      `Cannot reach the Docker engine at ${h}: only unix:///path, tcp://host:port and ssh://[user@]host endpoints are supported; is dockerd running? Start it or set DOCKER_HOST`,
     );
   }
   return {
@@ -175,7 +178,7 @@ export function createDockerApi(
       const failed = (e: unknown) =>
         settle(() => reject(req.signal?.aborted ? req.signal.reason : unavailable(e)));
       r.on("error", failed);
-      if (ep.modem.host) r.on("socket", (s) => s.setKeepAlive(true, 10_000)); // a silent peer on TCP is noticed
+      if (ep.modem.host) r.on("socket", (s) => s.setKeepAlive?.(true, 10_000)); // a silent peer on TCP is noticed
       r.on("upgrade", (_res, sock, head) =>
         settle(() => {
           if (head.length) sock.unshift(head);

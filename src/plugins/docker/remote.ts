@@ -20,7 +20,7 @@ export interface RemoteMode {
 export function remoteMode(env: Env): RemoteMode | undefined {
   const flag = env.SWARM_REMOTE_ENGINE?.trim();
   const host = (env.DOCKER_HOST ?? "").trim();
-  const tcp = /^(tcp|http):\/\//.test(host);
+  const tcp = /^(tcp|http|ssh):\/\//.test(host);
   if (flag === "0" || (!tcp && flag !== "1")) return undefined;
   const shared = (env.SWARM_SHARED_PATHS ?? "").split(":").filter((p) => p.startsWith("/"));
   return { endpoint: host || "unix:///var/run/docker.sock", shared };
