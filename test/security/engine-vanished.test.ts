@@ -62,4 +62,57 @@ describe("a container removed before it starts", () => {
       );
     });
   }
+
+  it("the engine lost while start is in flight: the error says so, and the container is removed later", async () => {
+    let phase: "up" | "down" | "back" = "up"; // the engine drops /start, then comes back
+    const fake = await fakeEngine((req, res) => {
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+      if (req.method === "POST" && req.url?.includes("/containers/create")) {
+        return json(201, { Id: `c0ffee${fake.requests.length}` });
+      }
+      // The engine started it (a running container is what the caller sees) but the answer is lost.
+      if (req.method === "POST" && req.url?.includes("/start") && phase === "up") {
+        phase = "down";
+        return void req.socket.destroy();
+      }
+      if (req.method === "POST" && req.url?.includes("/start")) return res.writeHead(204).end();
+      if (req.method === "POST" && req.url?.includes("/wait")) return json(200, { StatusCode: 0 });
+      if (req.method === "DELETE") {
+        return phase === "back" ? res.writeHead(204).end() : req.socket.destroy();
+      }
+      json(404, { message: "no such thing" });
+    });
+    engines.push(fake);
+    const dir = await mkdtemp(join(tmpdir(), "swarm-vanished-"));
+    dirs.push(dir);
+    const rt = createDockerRuntime({ host: fake.host, log: quiet });
+    const spec = (name: string) => ({
+      image: "x:1",
+      entrypoint: ["sh"],
+      cmd: ["-c", "true"],
+      env: {},
+      binds: [],
+      network: "none",
+      labels: { "swarm-test": "1" },
+      timeoutMs: 10_000,
+      stdoutFile: join(dir, `${name}.out`),
+      stderrFile: join(dir, `${name}.err`),
+      capture: "files" as const,
+    });
+    await assert.rejects(rt.run(spec("first"), new AbortController().signal), (e: Error) => {
+      assert.match(
+        e.message,
+        /^Cannot start container c0ffee\d: lost the Docker engine at .* while starting the agent; its container will be removed when the engine is back/,
+      );
+      return true;
+    });
+    const first = fake.requests.find((r) => r.includes("/start"))!.split("/")[3];
+    phase = "back";
+    await rt.run(spec("second"), new AbortController().signal);
+    assert.ok(
+      fake.requests.some((r) => r.startsWith(`DELETE /v1.41/containers/${first}`)),
+      `the lost container is removed by the next run: ${fake.requests.join(", ")}`,
+    );
+  });
 });

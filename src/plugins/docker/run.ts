@@ -167,7 +167,15 @@ async function start(api: DockerApi, id: string, o: DockerRunOptions): Promise<v
     await api.call({ method: "POST", path: containerPath(id, "/start"), ok: [204, 304] });
   } catch (e) {
     const code = status(e);
-    if (code === undefined) throw e;
+    // The engine may have started it before the answer was lost: removed once the engine is back.
+    if (code === undefined) {
+      throw runtimeError(
+        "unavailable",
+        `Cannot start container ${
+          id.slice(0, 12)
+        }: lost the Docker engine at ${api.endpoint} while starting the agent; its container will be removed when the engine is back; check dockerd, then run the agent again`,
+      );
+    }
     const msg = apiMessage(e);
     if (
       /marked for removal|removal of container .* is already in progress|no such container/i.test(
