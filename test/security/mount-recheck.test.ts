@@ -15,7 +15,7 @@ describe("mount policy at start time", () => {
       const project = join(root, "project");
       await mkdir(project);
       const tasks = [
-        { prompt: "hold the only slot [[fake sleep=800]]", agent: "command", command: ["true"] },
+        { prompt: "hold the only slot [[fake hang]]", agent: "command", command: ["true"] },
         {
           prompt: "mounts the project",
           agent: "command",
@@ -27,9 +27,12 @@ describe("mount policy at start time", () => {
       await h.runtime.until((rt) => rt.running === 1);
       await rename(project, join(root, "moved"));
       await symlink("/etc", project);
+      // Only now does the slot come free: the swap surely happened while the second agent waited.
+      const holder = h.runtime.calls[0]!;
+      await h.core.runs.cancelAgent(`${holder.run}/${holder.agent}`);
       const r = await call;
       assert.equal(r.isError, false, r.text);
-      assert.equal(r.data.results[0].status, "ok");
+      assert.equal(r.data.results[0].status, "cancelled");
       assert.equal(r.data.results[1].status, "failed");
       assert.match(r.data.results[1].error, /system directory|\/etc/);
       assert.equal(h.runtime.started, 1, "no container may start for the swapped mount");
