@@ -12,6 +12,21 @@ import { type FakeEngine, fakeEngine } from "./engine-proxy.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** A no-op container's run options, its output files named `name` in `dir`. */
+const noop = (dir: string, name: string) => ({
+  image: "x:1",
+  entrypoint: ["sh"],
+  cmd: ["-c", "true"],
+  env: {},
+  binds: [],
+  network: "none",
+  labels: { "swarm-test": "1" },
+  timeoutMs: 10_000,
+  stdoutFile: join(dir, `${name}.out`),
+  stderrFile: join(dir, `${name}.err`),
+  capture: "files" as const,
+});
+
 describe("a container removed before it starts", () => {
   const engines: FakeEngine[] = [];
   const dirs: string[] = [];
@@ -40,19 +55,7 @@ describe("a container removed before it starts", () => {
       const dir = await mkdtemp(join(tmpdir(), "swarm-vanished-"));
       dirs.push(dir);
       const rt = createDockerRuntime({ host: fake.host, log: quiet });
-      const exit = await rt.run({
-        image: "x:1",
-        entrypoint: ["sh"],
-        cmd: ["-c", "true"],
-        env: {},
-        binds: [],
-        network: "none",
-        labels: { "swarm-test": "1" },
-        timeoutMs: 10_000,
-        stdoutFile: join(dir, "out"),
-        stderrFile: join(dir, "err"),
-        capture: "files",
-      }, new AbortController().signal);
+      const exit = await rt.run(noop(dir, "only"), new AbortController().signal);
       assert.equal(exit.exitCode, -1);
       assert.equal(exit.containerId, "c0ffee");
       assert.ok(fake.requests.some((r) => r.includes("/start")), fake.requests.join(", "));
@@ -87,20 +90,7 @@ describe("a container removed before it starts", () => {
     const dir = await mkdtemp(join(tmpdir(), "swarm-vanished-"));
     dirs.push(dir);
     const rt = createDockerRuntime({ host: fake.host, log: quiet });
-    const spec = (name: string) => ({
-      image: "x:1",
-      entrypoint: ["sh"],
-      cmd: ["-c", "true"],
-      env: {},
-      binds: [],
-      network: "none",
-      labels: { "swarm-test": "1" },
-      timeoutMs: 10_000,
-      stdoutFile: join(dir, `${name}.out`),
-      stderrFile: join(dir, `${name}.err`),
-      capture: "files" as const,
-    });
-    await assert.rejects(rt.run(spec("first"), new AbortController().signal), (e: Error) => {
+    await assert.rejects(rt.run(noop(dir, "first"), new AbortController().signal), (e: Error) => {
       assert.match(
         e.message,
         /^Cannot start container c0ffee\d: lost the Docker engine at .* while starting the agent; its container will be removed when the engine is back/,
@@ -109,7 +99,7 @@ describe("a container removed before it starts", () => {
     });
     const first = fake.requests.find((r) => r.includes("/start"))!.split("/")[3];
     phase = "back";
-    await rt.run(spec("second"), new AbortController().signal);
+    await rt.run(noop(dir, "second"), new AbortController().signal);
     assert.ok(
       fake.requests.some((r) => r.startsWith(`DELETE /v1.41/containers/${first}`)),
       `the lost container is removed by the next run: ${fake.requests.join(", ")}`,
