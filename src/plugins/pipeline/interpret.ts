@@ -2,7 +2,7 @@
 // deadline and cancellation checked before each step. Jumps into a step are counted against that
 // step's max_retries exactly (the reference let a fix step run max_retries - 1 times), and an
 // exhausted retry_if falls through to next (the reference looped forever there).
-import type { Core, Ref, RunHandle, SandboxSpec } from "../../core/types.ts";
+import type { Core, Ref, RunHandle, SandboxSpec, Stamps } from "../../core/types.ts";
 import { typedPrompt } from "../combinators/_common.ts";
 import { type Definition, type Step, STOP } from "./definition.ts";
 import type { PipelineResult, PipelineStatus, TraceEntry } from "./journal.ts";
@@ -123,7 +123,12 @@ export async function interpret(
     const spec = left === Infinity
       ? step.spec
       : { ...step.spec, timeout: Math.max(1, Math.min(step.spec.timeout, Math.ceil(left / 1000))) };
-    const prompt = typedPrompt(core, spec, await withContext(core, step.prompt, prev));
+    const context = await withContext(core, step, prev);
+    if (typeof context !== "string") {
+      broken(context.refused);
+      break;
+    }
+    const prompt = typedPrompt(core, spec, context);
     const cap = def.budget === undefined ? undefined : round(def.budget - spent);
     const ref = await hooks.spawn(
       spec,
@@ -210,13 +215,23 @@ async function route(
     { broken: e.reason = `Step "${step.id}" is done but next ${full(step.next)}` };
 }
 
-/** The step's prompt with the previous step's output and error, each bounded. */
+/** The step's prompt with the previous step's output and error, each bounded; refused when that
+ * output is encrypted (SWARM_ENCRYPT_ALL, or encrypted before a resume): neither its ciphertext
+ * nor a stand-in that leaves the step working blind goes in. */
 async function withContext(
   core: Core,
-  prompt: string,
+  step: Step,
   prev: TraceEntry | undefined,
-): Promise<string> {
+): Promise<string | { refused: string }> {
+  const prompt = step.prompt;
   if (!prev?.ref) return prompt;
+  const enc = (await core.refs.stamps(prev.ref).catch(() => ({}) as Stamps)).encryption;
+  if (enc) {
+    return {
+      refused:
+        `Step "${step.id}" cannot start: its context, the output of "${prev.ref}", is encrypted (key_id ${enc.key_id}), and an encrypted output never goes into another agent's prompt; decrypt it and pass what the step needs in its prompt or through /shared`,
+    };
+  }
   const rec = await core.refs.get(prev.ref).catch(() => null);
   const text = await core.refs.read(prev.ref, "text", { maxBytes: MAX_CONTEXT, display: true })
     .catch(() => null);
