@@ -21,6 +21,27 @@ describe("filter", () => {
     }
   });
 
+  it("following that message's advice loads a validate tool (the plugin it names exists)", async () => {
+    const filter = async (h: Awaited<ReturnType<typeof createHarness>>) => {
+      const p = await h.call("par", { tasks: [{ prompt: "a" }] });
+      return h.call("filter", { refs: p.data.results, declared_type: "report" });
+    };
+    const h = await createHarness({ builtins });
+    const advice = await filter(h);
+    await h.dispose();
+    const entry = /add "builtin:([a-z-]+)" to the manifest/.exec(advice.text)?.[1];
+    assert.ok(entry, advice.text);
+    // The harness loads each name as the manifest entry "builtin:<name>", as the server does.
+    const fixed = await createHarness({ builtins: [...builtins, entry] });
+    try {
+      const r = await filter(fixed);
+      // validate answered: it looked for the type (and found none in this bare project).
+      assert.match(r.data.rejected[0].issues[0], /^Cannot find type "report": no report\.md in /);
+    } finally {
+      await fixed.dispose();
+    }
+  });
+
   it("filter() keeps the refs that validate and rejects the others with the verdict", async () => {
     const validate = fakeValidatePlugin({ validWord: "good" });
     const h = await createHarness({ builtins, plugins: { "fake-types": validate } });
