@@ -2,8 +2,13 @@
 // that agent with a sentence naming the ref and its key_id, rather than hand it ciphertext or a
 // stand-in that leaves the agent working blind. Reached two ways: SWARM_ENCRYPT_ALL seals each
 // step's output as it ends, and a pipeline resumed after the caller encrypted an earlier step.
+// The other readers that would hand an encrypted output to an agent (map_reduce's reducer,
+// validate's validator, reply's resumed session) refuse too, before any agent starts.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
 import { filesHolding } from "./scan.ts";
 
@@ -72,5 +77,40 @@ describe("encrypted output as the next agent's context", () => {
     );
     assert.equal(h.runtime.started, started, "step b started on an encrypted context");
     assert.deepEqual(await filesHolding(h.dataDir, MARKER), []);
+  });
+
+  it("SWARM_ENCRYPT_ALL: map_reduce refuses its reducer the mapped outputs", async () => {
+    const started = all.runtime.started;
+    const r = await all.call("map_reduce", {
+      prompt_template: "say {input}",
+      inputs: [`x [[fake text="${SPELLED}"]]`],
+      synthesis_prompt: "merge",
+    });
+    assert.equal(r.isError, true, r.text);
+    assert.equal(r.data.code, "CONFLICT", r.text);
+    assert.match(r.text, /its output is encrypted \(key_id [0-9a-f]{32}\)/);
+    assert.equal(all.runtime.started, started + 1, "a reducer started on encrypted outputs");
+  });
+
+  it("validate refuses an encrypted artifact, and reply an encrypted ref, before any agent", async () => {
+    const run = await h.call("run", { prompt: `x [[fake text="${SPELLED}"]]` });
+    const ref = run.data.ref;
+    const key = (await h.call("encrypt", { ref })).data.key_id;
+    const started = h.runtime.started;
+    const project = await mkdtemp(join(tmpdir(), "swarm-ctx-types-"));
+    try {
+      await mkdir(join(project, "types"));
+      await writeFile(join(project, "types", "note.md"), "A note.\n");
+      assert.equal((await h.call("wrap_project", { project_dir: project })).isError, false);
+      const typed = await h.call("validate", { artifact: { ref }, declared_type: "note" });
+      assert.equal(typed.data.code, "CONFLICT", typed.text);
+      assert.match(typed.text, new RegExp(`its output is encrypted \\(key_id ${key}\\)`));
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+    const reply = await h.call("reply", { ref, prompt: "go on" });
+    assert.equal(reply.data.code, "CONFLICT", reply.text);
+    assert.match(reply.text, /Cannot reply to ref ".+": it is encrypted, with its session/);
+    assert.equal(h.runtime.started, started, "an agent started on an encrypted ref");
   });
 });
