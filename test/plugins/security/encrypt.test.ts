@@ -3,7 +3,7 @@
 // wrong, missing or tampered key or ciphertext fails with its own sentence.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
 import { bindCore } from "../../../src/core/loader.ts";
@@ -36,11 +36,15 @@ describe("encrypt and decrypt", () => {
     assert.equal((await h.call("unwrap", { ref })).isError, false);
     assert.equal((await h.call("inspect", { ref })).isError, false);
     await writeFile(join(dirOf(ref), "home", "transcript.jsonl"), MARKER);
+    // What claude's PostToolUse hook logs when the agent writes its output to a file.
+    await mkdir(join(dirOf(ref), "out"), { recursive: true });
+    await writeFile(join(dirOf(ref), "out", "artifacts.jsonl"), `{"content":"${MARKER}"}\n`);
     // The next stage's session transcript (kept for reply) holds its prompt, i.e. the output.
     const next = c.data.final.ref as string;
     await writeFile(join(dirOf(next), "home", "session.jsonl"), MARKER);
     const before = (await filesHolding(h.dataDir, MARKER)).map((f) => f.split("/").pop());
-    for (const f of ["stream.jsonl", "stderr.log", "output.md", "inspect.md", "prompt.txt"]) {
+    const copies = ["stream.jsonl", "stderr.log", "output.md", "inspect.md", "prompt.txt"];
+    for (const f of [...copies, "artifacts.jsonl"]) {
       assert.ok(before.includes(f), `the fixture has no plaintext in ${f}: ${before}`);
     }
     const e = await h.call("encrypt", { ref });
