@@ -3,7 +3,10 @@
 // `swarm-mcp` package (a small node launcher, npm/swarm-mcp/bin/swarm-mcp.js, with every platform
 // package as an optional dependency). `--build` cross-compiles the binaries first (Bun fetches
 // each target's runtime through the npm registry); the release workflow publishes the result.
+// `--repository https://github.com/OWNER/NAME` goes into every package.json: `npm publish
+// --provenance` refuses a package whose repository.url does not name the repository it was built in.
 //   usage: bun scripts/package.ts [--build] [--bin-dir DIR] [--out DIR] [--version X.Y.Z] [--only linux-x64,…]
+//          [--repository URL]
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
@@ -35,6 +38,12 @@ const version = opt("--version") ?? repo.version;
 if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
   die(`Cannot use version "${version}": give X.Y.Z or X.Y.Z-pre`);
 }
+const repository = opt("--repository");
+if (
+  args.includes("--repository") && !/^https:\/\/[\w.-]+\/[\w.-]+\/[\w.-]+$/.test(repository ?? "")
+) {
+  die(`Cannot use repository "${repository}": give its URL, like https://github.com/OWNER/NAME`);
+}
 const binDir = resolve(opt("--bin-dir") ?? join(root, "dist", "bin"));
 const out = resolve(opt("--out") ?? join(root, "dist", "npm"));
 const only = opt("--only")?.split(",");
@@ -52,7 +61,7 @@ const common = {
   version,
   license: repo.license,
   homepage: repo.homepage,
-  repository: repo.repository,
+  repository: repository ? { type: "git", url: `git+${repository}.git` } : repo.repository,
 };
 const writeJson = (path: string, value: object) =>
   writeFileSync(path, JSON.stringify(value, null, 2) + "\n");
