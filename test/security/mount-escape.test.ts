@@ -1,9 +1,11 @@
 // On the real engine: a `command` agent asked to mount /var/run (the Docker socket's directory),
 // directly or through a planted symlink, gets FORBIDDEN and no container is ever created; the same
-// call with a project directory does start one, so the refusal is what stopped it.
+// call with a project directory does start one, so the refusal is what stopped it. So is a
+// directory holding a host program's listening socket (tmux's, an SSH agent's).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
@@ -24,6 +26,7 @@ describe("mount escape on the real engine", { skip }, () => {
   let handle: CoreHandle;
   let runs = 0;
   let image = "";
+  const host = createServer((c) => c.end("host program\n"));
   const call = (mountPath: string) =>
     handle.registry.invoke("run", {
       agent: "command",
@@ -41,6 +44,10 @@ describe("mount escape on the real engine", { skip }, () => {
     await mkdir(join(dir, "project"));
     await writeFile(join(dir, "project", "marker.txt"), "x");
     await symlink("/var/run", join(dir, "project-link"));
+    await mkdir(join(dir, "tmux-1000"));
+    await new Promise<void>((ok, ko) =>
+      host.once("error", ko).listen(join(dir, "tmux-1000", "default"), ok)
+    );
     configureLog("error", undefined);
     const real = createDockerRuntime({ host: process.env.DOCKER_HOST, log: logger("docker") });
     // The real engine, counting the containers it is asked to run.
@@ -68,6 +75,7 @@ describe("mount escape on the real engine", { skip }, () => {
   });
   after(async () => {
     await handle?.shutdown("test done");
+    await new Promise((ok) => host.close(ok));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -88,6 +96,15 @@ describe("mount escape on the real engine", { skip }, () => {
       );
     });
   }
+
+  it("a directory holding a listening host socket is FORBIDDEN before any container exists", async () => {
+    const before = runs;
+    const err = await call(join(dir, "tmux-1000")).then((r) => r, fromRuntime);
+    assert.ok(isToolError(err), `the agent ran: ${JSON.stringify(err).slice(0, 300)}`);
+    assert.equal(err.code, "FORBIDDEN", err.message);
+    assert.match(err.message, /holds the Unix socket "default"/);
+    assert.equal(runs, before, "no container was started");
+  });
 
   it("a project directory mounts and the agent sees it (the control)", async () => {
     const before = runs;

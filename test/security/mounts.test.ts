@@ -3,7 +3,7 @@
 // dir holding a fake HOME, a data dir, planted symlinks, a socket and a device node.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -22,6 +22,8 @@ type Expect =
   | "dot"
   | "contains"
   | "device"
+  | "holds socket"
+  | "shared"
   | "missing"
   | "relative"
   | "colon"
@@ -38,6 +40,8 @@ const REASON: Record<Expect, [string, RegExp]> = {
   dot: ["FORBIDDEN", /home directory's "\.[a-z]+"/],
   contains: ["FORBIDDEN", /it contains the/],
   device: ["FORBIDDEN", /device file/],
+  "holds socket": ["FORBIDDEN", /it holds the Unix socket "[^"]+": an agent could drive/],
+  shared: ["FORBIDDEN", /every user shares \(sticky and world-writable/],
   missing: ["INVALID_INPUT", /does not exist on the host or cannot be resolved/],
   relative: ["INVALID_INPUT", /must be absolute/],
   colon: ["INVALID_INPUT", /":" are not supported/],
@@ -91,9 +95,18 @@ const TABLE: [category: string, input: string, expect: Expect][] = [
   ["engine socket", "/run/docker.sock", "engine"],
   ["engine socket", "/var/run/../run/docker.sock", "engine"],
   ["socket", "$T/socks/build-cache.tar", "socket"],
-  ["socket", "$T/home/projects/app/agent.sock", "socket"],
+  ["socket", "$T/home/projects/sockets/agent.sock", "socket"],
   ["socket", "$T/links/sock-link", "socket"],
   ["device", "$T/devnode", "device"],
+  // A directory holding a host program's socket (tmux-<uid>/default, ssh-*/agent.<pid>), or one
+  // every user shares like /tmp (X11's socket, other users' files): a way out of the container.
+  ["socket dir", "$T/home/projects/sockets", "holds socket"],
+  ["socket dir", "$T/socks", "holds socket"],
+  ["socket dir", "$T/home/projects/sockets/", "holds socket"],
+  ["socket dir", "$T/links/sockets-link", "holds socket"],
+  ["shared dir", "$T/shared", "shared"],
+  ["shared dir", "$T/shared/.", "shared"],
+  ["shared dir", "$T/links/shared-link", "shared"],
   ["symlink", "$T/links/root", "root"],
   ["symlink", "$T/links/etc", "system"],
   ["symlink", "$T/links/var-run", "system"],
@@ -214,6 +227,8 @@ describe("hostile mounts", () => {
         "links",
         "socks",
         "colon:dir",
+        "home/projects/sockets",
+        "shared",
       ]
     ) {
       await mkdir(join(t, d), { recursive: true });
@@ -234,6 +249,8 @@ describe("hostile mounts", () => {
       ["loop", "loop"],
       ["sock-link", join(t, "socks/build-cache.tar")],
       ["dangling", join(t, "nothing")],
+      ["sockets-link", join(t, "home/projects/sockets")],
+      ["shared-link", join(t, "shared")],
     ];
     for (const [name, target] of links) await symlink(target, join(t, "links", name));
     await symlink("../../.ssh", join(t, "home/projects/app/escape"));
@@ -244,8 +261,9 @@ describe("hostile mounts", () => {
       server.once("error", ko).listen(join(t, "socks/build-cache.tar"), ok)
     );
     await new Promise<void>((ok, ko) =>
-      server2.once("error", ko).listen(join(t, "home/projects/app/agent.sock"), ok)
+      server2.once("error", ko).listen(join(t, "home/projects/sockets/agent.sock"), ok)
     );
+    await chmod(join(t, "shared"), 0o1777);
     policy = {
       home: join(t, "home"),
       dataDir: join(t, "state/data"),

@@ -4,10 +4,12 @@
 //
 // Policy: a project tree may be mounted; refused (each with its own reason) are `/`, the system
 // trees, anything that contains a system tree, HOME, the data dir or the engine socket, HOME itself
-// and its dot-entries (where credentials live), any socket or device file, and the data dir.
+// and its dot-entries (where credentials live), any socket or device file, a directory holding a
+// socket (tmux's, ssh-agent's, an IDE's: a way into the host), a directory every user shares (sticky
+// and world-writable, like /tmp), and the data dir.
 // SWARM_ALLOW_MOUNTS (realpath-resolved) opens an entry and everything below it.
 import type { Stats } from "node:fs";
-import { realpath, stat } from "node:fs/promises";
+import { opendir, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative, sep } from "node:path";
 import { refuse } from "./runtime-error.ts";
 import { IO_DIR } from "./capture.ts";
@@ -111,7 +113,26 @@ function refusal(
     ...r.system.map((t): [string, string] => [t, "the system directory"]),
   ];
   const hit = inner.find(([p]) => p !== undefined && within(p, real));
-  return hit ? `it contains ${hit[1]} ${hit[0]}` : null;
+  if (hit) return `it contains ${hit[1]} ${hit[0]}`;
+  return st.isDirectory() && (st.mode & 0o1002) === 0o1002
+    ? "it is a directory every user shares (sticky and world-writable, like /tmp), where other users' programs keep their files and sockets"
+    : null;
+}
+
+/** Why directory `real` may not be mounted for a Unix socket among its first entries, or null
+ * (d_type: no stat per entry; a socket deeper down is the operator's choice of tree). */
+async function heldSocket(real: string, st: Stats): Promise<string | null> {
+  const d = st.isDirectory() ? await opendir(real).catch(() => null) : null;
+  let n = 0;
+  for await (const e of d ?? []) { // the loop closes the Dir however it ends
+    if (e.isSocket()) {
+      return `it holds the Unix socket ${
+        show(e.name)
+      }: an agent could drive the host program behind it (a terminal multiplexer, an SSH agent, the engine)`;
+    }
+    if (++n >= 10_000) break;
+  }
+  return null;
 }
 
 /** Why the policy keeps the resolved host path `real` from agents, or null: what wrap and
@@ -164,7 +185,9 @@ export async function checkMounts(
         }); create it first or fix the path`,
       );
     }
-    const why = judge!.allow.some((a) => within(real, a)) ? null : refusal(real, st, judge!);
+    const why = judge!.allow.some((a) => within(real, a))
+      ? null
+      : refusal(real, st, judge!) ?? await heldSocket(real, st);
     if (why) {
       const via = real === host ? "" : ` (resolves to ${show(real)})`;
       refuse(
