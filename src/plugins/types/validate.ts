@@ -61,7 +61,7 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
         v.pipe(
           v.union([v.string(), v.record(v.string(), v.unknown())]),
           v.description(
-            `Sandbox of the validator: a saved name or an inline spec (its tools are replaced by Read,Glob,Grep); default: the saved sandbox "${VALIDATOR_SANDBOX}" if there is one`,
+            `Sandbox of the validator: a saved name or an inline spec (its tools are replaced by Read,Glob,Grep, its MCP servers dropped); default: the saved sandbox "${VALIDATOR_SANDBOX}" if there is one`,
           ),
         ),
       ),
@@ -94,10 +94,12 @@ export function validateTool(core: Core, types: TypeRegistry): Tool {
             ? core.sandboxes.resolve(undefined, overrides)
             : Promise.reject(e)
         );
-      // Whatever the sandbox says, a validator only reads, and answers in text.
+      // Whatever the sandbox says, a validator only reads, and answers in text. --tools limits only
+      // the CLI's built-in tools: an MCP server's tools would stay, for an artifact to steer.
       const validatorSpec = {
         ...spec,
         tools: READ_ONLY,
+        mcps: [],
         output_schema: undefined,
         input_type: undefined,
         output_type: undefined,
