@@ -16,13 +16,25 @@ export function hasRefs(text: string): boolean {
 /**
  * Replace each known `[name]` with `**name**: <its definition, resolved in turn>` the first time
  * and `**name** (see above)` afterwards. `seen` is shared by the whole resolution, which also stops
- * cycles; below `depth` levels references stay as written.
+ * cycles; below `depth` levels references stay as written. Each name is looked up once: a text may
+ * name a missing type thousands of times, and every lookup reads the search paths.
  */
-export async function resolveRefs(
+export function resolveRefs(
   text: string,
   lookup: Lookup,
   depth = MAX_DEPTH,
   seen: Set<string> = new Set(),
+): Promise<string> {
+  const known = new Map<string, Promise<string | null>>();
+  const once: Lookup = (name) => known.get(name) ?? known.set(name, lookup(name)).get(name)!;
+  return resolve(text, once, depth, seen);
+}
+
+async function resolve(
+  text: string,
+  lookup: Lookup,
+  depth: number,
+  seen: Set<string>,
 ): Promise<string> {
   if (depth <= 0) return text;
   let out = "";
@@ -41,7 +53,7 @@ export async function resolveRefs(
       continue;
     }
     seen.add(name);
-    out += `**${name}**: ${await resolveRefs(def.trim(), lookup, depth - 1, seen)}`;
+    out += `**${name}**: ${await resolve(def.trim(), lookup, depth - 1, seen)}`;
   }
   return out + text.slice(last);
 }

@@ -52,6 +52,11 @@ describe("type references", () => {
       await resolveRefs(text, lookup),
       "Use [nope], a [link](http://x), [two words] and **summary**: One paragraph..",
     );
+    // Each name is read from the search paths once, however often the text names it.
+    const asked: string[] = [];
+    const counting = (name: string) => (asked.push(name), lookup(name));
+    await resolveRefs("[nope] ".repeat(1000) + "[summary] [risks] [summary]", counting);
+    assert.deepEqual(asked, ["nope", "summary", "risks", "risk", "severity", "mitigation"]);
     assert.equal(hasRefs("plain text"), false);
     assert.equal(hasRefs("see [summary]"), true);
   });
