@@ -11,6 +11,7 @@ import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
 import { tar } from "../../src/plugins/docker/tar.ts";
 import { isCode } from "../helpers/tool-error.ts";
+import { until } from "../helpers/wait.ts";
 import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
 
@@ -195,6 +196,12 @@ for (const capture of MODES) {
           Path: string;
         }
       >({ method: "GET", path: `/containers/${found[0]!.Id}/json`, ok: [200] });
+      // Listed is not yet running its shell: on a loaded engine an abort now kills it before echo.
+      await until(
+        "the container's echo",
+        async () => (await out().catch(() => "")) === "s3cr3t-value\n",
+        15_000,
+      );
       ac.abort();
       await running;
       assert.ok(
