@@ -114,7 +114,7 @@ export async function createRefStore(root: string): Promise<RefStore> {
     const { run_id, agent_id } = parseRefId(input);
     const ref = `${run_id}/${agent_id}`;
     const raw = await readNoFollow(resultPath(run_id, agent_id), MAX_RESULT_JSON);
-    if (raw.skipped === "missing") {
+    if (raw.skipped === "missing" || raw.skipped === "ENOTDIR") { // ENOTDIR: <run>/run.json
       fail(
         "NOT_FOUND",
         `Cannot find ref "${ref}": no result is stored under that id; check the id, or call status/wait if its run is still going`,
