@@ -278,7 +278,8 @@ for (const capture of MODES) {
     it("on abort removes the container within 2 s", async () => {
       const ac = new AbortController();
       const running = rt.run(opts({ cmd: ["sh", "-c", "echo started; sleep 60"] }), ac.signal);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Running, not just created: on a loaded engine a fixed second can pass before the echo.
+      await until("the container's echo", async () => (await out().catch(() => "")) !== "", 15_000);
       const t0 = performance.now();
       ac.abort();
       const r = await running;
