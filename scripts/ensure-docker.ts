@@ -58,9 +58,10 @@ async function startDockerd(dockerd: string): Promise<boolean> {
 export async function ensureDocker(rerun: string): Promise<boolean> {
   if (engineAnswers()) return true;
   const system = detectSystem(process.platform, await readOsRelease());
-  if (!which("dockerd") && isRoot() && system === "debian" && !aptInstall(["docker.io"])) {
-    say("installing docker.io failed (see above)");
-    return false;
+  if (!which("dockerd") && isRoot() && system === "debian") {
+    if (!aptInstall(["docker.io"])) return (say("installing docker.io failed (see above)"), false);
+    // Under systemd the package starts the engine itself; a second dockerd would only fail.
+    if (engineAnswers()) return (say("the docker.io package started the engine"), true);
   }
   const dockerd = which("dockerd");
   if (dockerd && isRoot()) return startDockerd(dockerd);

@@ -3,8 +3,9 @@
 // npm run demo and npm test) prints the exact commands to a non-root user and fails; as root it
 // installs docker.io with apt from Debian's mirror and starts dockerd, which answers (dockerd runs
 // in the container with SYS_ADMIN and NET_ADMIN, on vfs, since --privileged is refused here); with
-// dockerd installed but stopped it starts it again. `swarm-mcp doctor` prints the same commands for
-// the system its os-release names.
+// dockerd installed but stopped it starts it again; when the package's install already started the
+// engine (systemd does; played by stand-ins) it starts no second dockerd. `swarm-mcp doctor` prints
+// the same commands for the system its os-release names.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -200,5 +201,75 @@ describe("fresh machine: the engine set-up of demo, test and CI", { skip }, () =
     assert.match(root.err, /starting dockerd/);
     assert.doesNotMatch(root.err, /installing/);
     assert.equal((await exec("0", ["docker", "info"])).code, 0);
+  });
+});
+
+describe("fresh machine with systemd: the package starts the engine itself", { skip }, () => {
+  // What apt-get install docker.io does on a host with systemd (the postinst starts the service),
+  // played by stand-ins on PATH: the install leaves a dockerd and an engine that answers.
+  const name = uniqueName("swarm-test-fresh-systemd");
+  const FAKE_APT = [
+    "#!/bin/sh",
+    'if [ "$1" = install ]; then',
+    "  mkdir -p /usr/local/sbin",
+    "  printf '#!/bin/sh\\necho started >> /tmp/dockerd-runs\\nexec sleep 600\\n' > /usr/local/sbin/dockerd",
+    "  chmod +x /usr/local/sbin/dockerd",
+    "  touch /tmp/engine-up",
+    "fi",
+  ].join("\n");
+  const FAKE_DOCKER = "#!/bin/sh\n[ -e /tmp/engine-up ]\n";
+  before(async () => {
+    await docker(
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--label",
+      "swarm-test=1",
+      "--network",
+      "none",
+      "-v",
+      `${ROOT}:/repo:ro`,
+      "-v",
+      `${BUN}:/usr/local/bin/bun:ro`,
+      BASE_IMAGE,
+      "sleep",
+      "600",
+    );
+    for (const [file, text] of [["apt-get", FAKE_APT], ["docker", FAKE_DOCKER]]) {
+      await docker(
+        "exec",
+        name,
+        "sh",
+        "-c",
+        `mkdir -p /fake && printf '%s\\n' "$0" > /fake/${file} && chmod +x /fake/${file}`,
+        text!,
+      );
+    }
+  });
+  after(async () => {
+    await docker("rm", "-f", name).catch(() => {});
+  });
+
+  it("as root: installs docker.io, sees the engine answer, and starts no second dockerd", async () => {
+    const r = await run([
+      "exec",
+      "-e",
+      "HOME=/tmp",
+      "-e",
+      "PATH=/fake:/usr/local/bin:/usr/bin:/bin",
+      name,
+      "bun",
+      "/repo/scripts/ensure-docker.ts",
+      "--rerun",
+      "npm test",
+    ], 30_000);
+    const explain = `exit ${r.code}\n--- stderr\n${r.err}`;
+    assert.equal(r.code, 0, explain);
+    assert.match(r.err, /\[setup\] installing docker\.io with apt-get/, explain);
+    assert.match(r.err, /\[setup\] the docker\.io package started the engine/, explain);
+    assert.doesNotMatch(r.err, /starting dockerd/, explain);
+    const runs = await run(["exec", name, "sh", "-c", "cat /tmp/dockerd-runs 2>/dev/null"], 5000);
+    assert.equal(runs.out, "", "a second dockerd was started");
   });
 });
