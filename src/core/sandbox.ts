@@ -23,8 +23,12 @@ const log = logger("sandbox");
  * described: the fields repeated in 8 tools were most of tools/list. */
 export type FieldView = "check" | "described" | "brief";
 
-/** The `sandbox` argument every agent-starting tool takes besides the fields themselves. */
-const SANDBOX = v.union([v.string(), v.record(v.string(), v.unknown())]);
+/** The `sandbox` argument every agent-starting tool takes besides the fields themselves. A record
+ * alone takes an array ([] became {}: ignored silently). */
+const SANDBOX = v.union([
+  v.string(),
+  v.pipe(v.custom((x) => !Array.isArray(x)), v.record(v.string(), v.unknown())),
+], "expected a saved spec name or a spec object");
 const SANDBOX_TEXT = {
   described: "A saved spec name, or a spec object (or JSON) of the fields below",
   brief:

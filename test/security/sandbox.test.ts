@@ -271,6 +271,31 @@ describe("hostile sandbox fields", () => {
   });
 });
 
+describe("hostile sandbox argument over MCP", () => {
+  let h: Harness;
+  after(() => h?.dispose());
+  // A record schema alone takes an array: [] became {} and ran with no sandbox at all.
+  for (const sandbox of [[], ["fast"], [{ model: "opus" }], [[]], 0, true]) {
+    it(`hostile sandbox: ${JSON.stringify(sandbox)} is INVALID_INPUT and starts nothing`, async () => {
+      h ??= await createHarness();
+      const started = h.runtime.calls.length;
+      for (
+        const [tool, args] of [
+          ["run", { prompt: "p" }],
+          ["par", { tasks: [{ prompt: "p" }] }],
+          ["map", { prompt_template: "p {input}", inputs: ["a"] }],
+        ] as const
+      ) {
+        const r = await h.call(tool, { ...args, sandbox });
+        assert.equal(r.isError, true, `${tool} ran: ${r.text.slice(0, 200)}`);
+        assert.equal(r.data.code, "INVALID_INPUT", r.text);
+        assert.match(r.text, /sandbox: expected a saved spec name or a spec object/, tool);
+      }
+      assert.equal(h.runtime.calls.length, started, "no agent started");
+    });
+  }
+});
+
 describe("hostile network: host and foreign networks", () => {
   for (const value of [undefined, "0", "false", "no", "", "yes", "true", "on", "1 "]) {
     it(`hostile network: host with SWARM_ALLOW_HOST_NETWORK=${JSON.stringify(value)}`, () => {
