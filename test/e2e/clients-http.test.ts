@@ -1,6 +1,7 @@
 // --http answers a real remote client can act on: 401 says a bearer token is needed and where it
-// is (body and WWW-Authenticate), 403 for a Host name names --allowed-host, and a name given with
-// --allowed-host (or SWARM_HTTP_ALLOWED_HOSTS) is accepted. Host headers go over a raw socket.
+// is (body and WWW-Authenticate), 403 for a Host name names --allowed-host, a name given with
+// --allowed-host (or SWARM_HTTP_ALLOWED_HOSTS) is accepted, and so is any name when bound to
+// 0.0.0.0 (`--host 0.0.0.0 --token T`: the token guards it). Host headers go over a raw socket.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -81,6 +82,23 @@ describe("--http answers for remote clients", { skip: binarySkip }, () => {
       !res.body.includes(TOKEN) && !res.headers.includes(TOKEN),
       "the token is never echoed",
     );
+  });
+
+  it("bound to 0.0.0.0 with a token, accepts any Host a remote client sends", async () => {
+    const wide = await start(["--host", "0.0.0.0", "--token", TOKEN]);
+    try {
+      for (const host of ["203.0.113.5:8765", "build-box.lan", "[2001:db8::1]:8765"]) {
+        const res = await rawHttp(
+          wide.port,
+          post([`host: ${host}`, `authorization: Bearer ${TOKEN}`], init),
+        );
+        assert.equal(res.status, 200, `Host: ${host}: ${res.body}`);
+      }
+      const anonymous = await rawHttp(wide.port, post(["host: 203.0.113.5:8765"], init));
+      assert.equal(anonymous.status, 401, "the token still guards it");
+    } finally {
+      wide.child.kill("SIGTERM");
+    }
   });
 
   it("refuses an --allowed-host that is not a bare host name at start-up", async () => {
