@@ -31,7 +31,8 @@ export function costs(core: Core) {
         for (const ref of refs) {
           if (!ref?.cost_usd) continue;
           const m = String(ref.model ?? "(unknown)").slice(0, 80);
-          by_model[m] = (by_model[m] ?? 0) + ref.cost_usd;
+          // To the micro-dollar, as every cost on the wire: 0.1 + 0.2 is 0.3 here too.
+          by_model[m] = Math.round(((by_model[m] ?? 0) + ref.cost_usd) * 1e6) / 1e6;
         }
         row = {
           run_id: r.run_id,

@@ -1,6 +1,6 @@
 // /api/cost's sums on a stand-in core: spend per model per run, a model named by the agent as
-// "__proto__" counted like any other, and a finished run's refs read once (kept), a running one's
-// read again on every call.
+// "__proto__" counted like any other, a finished run's refs read once (kept), a running one's
+// read again on every call, and sums rounded to the micro-dollar like every cost on the wire.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Core, RunInfo } from "../../../src/core/types.ts";
@@ -54,5 +54,20 @@ describe("web cost: spend per model", () => {
       "the finished run read twice",
     );
     assert.equal(reads.filter((r) => r.startsWith("bbbb")).length, 2, "the running run was kept");
+  });
+
+  it("rounds each sum to the micro-dollar: 0.1 + 0.2 + 0.00007000000000000001 is 0.30007", async () => {
+    const costsOf = [0.1, 0.2, 0.00007000000000000001];
+    const ids = costsOf.map((_, i) => `cccccccccccc/agent-${i}`);
+    const core = {
+      runs: { list: () => Promise.resolve([run("cccccccccccc", "done", ids)]) },
+      refs: {
+        get: (id: string) =>
+          Promise.resolve({ model: "claude-x", cost_usd: costsOf[ids.indexOf(id)] }),
+      },
+    } as unknown as Core;
+    const { runs } = await costs(core)();
+    assert.equal(runs[0]!.by_model["claude-x"], 0.30007);
+    assert.doesNotMatch(JSON.stringify(runs), /\d\.\d{7,}/);
   });
 });
