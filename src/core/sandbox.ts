@@ -23,12 +23,11 @@ const log = logger("sandbox");
  * described: the fields repeated in 8 tools were most of tools/list. */
 export type FieldView = "check" | "described" | "brief";
 
-/** The `sandbox` argument every agent-starting tool takes besides the fields themselves. A record
- * alone takes an array ([] became {}: ignored silently). */
-const SANDBOX = v.union([
-  v.string(),
-  v.pipe(v.custom((x) => !Array.isArray(x)), v.record(v.string(), v.unknown())),
-], "expected a saved spec name or a spec object");
+/** The `sandbox` argument every agent-starting tool takes besides the fields themselves. */
+const SANDBOX = v.union(
+  [v.string(), v.record(v.string(), v.unknown())],
+  "expected a saved spec name or a spec object",
+);
 const SANDBOX_TEXT = {
   described: "A saved spec name, or a spec object (or JSON) of the fields below",
   brief:
@@ -52,8 +51,14 @@ const descriptionOf = (s: AnySchema) =>
     a.type === "description"
   )?.description;
 
+const takesArray = (s: AnySchema): boolean =>
+  s.type === "array" ||
+  s.type === "union" && (s as unknown as { options: AnySchema[] }).options.some(takesArray);
+const NO_ARRAY = v.custom((x) => !Array.isArray(x), "Invalid type: an array is not accepted here");
+
 function view(schema: AnySchema, as: FieldView, text = descriptionOf(schema)): AnySchema {
-  if (as === "check") return v.optional(schema);
+  // A record takes an array ([] became {}: env_vars, input_files, output_schema ignored silently).
+  if (as === "check") return v.optional(takesArray(schema) ? schema : v.pipe(NO_ARRAY, schema));
   const type = schema === SANDBOX ? ["string", "object"] : jsonType(schema);
   return v.optional(v.pipe(v.unknown(), v.metadata({ type, description: text })));
 }

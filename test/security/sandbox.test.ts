@@ -274,9 +274,24 @@ describe("hostile sandbox fields", () => {
 describe("hostile sandbox argument over MCP", () => {
   let h: Harness;
   after(() => h?.dispose());
-  // A record schema alone takes an array: [] became {} and ran with no sandbox at all.
-  for (const sandbox of [[], ["fast"], [{ model: "opus" }], [[]], 0, true]) {
-    it(`hostile sandbox: ${JSON.stringify(sandbox)} is INVALID_INPUT and starts nothing`, async () => {
+  const ARRAY = /Invalid type: an array is not accepted here/;
+  // A valibot record takes an array: [] became {} and the call ran without the field at all.
+  const cases: [field: string, value: unknown, reason: RegExp][] = [
+    ["sandbox", [], ARRAY],
+    ["sandbox", ["fast"], ARRAY],
+    ["sandbox", [{ model: "opus" }], ARRAY],
+    ["sandbox", [[]], ARRAY],
+    ["sandbox", 0, /expected a saved spec name or a spec object/],
+    ["sandbox", true, /expected a saved spec name or a spec object/],
+    ["env_vars", [], ARRAY],
+    ["env_vars", ["A=1"], ARRAY],
+    ["input_files", [], ARRAY],
+    ["input_files", [{ "a.txt": "x" }], ARRAY],
+    ["output_schema", [], ARRAY],
+    ["output_schema", [{ type: "object" }], ARRAY],
+  ];
+  for (const [field, value, reason] of cases) {
+    it(`hostile ${field}: ${JSON.stringify(value)} is INVALID_INPUT naming it, and starts nothing`, async () => {
       h ??= await createHarness();
       const started = h.runtime.calls.length;
       for (
@@ -286,10 +301,10 @@ describe("hostile sandbox argument over MCP", () => {
           ["map", { prompt_template: "p {input}", inputs: ["a"] }],
         ] as const
       ) {
-        const r = await h.call(tool, { ...args, sandbox });
+        const r = await h.call(tool, { ...args, [field]: value });
         assert.equal(r.isError, true, `${tool} ran: ${r.text.slice(0, 200)}`);
         assert.equal(r.data.code, "INVALID_INPUT", r.text);
-        assert.match(r.text, /sandbox: expected a saved spec name or a spec object/, tool);
+        assert.match(r.text, new RegExp(`${field}: ${reason.source}`), tool);
       }
       assert.equal(h.runtime.calls.length, started, "no agent started");
     });
