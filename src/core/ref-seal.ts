@@ -87,9 +87,28 @@ export function createSeal(d: Deps): RefStore["seal"] {
     await writeRecord(dir, rec, d.root);
   }
 
+  /** Every plaintext copy goes. Safe to repeat: a seal cut short (the server died after the stamp
+   * was saved) is finished by sealing again with the same stamp. */
+  async function removePlaintext(rec: RefRecord, old: string | null, keyId: string): Promise<void> {
+    const dir = d.dir(rec.run_id, rec.agent_id);
+    const copies = [
+      ...PLAIN.map((p) => AGENT_FILES[p]),
+      ...(old && old !== SEALED_FILE ? [old] : []),
+    ];
+    for (const f of copies) await rm(join(dir, f), { force: true });
+    await emptyHome(dir);
+    await scrubRunRecord(rec.ref, rec.run_id);
+    await scrubDerived(rec.ref, keyId);
+  }
+
   return async (input, sealed, stamp: StampShapes["encryption"]) => {
     const rec = await d.get(input);
-    if (d.stamps(rec).encryption !== undefined) {
+    const had = d.stamps(rec).encryption as StampShapes["encryption"] | undefined;
+    if (had?.key_id === stamp.key_id && rec.text_file === SEALED_FILE) {
+      await removePlaintext(rec, null, stamp.key_id);
+      return d.wire(rec);
+    }
+    if (had !== undefined) {
       fail(
         "CONFLICT",
         `Cannot encrypt ref "${rec.ref}": it is encrypted already; call decrypt to read it`,
@@ -103,14 +122,7 @@ export function createSeal(d: Deps): RefStore["seal"] {
     rec.content_hash = null; // a hash of a short plaintext lets one confirm a guess of it
     rec.stamps = { ...d.stamps(rec), encryption: stamp };
     await d.save(rec); // from here on every reader sees the ref as encrypted
-    const copies = [
-      ...PLAIN.map((p) => AGENT_FILES[p]),
-      ...(old && old !== SEALED_FILE ? [old] : []),
-    ];
-    for (const f of copies) await rm(join(dir, f), { force: true });
-    await emptyHome(dir);
-    await scrubRunRecord(rec.ref, rec.run_id);
-    await scrubDerived(rec.ref, stamp.key_id);
+    await removePlaintext(rec, old, stamp.key_id);
     return d.wire(rec);
   };
 }

@@ -124,7 +124,8 @@ export interface RefStore {
   stamps(input: unknown): Promise<Stamps>;
   /** Put \`sealed\` (ciphertext) in place of the text, remove every plaintext copy (the agent dir's
    * files, HOME, structured output, the prompts of refs derived from it) and stamp \`encryption\`;
-   * CONFLICT when encrypted already. For the \`encryption\` stamp's owner only. */
+   * CONFLICT when encrypted already, unless with this very stamp: then it only finishes removing
+   * the copies (a seal cut short). For the \`encryption\` stamp's owner only. */
   seal(input: unknown, sealed: string, stamp: StampShapes["encryption"]): Promise<Ref>;
   /** Replace the text file atomically. */
   rewriteText(input: unknown, text: string | Uint8Array, fileName: string): Promise<RefRecord>;

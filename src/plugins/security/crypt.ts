@@ -56,6 +56,8 @@ export function cryptTools(core: Core) {
     }
     const enc = (await core.refs.stamps(rec.ref)).encryption;
     if (enc) {
+      // A seal cut short (the server died between the stamp and the removals) is finished first.
+      await core.refs.seal(rec.ref, "", enc);
       core.fail(
         "CONFLICT",
         `Cannot encrypt ref "${rec.ref}": it is encrypted already (key_id ${enc.key_id}); call decrypt to read it`,

@@ -104,6 +104,23 @@ describe("encrypt and decrypt", () => {
     assert.equal(await keys(), n, "a refused encrypt left a key behind");
   });
 
+  it("an encrypt cut short (stamp saved, copies not yet removed) is finished by encrypting again", async () => {
+    const ref = await run(`text="t"`);
+    const e = await h.call("encrypt", { ref });
+    assert.equal(e.isError, false, e.text);
+    // What a server killed between the stamp and the removals leaves: plaintext beside the stamp.
+    const dir = dirOf(ref);
+    const LEFT = "OTTER-LEFT-4412"; // only this test writes it
+    await writeFile(join(dir, "stream.jsonl"), LEFT);
+    await writeFile(join(dir, "home", "transcript.jsonl"), LEFT);
+    assert.equal((await filesHolding(h.dataDir, LEFT)).length, 2);
+    const again = await h.call("encrypt", { ref });
+    assert.equal(again.data.code, "CONFLICT", again.text);
+    assert.deepEqual(await filesHolding(h.dataDir, LEFT), []);
+    const d = await h.call("decrypt", { ref, key_id: e.data.key_id });
+    assert.equal(await readFile(d.data.file, "utf8"), "t");
+  });
+
   it("wrong key: key mismatch; missing key: NOT_FOUND; tampered or moved ciphertext fails authentication", async () => {
     const [a, b] = [await run(`text="a"`), await run(`text="b"`)];
     const ka = (await h.call("encrypt", { ref: a })).data.key_id;
