@@ -279,7 +279,11 @@ for (const capture of MODES) {
       const ac = new AbortController();
       const running = rt.run(opts({ cmd: ["sh", "-c", "echo started; sleep 60"] }), ac.signal);
       // Running, not just created: on a loaded engine a fixed second can pass before the echo.
-      await until("the container's echo", async () => (await out().catch(() => "")) !== "", 15_000);
+      await until(
+        "the container's echo",
+        async () => (await out().catch(() => "")) === "started\n",
+        15_000,
+      );
       const t0 = performance.now();
       ac.abort();
       const r = await running;
