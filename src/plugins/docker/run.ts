@@ -95,6 +95,7 @@ async function runOnce(
     : await streamCapture(api, log, o, () => ((broken = true), kill()));
   const onAbort = () => ((cancelled = true), kill());
   signal.addEventListener("abort", onAbort, { once: true });
+  if (signal.aborted) onAbort(); // it came during the engine calls above: no listener saw it
   const limit = Number.isFinite(o.timeoutMs) && o.timeoutMs > 0 ? o.timeoutMs : 0;
   const timer = limit ? setTimeout(() => ((timedOut = !cancelled), kill()), limit) : undefined;
   try {
