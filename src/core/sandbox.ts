@@ -10,6 +10,7 @@ import { fieldKit, MAX_SPEC_BYTES, parseJson } from "./field-kit.ts";
 import { logger } from "./log.ts";
 import { readNoFollow } from "./safe-fs.ts";
 import { describeIssues } from "./registry.ts";
+import { noArray } from "./tool-input.ts";
 import { coreFields } from "./sandbox-fields.ts";
 import type { AnySchema, SandboxField, SandboxRegistry, SandboxSpec } from "./types.ts";
 
@@ -51,14 +52,8 @@ const descriptionOf = (s: AnySchema) =>
     a.type === "description"
   )?.description;
 
-const takesArray = (s: AnySchema): boolean =>
-  s.type === "array" ||
-  s.type === "union" && (s as unknown as { options: AnySchema[] }).options.some(takesArray);
-const NO_ARRAY = v.custom((x) => !Array.isArray(x), "Invalid type: an array is not accepted here");
-
 function view(schema: AnySchema, as: FieldView, text = descriptionOf(schema)): AnySchema {
-  // A record takes an array ([] became {}: env_vars, input_files, output_schema ignored silently).
-  if (as === "check") return v.optional(takesArray(schema) ? schema : v.pipe(NO_ARRAY, schema));
+  if (as === "check") return v.optional(noArray(schema));
   const type = schema === SANDBOX ? ["string", "object"] : jsonType(schema);
   return v.optional(v.pipe(v.unknown(), v.metadata({ type, description: text })));
 }

@@ -14,6 +14,21 @@ export const noFields: FieldInputs = () => NONE;
 // Per field table (a new one when plugins add fields), per tool: built once, then reused.
 const memo = new WeakMap<object, WeakMap<Tool, AnySchema>>();
 
+type Wrapper = AnySchema & { wrapped?: AnySchema; options?: AnySchema[] };
+const OBJECTS = new Set(["record", "object", "loose_object", "strict_object"]);
+/** An object-like argument that takes no array: valibot's record (and an object without required
+ * keys) takes one, [] becoming {}, and the call went on without the argument. */
+const objectOnly = (s: Wrapper): boolean =>
+  s.wrapped ? objectOnly(s.wrapped) : s.options
+    ? s.options.some(objectOnly) &&
+      !s.options.some((o) => ["array", "unknown", "any"].includes(o.type))
+    : OBJECTS.has(s.type);
+const NO_ARRAY = v.custom((x) => !Array.isArray(x), "Invalid type: an array is not accepted here");
+export const noArray = (s: Wrapper): AnySchema =>
+  !objectOnly(s) ? s : s.type === "optional" // kept outermost: an optional key stays one
+    ? v.optional(noArray(s.wrapped!), (s as { default?: unknown }).default)
+    : v.pipe(NO_ARRAY, s);
+
 export function toolInput(tool: Tool, fields: FieldInputs, publish = false): AnySchema {
   const extra = tool.sandboxFields ? fields(publish ? tool.sandboxFields : "check") : NONE;
   let byTool = memo.get(extra);
@@ -22,7 +37,9 @@ export function toolInput(tool: Tool, fields: FieldInputs, publish = false): Any
   if (!input) {
     const plain = tool.input.type === "object" && !("pipe" in tool.input);
     // The tool's own arguments first, and they win over a field of the same name.
-    const own = (tool.input as ObjectSchema).entries;
+    const own = publish ? (tool.input as ObjectSchema).entries : Object.fromEntries(
+      Object.entries((tool.input as ObjectSchema).entries).map(([k, s]) => [k, noArray(s)]),
+    );
     // A "brief" listing leaves the fields out, so it must not say that other keys are refused.
     const entries = { ...own, ...extra, ...own };
     const loose = publish && tool.sandboxFields === "brief";

@@ -309,6 +309,25 @@ describe("hostile sandbox argument over MCP", () => {
       assert.equal(h.runtime.calls.length, started, "no agent started");
     });
   }
+  // Tool arguments that are objects: [] became {} too (a schema that accepts everything, an empty
+  // saved spec, an empty pipeline, a validator without its sandbox).
+  const toolArgs: [tool: string, args: Record<string, unknown>, field: string][] = [
+    ["check_schema", { schema: [], value: 1 }, "schema"],
+    ["check_schema", { schema: [{ type: "string" }], value: 1 }, "schema"],
+    ["save_sandbox_spec", { name: "empty", spec: [] }, "spec"],
+    ["pipeline", { definition: [] }, "definition"],
+    ["validate", { artifact: "t", declared_type: "x", sandbox: [] }, "sandbox"],
+    ["unwrap", { ref: [] }, "ref"],
+  ];
+  for (const [tool, args, field] of toolArgs) {
+    it(`hostile ${tool} ${field}: ${JSON.stringify(args[field])} is INVALID_INPUT naming it`, async () => {
+      h ??= await createHarness();
+      const r = await h.call(tool, args);
+      assert.equal(r.isError, true, `${tool} accepted it: ${r.text.slice(0, 200)}`);
+      assert.equal(r.data.code, "INVALID_INPUT", r.text);
+      assert.match(r.text, new RegExp(`${field}: ${ARRAY.source}`));
+    });
+  }
 });
 
 describe("hostile network: host and foreign networks", () => {
