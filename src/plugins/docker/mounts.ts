@@ -122,15 +122,19 @@ function refusal(
 /** Why directory `real` may not be mounted for a Unix socket among its first entries, or null
  * (d_type: no stat per entry; a socket deeper down is the operator's choice of tree). */
 async function heldSocket(real: string, st: Stats): Promise<string | null> {
-  const d = st.isDirectory() ? await opendir(real).catch(() => null) : null;
-  let n = 0;
-  for await (const e of d ?? []) { // the loop closes the Dir however it ends
-    if (e.isSocket()) {
-      return `it holds the Unix socket ${
-        show(e.name)
-      }: an agent could drive the host program behind it (a terminal multiplexer, an SSH agent, the engine)`;
+  if (!st.isDirectory()) return null;
+  try {
+    let n = 0;
+    for await (const e of await opendir(real)) { // the loop closes the Dir however it ends
+      if (e.isSocket()) {
+        return `it holds the Unix socket ${
+          show(e.name)
+        }: an agent could drive the host program behind it (a terminal multiplexer, an SSH agent, the engine)`;
+      }
+      if (++n >= 10_000) break;
     }
-    if (++n >= 10_000) break;
+  } catch {
+    // Gone or swapped since realpath (Bun lists lazily, by path): judged again at start time.
   }
   return null;
 }
