@@ -1,6 +1,7 @@
 // Fault: the data dir's disk is full. The compiled binary on a 2 MB tmpfs this test mounts: every
 // call that must write answers with a sentence naming the data dir and its free space, the process
-// keeps serving (reads still work), and once space is freed the same call succeeds.
+// keeps serving (reads still work), and once space is freed the same call succeeds. So on a data
+// dir remounted read-only.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -147,6 +148,29 @@ describe("a full disk under the data dir", { skip }, () => {
       }
     }
     const ok = await server.call("run", { ...echo, command: ["echo", "after"], prompt: "x" });
+    assert.equal(ok.status, "ok", ok.error);
+  });
+
+  it("a data dir remounted read-only: a writing call says so with the dir, the server keeps serving", async () => {
+    execFileSync("mount", ["-o", "remount,ro", mnt]);
+    try {
+      const r = await within(
+        server.call("run", { ...echo, command: ["echo", "ro"], prompt: "x" }, { allowError: true }),
+        30000,
+        "run on a read-only data dir",
+      );
+      assert.equal(r.isError, true, `wrote to a read-only file system: ${r.text}`);
+      assert.match(
+        r.text,
+        /^Cannot write .* in the data directory (\S+): the file system is read-only \(\d+ KB free\); free space or set SWARM_DATA_DIR$/,
+      );
+      assert.equal(r.error.errno, "EROFS");
+      assert.ok(alive(), "the server died");
+      assert.ok(Array.isArray((await server.call("runs", {})).runs), "reads still work");
+    } finally {
+      execFileSync("mount", ["-o", "remount,rw", mnt]);
+    }
+    const ok = await server.call("run", { ...echo, command: ["echo", "rw"], prompt: "x" });
     assert.equal(ok.status, "ok", ok.error);
   });
 });
