@@ -10,13 +10,16 @@ import type { DockerRunOptions } from "./types.ts";
 import type { Capture } from "./capture.ts";
 import { containerPath, type DockerApi } from "./docker-api.ts";
 import { pumpDemuxed } from "./demux.ts";
+import type { ReportStripper } from "./ship-report.ts";
 
-/** `onBroken` is called when an output file fails (disk full): the container should be stopped. */
+/** `onBroken` is called when an output file fails (disk full): the container should be stopped.
+ * `strip` takes the ship wrapper's exit report out of stderr (ship-report.ts). */
 export async function streamCapture(
   api: DockerApi,
   log: Logger,
   o: DockerRunOptions,
   onBroken: () => void,
+  strip?: ReportStripper,
 ): Promise<Capture> {
   const input = o.stdinFile !== undefined ? await readFile(o.stdinFile) : undefined;
   const out = await openOut(o.stdoutFile);
@@ -42,7 +45,7 @@ export async function streamCapture(
         query: { stream: 1, stdin: stdin ? 1 : 0, stdout: 1, stderr: 1 },
         ok: [101, 200],
       });
-      pumping = pumpDemuxed(sock as Readable, out, err);
+      pumping = pumpDemuxed(sock as Readable, out, err, strip);
       pumping.catch(onBroken); // a failed write stops reading; the container must not block on a full pipe
       if (input !== undefined) {
         // Docker keeps what arrives before start; the half-close becomes EOF on the container's stdin.

@@ -17,6 +17,10 @@ import { containerPath, type DockerApi, imagePath } from "./docker-api.ts";
 /** Where the files appear inside the container; user mounts may not cover it (mounts.ts). */
 export const IO_DIR = "/run/swarm-io";
 
+/** "wrapper-failed": nothing ran, try without the wrapper; "rerun": nothing ran, the remote
+ * engine's image lacked a dir (ship-capture.ts), run again copying it in. */
+export type Settled = "wrapper-failed" | "rerun";
+
 /** What one way of capturing adds to a container's life. */
 export interface Capture {
   /** Merged into the create body: attach flags, or the wrapper's Entrypoint and Cmd. */
@@ -25,7 +29,7 @@ export interface Capture {
   /** Between create and start. */
   beforeStart(id: string): Promise<void>;
   /** After the container exited, before it is removed. "wrapper-failed": nothing ran; try "stream". */
-  afterExit(id: string, exitCode: number, hurry: boolean): Promise<"wrapper-failed" | void>;
+  afterExit(id: string, exitCode: number, hurry: boolean): Promise<Settled | void>;
   /** Always called last; releases whatever is still open. */
   close(): Promise<void>;
 }
@@ -77,7 +81,7 @@ export function wrapperFailed(log: string): boolean {
 }
 
 /** The argv the wrapper runs: what Docker itself would run for this create body. */
-async function commandLine(api: DockerApi, o: DockerRunOptions): Promise<string[]> {
+export async function commandLine(api: DockerApi, o: DockerRunOptions): Promise<string[]> {
   // Docker's rule: an explicit Entrypoint drops the image's Cmd; otherwise an empty Cmd takes it.
   if (o.entrypoint) return [...o.entrypoint, ...o.cmd];
   let config: { Entrypoint?: string[] | null; Cmd?: string[] | null } = {};

@@ -4,6 +4,7 @@
 // concatenates buffers, which is why it is not used here.
 import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
+import type { ReportStripper } from "./ship-report.ts";
 
 const HEADER = 8;
 const GC_EVERY = 16 * 1024 * 1024; // bytes streamed between GC nudges: keeps RSS flat on big outputs
@@ -16,11 +17,13 @@ function nudgeGc(): void {
   else g.gc?.();
 }
 
-/** Resolves when the socket ends (or is destroyed without error); rejects on a write error. */
+/** Resolves when the socket ends (or is destroyed without error); rejects on a write error.
+ * `strip` takes the wrapper's exit report out of stderr (ship-report.ts). */
 export async function pumpDemuxed(
   sock: Readable,
   stdout: Writable,
   stderr: Writable,
+  strip?: ReportStripper,
 ): Promise<void> {
   const header = new Uint8Array(HEADER);
   let headerLen = 0;
@@ -29,7 +32,8 @@ export async function pumpDemuxed(
   let raw = false; // not a multiplexed stream after all: copy everything to stdout
 
   let sinceGc = 0;
-  const write = async (w: Writable, chunk: Uint8Array): Promise<void> => {
+  const write = async (w: Writable, data: Uint8Array): Promise<void> => {
+    const chunk = strip && w === stderr ? strip.push(data) : data;
     if (chunk.length === 0) return;
     if (!w.write(chunk)) await drained(w);
     if ((sinceGc += chunk.length) >= GC_EVERY) {
@@ -75,6 +79,8 @@ export async function pumpDemuxed(
         remaining = new DataView(header.buffer).getUint32(4);
       }
     }
+    const rest = strip?.end();
+    if (rest?.length && !stderr.write(rest)) await drained(stderr);
   } catch (e) {
     const failed = stdout.errored ?? stderr.errored;
     if (failed) throw failed;

@@ -35,6 +35,7 @@ export function createDockerRuntime(
     api,
     log,
     streamOnly,
+    shipNeeds: new Set(), // image + user + dir: the remote engine's image lacks it (ship-capture.ts)
     orphans,
     lostAfterMs: opts.lostAfterMs ?? ENGINE_LOST_MS,
   };

@@ -5,21 +5,22 @@ import { runtimeError } from "./runtime-error.ts";
 import { checkImageRef } from "./image-ref.ts";
 import type { ContainerExit, Logger } from "../../core/types.ts";
 import { apiMessage, containerPath, type DockerApi, GIVE_UP_MS, status } from "./docker-api.ts";
-import { fileCapture } from "./capture.ts";
+import { fileCapture, type Settled } from "./capture.ts";
 import { containerConfig } from "./container-config.ts";
-import { shipIn, shipOut } from "./ship.ts";
+import { shipCapture, type ShipMemory } from "./ship-capture.ts";
 import { streamCapture } from "./capture-stream.ts";
 import type { DockerRunOptions } from "./types.ts";
 
-export interface Life {
+export interface Life extends ShipMemory {
   api: DockerApi;
   log: Logger;
-  streamOnly: Set<string>;
   orphans: Set<string>;
   lostAfterMs: number;
 }
 
-/** Run in "files" mode unless told otherwise; fall back to "stream" (once per image and user) when the wrapper cannot run. */
+/** Run in "files" mode unless told otherwise; fall back to "stream" (once per image and user) when
+ * the wrapper cannot run. On a remote engine, "ship" (ship-capture.ts), run again once when it
+ * says nothing ran: copying every dir in, or without its wrapper. */
 export async function runContainer(
   life: Life,
   o: DockerRunOptions,
@@ -27,28 +28,38 @@ export async function runContainer(
 ): Promise<ContainerExit> {
   checkImageRef(o.image); // here, so that no caller can put an unchecked name into the create body
   const key = `${o.image}\0${o.user ?? ""}`;
-  if ((o.capture ?? "files") === "stream" || o.ship || life.streamOnly.has(key)) {
+  const ship = o.ship ? "ship" : undefined;
+  if (!ship && ((o.capture ?? "files") === "stream" || life.streamOnly.has(key))) {
     return (await runOnce(life, o, signal, "stream")) as ContainerExit;
   }
   const t0 = performance.now();
-  const first = await runOnce(life, o, signal, "files");
-  if (first !== "wrapper-failed") return first;
-  life.streamOnly.add(key);
-  life.log.info(
-    `image ${o.image}${
-      o.user ? ` as user ${o.user}` : ""
-    }: the output wrapper cannot run there (no /bin/sh, or the user may not open its files); streaming output through the engine instead`,
-  );
+  const first = await runOnce(life, o, signal, ship ?? "files");
+  if (first !== "wrapper-failed" && first !== "rerun") return first;
+  if (first === "wrapper-failed") {
+    life.streamOnly.add(key);
+    life.log.info(
+      `image ${o.image}${
+        o.user ? ` as user ${o.user}` : ""
+      }: the output wrapper cannot run there (no /bin/sh, or the user may not open its files); ${
+        ship ? "copying every dir back" : "streaming output through the engine instead"
+      }`,
+    );
+  }
   const left = o.timeoutMs > 0 ? Math.max(1, o.timeoutMs - (performance.now() - t0)) : o.timeoutMs;
-  return (await runOnce(life, { ...o, timeoutMs: left }, signal, "stream")) as ContainerExit;
+  return (await runOnce(
+    life,
+    { ...o, timeoutMs: left },
+    signal,
+    ship ?? "stream",
+  )) as ContainerExit;
 }
 
 async function runOnce(
   life: Life,
   o: DockerRunOptions,
   signal: AbortSignal,
-  mode: "files" | "stream",
-): Promise<ContainerExit | "wrapper-failed"> {
+  mode: "files" | "stream" | "ship",
+): Promise<ContainerExit | Settled> {
   const { api, log } = life;
   const t0 = performance.now();
   const done = (
@@ -90,9 +101,12 @@ async function runOnce(
       if (status(e) === undefined) unreachable.abort();
     });
   };
+  const onBroken = () => ((broken = true), kill());
   const capture = mode === "files"
     ? await fileCapture(api, o)
-    : await streamCapture(api, log, o, () => ((broken = true), kill()));
+    : o.ship && mode === "ship"
+    ? await shipCapture(api, log, { ...o, ship: o.ship }, life, onBroken)
+    : await streamCapture(api, log, o, onBroken);
   const onAbort = () => ((cancelled = true), kill());
   signal.addEventListener("abort", onAbort, { once: true });
   if (signal.aborted) onAbort(); // it came during the engine calls above: no listener saw it
@@ -101,19 +115,14 @@ async function runOnce(
   try {
     id = await create(api, o, containerConfig(o, capture)); // a refusal here still closes the capture
     if (cancelled) return done(-1, id, false, true);
-    const ship = o.ship; // the copy in and the attach are independent: one wait, not two
-    await Promise.all([
-      ship && shipIn(api, id, ship.dirs, ship.owner, ship.limits),
-      capture.beforeStart(id),
-    ]);
+    await capture.beforeStart(id);
     if (cancelled) return done(-1, id, false, true);
     if (await start(api, id, o) === "gone") return done(-1, id, timedOut, cancelled);
     started = true;
     if (cancelled || timedOut || broken) kill(); // it happened while start was in flight
     const exitCode = await waitExit(life, id, unreachable.signal);
     const settled = await capture.afterExit(id, exitCode, cancelled || timedOut);
-    if (settled === "wrapper-failed" && !cancelled && !timedOut) return settled;
-    if (o.ship && exitCode !== -1) await shipOut(api, id, o.ship.dirs, o.ship.limits);
+    if (settled && !cancelled && !timedOut) return settled;
     return done(exitCode, id, timedOut, cancelled);
   } finally {
     clearTimeout(timer);
