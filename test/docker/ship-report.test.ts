@@ -94,6 +94,21 @@ describe("the remote engine's exit report", () => {
     }
   });
 
+  it("a write at once after the start counts, however coarse the file clock (ten runs)", async () => {
+    const root = await mkdtemp(join(tmpdir(), "swarm-report-"));
+    try {
+      for (let i = 0; i < 10; i++) {
+        const d = join(root, String(i));
+        await mkdir(d);
+        await utimes(d, new Date("2020-01-01"), new Date("2020-01-01"));
+        const r = await wrap([d], `echo x > ${d}/f`);
+        assert.equal(r.err, `\n${NONCE} done1\n`, `run ${i}`);
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("says which dirs it needs and runs nothing when a dir is missing or not usable", async () => {
     const root = await mkdtemp(join(tmpdir(), "swarm-report-"));
     try {

@@ -17,15 +17,16 @@ export function reportScript(nonce: string, check: string[], watch: string[]): s
   return [
     `n=; for d in ${list(check)}; do if ${usable}; then n=\${n}0; else n=\${n}1; fi; done`,
     `case $n in *1*) ${say("need%s")} "$n" >&2; exit 125;; esac`,
-    // Changed = anything in the dir newer than the start (the image's own files are older; the
-    // marker's time is cut to the second so a write in the same clock tick still counts). Without
-    // the tools, everything counts as changed: when in doubt, a dir is copied back.
-    `m=$(mktemp 2>/dev/null) && touch -t "$(date +%Y%m%d%H%M.%S)" "$m" && command -v find >/dev/null || m=`,
+    // Changed = anything in the dir newer than a marker made before the command (the image's own
+    // files are older). File times come from a coarse clock: wait for a tick after the marker, so
+    // a write in the marker's tick still counts. Without the tools, everything counts as changed.
+    `m=$(mktemp 2>/dev/null) && command -v find >/dev/null || m=; i=0`,
+    `while [ -n "$m" ]; do { : >"$m.t"; } 2>/dev/null || m=; [ -n "$m" ] && [ -n "$(find "$m.t" -newer "$m" 2>/dev/null)" ] && break; i=$((i+1)); [ $i -lt 500 ] || m=; done`,
     `"$@"; c=$?; r=`,
     `for d in ${
       list(watch)
     }; do if [ -n "$m" ] && [ -r "$d" ] && [ -z "$(find "$d" -newer "$m" 2>/dev/null | head -n 1)" ]; then r=\${r}0; else r=\${r}1; fi; done`,
-    `[ -n "$m" ] && rm -f "$m"; ${say("done%s")} "$r" >&2; exit $c`,
+    `[ -n "$m" ] && rm -f "$m" "$m.t"; ${say("done%s")} "$r" >&2; exit $c`,
   ].join("\n");
 }
 
