@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkRemoteMounts, engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
 import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
+import { dockerTranslation } from "../../src/plugins/docker/containers.ts";
 import { contextDir } from "../helpers/remote-engine.ts";
 
 describe("remote engine configuration", () => {
@@ -50,6 +51,21 @@ describe("remote engine configuration", () => {
       () => checkRemoteMounts([{ host: "/srv/nfs-other" }], remote),
       /Cannot mount "\/srv\/nfs-other": the Docker engine at tcp:\/\/h:2376 is remote and does not see this machine's files; .* SWARM_SHARED_PATHS=\/srv\/nfs-other/,
     );
+  });
+
+  it("a loopback URL: this machine's address as the operator declared it, else a sentence saying what to set", async () => {
+    const env = { DOCKER_HOST: "tcp://10.0.0.5:2376" };
+    const engine = { networkLabels: async () => null, createNetwork: async () => {} };
+    const policy = { env, dataDir: "/nonexistent", allowMounts: [] };
+    const undeclared = dockerTranslation(engine, { ...policy, remote: remoteMode(env) });
+    await assert.rejects(
+      undeclared.hostAddress(true),
+      /the Docker engine at tcp:\/\/10\.0\.0\.5:2376 is remote, so this machine's loopback is out of its containers' reach; set SWARM_REMOTE_HOST_ADDRESS/,
+    );
+    const declared = { ...env, SWARM_REMOTE_HOST_ADDRESS: "10.0.0.9" };
+    const t = dockerTranslation(engine, { ...policy, env: declared, remote: remoteMode(declared) });
+    assert.equal(await t.hostAddress(true), "10.0.0.9");
+    assert.equal(await t.hostAddress(false), null); // no network: no way anywhere
   });
 
   it("follows the current Docker context when DOCKER_HOST is unset", async () => {

@@ -2,8 +2,9 @@
 // with TLS certificates the test generated, on a second engine in a container that shares no
 // filesystem with this machine (test/helpers/remote-engine.ts). Real claude agents in a `par` reach
 // the scripted model server on the network both engines' containers share; their refs come back
-// with text, artifacts and workspace files; a host-path mount is refused; cancel removes the remote
-// container; a kill -9 of the server leaves a container that the next start reaps.
+// with text, artifacts and workspace files; a host-path mount is refused, and so is a loopback
+// ANTHROPIC_BASE_URL (no SWARM_REMOTE_HOST_ADDRESS); a `repo` agent's edit comes back as a commit;
+// cancel removes the remote container; a kill -9 of the server leaves a container the next start reaps.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -22,6 +23,7 @@ import {
 } from "../helpers/docker-env.ts";
 import { type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
 import { until } from "../helpers/wait.ts";
+import { hostState, makeRepo, sh } from "../plugins/repo/_fixture.ts";
 
 const skip = binarySkip || (await dockerSkip());
 
@@ -173,6 +175,40 @@ describe(
       } finally {
         await next.close();
         await doomed.close().catch(() => {});
+      }
+    });
+
+    it("a loopback ANTHROPIC_BASE_URL is refused before the agent starts, saying what to set", async () => {
+      const res = await server.call("run", {
+        ...base,
+        prompt: "hello",
+        env_vars: { ANTHROPIC_BASE_URL: "http://127.0.0.1:9" },
+      }, { allowError: true });
+      assert.ok(res.isError, JSON.stringify(res));
+      assert.match(
+        res.text,
+        /Cannot start the agent with ANTHROPIC_BASE_URL: the Docker engine at tcp:\/\/.* is remote, so this machine's loopback is out of its containers' reach; set SWARM_REMOTE_HOST_ADDRESS/,
+      );
+    });
+
+    it("repo: a command agent's edit on the remote engine comes back as a commit on its branch", async () => {
+      const repo = await makeRepo();
+      try {
+        const host = hostState(repo.dir);
+        const ref = await server.call("run", {
+          agent: "command",
+          command: ["sh", "-c", "test ! -e .git && echo remote >> a.txt"],
+          network: false,
+          prompt: "edit",
+          repo: repo.dir,
+        });
+        assert.equal(ref.status, "ok", JSON.stringify(ref));
+        const s = ref.stamps.repo;
+        assert.deepEqual([s.files_changed, s.insertions], [1, 1], JSON.stringify(s));
+        assert.match(sh(repo.dir, "show", String(s.branch), "--", "a.txt"), /\+remote/);
+        assert.equal(hostState(repo.dir), host); // the host's work tree untouched
+      } finally {
+        await repo.dispose();
       }
     });
 

@@ -17,7 +17,7 @@ import {
   nanoCpus,
 } from "./policy.ts";
 import type { DockerEngine, DockerRunOptions } from "./types.ts";
-import { checkRemoteMounts, type RemoteMode } from "./remote.ts";
+import { checkRemoteMounts, remoteHostAddress, type RemoteMode } from "./remote.ts";
 import { shipLimits } from "./ship.ts";
 
 export interface DockerPolicy {
@@ -62,7 +62,7 @@ export function dockerTranslation(engine: Networks, p: DockerPolicy) {
   async function hostAddress(net: ContainerAsk["network"]): Promise<string | null> {
     const network = dockerNetwork(net, p.env);
     if (network === "none") return null;
-    if (p.remote) return null; // its gateway is another machine
+    if (p.remote) return remoteHostAddress(p.remote); // its gateway is another machine
     if (network === "host") return "127.0.0.1";
     await ensureNet(network);
     return (await engine.networkGateway?.(network)) ?? null;

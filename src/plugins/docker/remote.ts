@@ -2,7 +2,9 @@
 // SWARM_REMOTE_ENGINE=1 for an engine that only looks local). There the agent's dirs travel through
 // the archive endpoint (ship.ts), output through the attach stream, and host-path mounts are refused
 // unless the operator declares the path shared (SWARM_SHARED_PATHS, ":"-separated, e.g. an NFS tree
-// mounted at the same path on both machines).
+// mounted at the same path on both machines). A loopback URL an agent is given (ANTHROPIC_BASE_URL)
+// is rewritten to SWARM_REMOTE_HOST_ADDRESS, this machine's address as the remote engine's
+// containers reach it, when the operator declares one; refused before the agent starts otherwise.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineTls } from "./docker-api.ts";
@@ -14,6 +16,8 @@ export interface RemoteMode {
   endpoint: string;
   /** Host paths the engine sees at the same path. */
   shared: string[];
+  /** This machine as the remote engine's containers reach it (SWARM_REMOTE_HOST_ADDRESS). */
+  hostAddress?: string;
 }
 
 /** The remote mode, or undefined when the engine shares this machine's files. */
@@ -23,7 +27,20 @@ export function remoteMode(env: Env): RemoteMode | undefined {
   const tcp = /^(tcp|http|ssh):\/\//.test(host);
   if (flag === "0" || (!tcp && flag !== "1")) return undefined;
   const shared = (env.SWARM_SHARED_PATHS ?? "").split(":").filter((p) => p.startsWith("/"));
-  return { endpoint: host || "unix:///var/run/docker.sock", shared };
+  const hostAddress = env.SWARM_REMOTE_HOST_ADDRESS?.trim();
+  return {
+    endpoint: host || "unix:///var/run/docker.sock",
+    shared,
+    ...(hostAddress ? { hostAddress } : {}),
+  };
+}
+
+/** Where the remote engine's containers reach this machine: only where the operator said. */
+export function remoteHostAddress(remote: RemoteMode): string {
+  return remote.hostAddress ?? refuse(
+    "invalid",
+    `the Docker engine at ${remote.endpoint} is remote, so this machine's loopback is out of its containers' reach; set SWARM_REMOTE_HOST_ADDRESS to an address of this machine that the remote engine's containers reach (the URL's host becomes that address), or give a URL they can reach`,
+  );
 }
 
 /** DOCKER_TLS_VERIFY=1: ca.pem, cert.pem and key.pem from DOCKER_CERT_PATH (default ~/.docker). */
