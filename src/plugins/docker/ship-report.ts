@@ -9,24 +9,32 @@
 // copies the dirs in).
 
 /** The wrapper's sh script: `check` are the dirs that were not copied in, `watch` the writable
- * ones that went in empty or not at all (container paths, absolute, from the core). */
-export function reportScript(nonce: string, check: string[], watch: string[]): string {
+ * ones that went in empty or not at all (container paths, absolute, from the core). Changed means
+ * newer than `since`: Docker writes /etc/hostname as it starts the container, after any copy in
+ * (whose files carry time 0) and well before the command (the image's own files are older). */
+export function reportScript(
+  nonce: string,
+  check: string[],
+  watch: string[],
+  since = "/etc/hostname",
+): string {
   const list = (dirs: string[]) => dirs.map((d) => `'${d.replaceAll("'", `'\\''`)}'`).join(" ");
   const say = (what: string) => `printf '\\n${nonce} ${what}\\n'`;
   const usable = `[ -d "$d" ] && [ -r "$d" ] && [ -w "$d" ] && [ -x "$d" ]`;
+  const newer = (dirs: string) => `[ -z "$(find ${dirs} -newer "$m" 2>/dev/null | head -n 1)" ]`;
   return [
     `n=; for d in ${list(check)}; do if ${usable}; then n=\${n}0; else n=\${n}1; fi; done`,
     `case $n in *1*) ${say("need%s")} "$n" >&2; exit 125;; esac`,
-    // Changed = anything in the dir newer than a marker made before the command (the image's own
-    // files are older). File times come from a coarse clock: wait for a tick after the marker, so
-    // a write in the marker's tick still counts. Without the tools, everything counts as changed.
-    `m=$(mktemp 2>/dev/null) && command -v find >/dev/null || m=; i=0`,
-    `while [ -n "$m" ]; do { : >"$m.t"; } 2>/dev/null || m=; [ -n "$m" ] && [ -n "$(find "$m.t" -newer "$m" 2>/dev/null)" ] && break; i=$((i+1)); [ $i -lt 500 ] || m=; done`,
     `"$@"; c=$?; r=`,
-    `for d in ${
-      list(watch)
-    }; do if [ -n "$m" ] && [ -r "$d" ] && [ -z "$(find "$d" -newer "$m" 2>/dev/null | head -n 1)" ]; then r=\${r}0; else r=\${r}1; fi; done`,
-    `[ -n "$m" ] && rm -f "$m" "$m.t"; ${say("done%s")} "$r" >&2; exit $c`,
+    // One find for all (a no-op's case), one per dir only when something changed. Without the
+    // tools or the reference everything counts as changed, and so does a dir it cannot read.
+    `m=${list([since])}; [ -e "$m" ] && command -v find >/dev/null 2>&1 || m=`,
+    `u=$m; for d in ${list(watch)}; do [ -r "$d" ] && [ -x "$d" ] || u=; done`,
+    `if [ -n "$u" ] && ${newer(list(watch))}; then r=${"0".repeat(watch.length)}; else`,
+    `  for d in ${list(watch)}; do if [ -n "$m" ] && [ -r "$d" ] && [ -x "$d" ] && ${
+      newer(`"$d"`)
+    }; then r=\${r}0; else r=\${r}1; fi; done`,
+    `fi; ${say("done%s")} "$r" >&2; exit $c`,
   ].join("\n");
 }
 
