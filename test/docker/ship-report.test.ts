@@ -4,12 +4,16 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readReports, reportScript, reportStripper } from "../../src/plugins/docker/ship-report.ts";
 
 const NONCE = "0123456789abcdef0123456789abcdef";
+const which = (tool: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile("sh", ["-c", `command -v ${tool}`], (e, out) => (e ? reject(e) : resolve(out.trim())))
+  );
 /** The reference "changed" is judged against (Docker's /etc/hostname in a container): 2021. */
 let SINCE = "";
 
@@ -99,6 +103,33 @@ describe("the remote engine's exit report", () => {
       const w = await wrap([], `echo > ${empty}/a`, [untouched, empty]);
       assert.equal(w.err, `\n${NONCE} done01\n`);
       await chmod(locked, 0o700);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("without find or head in the image, every dir counts as changed", async () => {
+    const root = await mkdtemp(join(tmpdir(), "swarm-report-"));
+    try {
+      const bin = join(root, "bin");
+      await mkdir(bin);
+      await utimes(root, new Date("2020-01-01"), new Date("2020-01-01"));
+      for (const keep of ["find", "head"]) {
+        // A PATH with only sh and one of the two tools: the other is missing.
+        await rm(bin, { recursive: true, force: true });
+        await mkdir(bin);
+        for (const t of ["sh", keep]) await symlink(await which(t), join(bin, t));
+        const r = await new Promise<string>((resolve) => {
+          const p = execFile(
+            join(bin, "sh"),
+            ["-c", reportScript(NONCE, [], [root], SINCE), "swarm-ship", "true"],
+            { env: { PATH: bin } },
+            (_e, _out, err) => resolve(err),
+          );
+          p.stdin!.end();
+        });
+        assert.equal(r, `\n${NONCE} done1\n`, `with ${keep} only`);
+      }
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -28,7 +28,9 @@ export function reportScript(
     `"$@"; c=$?; r=`,
     // One find for all (a no-op's case), one per dir only when something changed. Without the
     // tools or the reference everything counts as changed, and so does a dir it cannot read.
-    `m=${list([since])}; [ -e "$m" ] && command -v find >/dev/null 2>&1 || m=`,
+    `m=${
+      list([since])
+    }; [ -e "$m" ] && command -v find >/dev/null && command -v head >/dev/null || m=`,
     `u=$m; for d in ${list(watch)}; do [ -r "$d" ] && [ -x "$d" ] || u=; done`,
     `if [ -n "$u" ] && ${newer(list(watch))}; then r=${"0".repeat(watch.length)}; else`,
     `  for d in ${list(watch)}; do if [ -n "$m" ] && [ -r "$d" ] && [ -x "$d" ] && ${
