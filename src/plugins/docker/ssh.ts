@@ -29,9 +29,19 @@ export function sshConnection(h: string): (() => Duplex) | undefined {
   ];
   return () => {
     const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "ignore"] });
-    const conn = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // By hand rather than Duplex.from: that one could close the connection with the engine's last
+    // bytes still unread, and node:http then fails the finished response ("aborted") where no
+    // listener can catch it. Here EOF comes only after every byte was handed on.
+    const conn = new Duplex({
+      read: () => void child.stdout.resume(),
+      write: (chunk, enc, done) => void child.stdin.write(chunk, enc, done),
+      final: (done) => void child.stdin.end(done),
+      destroy: (e, done) => (child.kill(), done(e)),
+    });
+    child.stdout.on("data", (d) => conn.push(d) || child.stdout.pause());
+    child.stdout.on("end", () => conn.push(null));
+    child.stdin.on("error", (e) => conn.destroy(e));
     child.on("error", (e) => conn.destroy(e)); // no ssh here: the request fails, the server lives
-    conn.on("close", () => child.kill());
     return conn;
   };
 }
