@@ -2,9 +2,9 @@
 // with DOCKER_HOST=tcp://… + TLS, against create+start+wait+remove of the same container through
 // the raw Engine API on the same engine, in the same run (target ≤ 1.15×). The engine is the test
 // suite's second engine in a container (test/helpers/remote-engine.ts), removed afterwards.
-// Two images: the agent image, which lacks /output and whose HOME the agents' uid may not write
-// (so those two dirs are copied in, empty), and the same image with those dirs open to any uid
-// (mode 1777), where a no-op agent makes no archive call at all.
+// Two images: the agent image, whose agent dirs are open to any uid (mode 1777), so a no-op agent
+// makes no archive call at all, and the same image without /output and with a HOME the agents' uid
+// may not write, as a custom image may be (those two dirs are then copied in, empty: one PUT).
 // Usage: bun scripts/bench-remote.ts [runs] [binary…] — several binaries (default dist/swarm-mcp)
 // are measured in the same run, interleaved, to compare a change against the build before it.
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -24,7 +24,7 @@ const binaries = process.argv.length > 3
   ? process.argv.slice(3)
   : [join(root, "dist", "swarm-mcp")];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const READY = "swarm-bench-ready-dirs:1";
+const CLOSED = "swarm-bench-closed-dirs:1";
 
 await agentImage();
 const engine = await startRemoteEngine();
@@ -32,8 +32,8 @@ try {
   process.stderr.write(`engine ${engine.env.DOCKER_HOST} up; loading ${AGENT_IMAGE}\n`);
   await engine.loadImage(AGENT_IMAGE);
   const prep = ["--name", "bench-prep", "--user", "0", "--entrypoint", "sh", AGENT_IMAGE, "-c"];
-  await engine.docker("run", ...prep, "mkdir -m 1777 /output && chmod 1777 /home/agent");
-  await engine.docker("commit", "bench-prep", READY);
+  await engine.docker("run", ...prep, "rm -rf /output && chmod 755 /home/agent");
+  await engine.docker("commit", "bench-prep", CLOSED);
   const api = createDockerApi(engine.env.DOCKER_HOST, { tls: engineTls(engine.env) });
 
   /** The floor: the same container (image, entrypoint, Init, no network) straight through the API;
@@ -116,7 +116,7 @@ try {
     }
   };
 
-  const images = [AGENT_IMAGE, READY];
+  const images = [AGENT_IMAGE, CLOSED];
   const rows: { name: string; image: string; c?: Client; ms: number[] }[] = [];
   for (const image of images) {
     rows.push({ name: "raw API", image, ms: [] });
