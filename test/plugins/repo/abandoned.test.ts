@@ -36,7 +36,15 @@ describe("repo: an agent that never ran", () => {
     assert.match(r.data.error, /prepare broke/);
     assert.equal(h.runtime.started, 0);
     const ws = join(r.data.output_dir, "workspace");
-    await until("the checkout removed", () => readdirSync(ws).length === 0, 5000);
+    // release() removes the workspace and makes it again, empty: absent for a moment in between.
+    const empty = () => {
+      try {
+        return readdirSync(ws).length === 0;
+      } catch {
+        return false;
+      }
+    };
+    await until("the checkout removed", empty, 5000);
     await until(
       "the branch removed",
       () => sh(repo.dir, "branch", "--list", "swarm/*") === "",
