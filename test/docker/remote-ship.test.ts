@@ -6,7 +6,7 @@
 // files, and without one every dir comes back.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
@@ -15,6 +15,7 @@ import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
 import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
 import { type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
+import { agentSpec } from "../helpers/agent-spec.ts";
 
 const quiet: Logger = {
   debug() {},
@@ -64,31 +65,14 @@ describe("archive calls of an agent on a remote engine", { skip }, () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function spec(name: string, image: string, script: string): Promise<ContainerSpec> {
-    const d = join(dir, name);
-    for (const sub of ["home", "out", "ws"]) await mkdir(join(d, sub), { recursive: true });
-    await writeFile(join(d, "stdin"), "prompt");
-    return {
+  const spec = (name: string, image: string, script: string): Promise<ContainerSpec> =>
+    agentSpec(dir, name, {
       image,
-      cmd: ["sh", "-c", script],
-      env: { HOME: "/home/agent" },
-      workdir: "/workspace",
-      dirs: [
-        { host: join(d, "home"), container: "/home/agent", writable: true },
-        { host: join(d, "out"), container: "/output", writable: true },
-        { host: join(d, "ws"), container: "/workspace", writable: true },
-      ],
-      mounts: [],
-      network: false,
-      gpu: false,
+      script,
+      run,
       labels: { "swarm-mcp.run": run, "swarm-mcp.agent": name },
-      stdin: join(d, "stdin"),
-      stdout: join(d, "stdout"),
-      stderr: join(d, "stderr"),
-      timeoutMs: 60_000,
-      name: `swarm-test-${run}-${name}`,
-    };
-  }
+      stdin: "prompt",
+    });
 
   /** Run `s` and return what the engine logged for its containers: creates and archive calls. */
   async function calls(s: ContainerSpec) {

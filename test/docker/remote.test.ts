@@ -14,6 +14,7 @@ import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
 import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
 import { contextDir, type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
+import { agentSpec } from "../helpers/agent-spec.ts";
 import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
 
 const quiet: Logger = {
@@ -50,35 +51,23 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
 
   /** An agent's dirs with a file in each, and a spec running `script` in BASE_IMAGE. */
   async function spec(name: string, script: string, stdin?: string): Promise<ContainerSpec> {
+    const labelled = { ...labels, "swarm-mcp.agent": name };
+    const workdir = "/work/project";
+    const s = await agentSpec(dir, name, {
+      image: BASE_IMAGE,
+      script,
+      run,
+      labels: labelled,
+      workdir,
+      stdin,
+    });
     const d = join(dir, name);
-    for (const sub of ["home", "out", "ws", "ws/sub"]) {
-      await mkdir(join(d, sub), { recursive: true });
-    }
+    await mkdir(join(d, "ws", "sub"));
     await writeFile(join(d, "home", "settings.json"), '{"k":1}');
     await writeFile(join(d, "ws", "sub", "input.txt"), "from the caller");
     // Over one read buffer (1 MiB) and not a multiple of the tar block: streamed in pieces.
     await writeFile(join(d, "ws", "big.bin"), Buffer.alloc(3_000_001, 7));
-    if (stdin !== undefined) await writeFile(join(d, "stdin"), stdin);
-    return {
-      image: BASE_IMAGE,
-      cmd: ["sh", "-c", script],
-      env: { HOME: "/home/agent" },
-      workdir: "/work/project",
-      dirs: [
-        { host: join(d, "home"), container: "/home/agent", writable: true },
-        { host: join(d, "out"), container: "/output", writable: true },
-        { host: join(d, "ws"), container: "/work/project", writable: true },
-      ],
-      mounts: [],
-      network: false,
-      gpu: false,
-      labels: { ...labels, "swarm-mcp.agent": name },
-      stdin: stdin === undefined ? undefined : join(d, "stdin"),
-      stdout: join(d, "stdout"),
-      stderr: join(d, "stderr"),
-      timeoutMs: 60_000,
-      name: `swarm-test-${run}-${name}`,
-    };
+    return s;
   }
 
   it("ships the dirs in, streams output back and copies the writable dirs out", async () => {

@@ -6,15 +6,16 @@
 // would on the remote machine.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
 import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
 import { remoteMode } from "../../src/plugins/docker/remote.ts";
-import type { ContainerSpec, Logger } from "../../src/core/types.ts";
+import type { Logger } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
+import { agentSpec } from "../helpers/agent-spec.ts";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const skip = await dockerSkip();
@@ -48,33 +49,20 @@ describe("docker engine over ssh://", { skip }, () => {
       quiet,
     );
     for (let i = 0; i < 6; i++) {
+      const spec = await agentSpec(bin, `agent-${i}`, {
+        image: BASE_IMAGE,
+        script: "cat; cat in.txt; echo back > /output/o.txt",
+        run: `ssh-${process.pid}`,
+        labels: { "swarm-test": "1", "swarm-mcp.owner": `ssh-${process.pid}` },
+        workdir: "/work",
+        stdin: "from stdin\n",
+        timeoutMs: 30_000,
+      });
       const d = join(bin, `agent-${i}`);
-      for (const sub of ["home", "out", "ws"]) await mkdir(join(d, sub), { recursive: true });
       await writeFile(join(d, "ws", "in.txt"), `input ${i}`);
       // Over one read buffer and not a multiple of the tar block: the upload goes in pieces.
       await writeFile(join(d, "ws", "big.bin"), Buffer.alloc(3_000_001, 7));
       await writeFile(join(d, "home", "settings.json"), "{}");
-      await writeFile(join(d, "stdin"), "from stdin\n");
-      const spec: ContainerSpec = {
-        image: BASE_IMAGE,
-        cmd: ["sh", "-c", "cat; cat in.txt; echo back > /output/o.txt"],
-        env: { HOME: "/home/agent" },
-        workdir: "/work",
-        dirs: [
-          { host: join(d, "home"), container: "/home/agent", writable: true },
-          { host: join(d, "out"), container: "/output", writable: true },
-          { host: join(d, "ws"), container: "/work", writable: true },
-        ],
-        mounts: [],
-        network: false,
-        gpu: false,
-        labels: { "swarm-test": "1", "swarm-mcp.owner": `ssh-${process.pid}` },
-        stdin: join(d, "stdin"),
-        stdout: join(d, "stdout"),
-        stderr: join(d, "stderr"),
-        timeoutMs: 30_000,
-        name: `swarm-test-ssh-${process.pid}-${i}`,
-      } as ContainerSpec;
       const exit = await Promise.race([
         rt.run(spec, new AbortController().signal),
         new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
