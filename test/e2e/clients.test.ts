@@ -31,6 +31,20 @@ const sleeper = (s: number) => ({
 });
 type Text = { content: { text: string }[]; structuredContent: any; isError?: boolean };
 
+/** The user presses stop: the call fails and the run's containers are gone within 2 s. */
+async function stopRemovesContainers(ctl: AbortController, call: Promise<unknown>, runId: string) {
+  const t0 = Date.now();
+  ctl.abort("the user pressed stop");
+  await assert.rejects(call);
+  await until(
+    "the containers are gone",
+    async () => (await ownedContainers({ "swarm-mcp.run": runId })).length === 0,
+    2000,
+    100,
+  );
+  assert.ok(Date.now() - t0 <= 2100);
+}
+
 describe("clients with their default settings", { skip }, () => {
   let server: BinaryServer;
   before(async () => {
@@ -91,16 +105,7 @@ describe("clients with their default settings", { skip }, () => {
       30_000,
       250,
     );
-    const t0 = Date.now();
-    ctl.abort("the user pressed stop");
-    await assert.rejects(call);
-    await until(
-      "the containers are gone",
-      async () => (await ownedContainers({ "swarm-mcp.run": runId })).length === 0,
-      2000,
-      100,
-    );
-    assert.ok(Date.now() - t0 <= 2100);
+    await stopRemovesContainers(ctl, call, runId);
   });
 
   it("sends the run lifecycle as log messages once the client sets a level, none before", async () => {
@@ -190,15 +195,6 @@ describe("clients over --http: a timeout's cancel versus a user's stop", { skip 
       30_000,
       250,
     );
-    const t0 = Date.now();
-    ctl.abort("the user pressed stop");
-    await assert.rejects(first);
-    await until(
-      "the containers are gone",
-      async () => (await ownedContainers({ "swarm-mcp.run": runId })).length === 0,
-      2000,
-      100,
-    );
-    assert.ok(Date.now() - t0 <= 2100);
+    await stopRemovesContainers(ctl, first, runId);
   });
 });
