@@ -80,10 +80,9 @@ try {
   step(`starting ${binary} over stdio (${real ? "real model" : "scripted model"})`);
   const client = new Client({ name: "swarm-demo", version: "0" });
   await client.connect(new StdioClientTransport({ command: binary, env, stderr: "inherit" }));
+  // wait_s only where the tool takes it (par, reduce): unwrap refuses an argument it does not know.
   const call = async (name: string, args: Record<string, unknown>) => {
-    const res = await client.callTool({ name, arguments: { wait_s: 600, ...args } }, undefined, {
-      timeout: 900_000,
-    });
+    const res = await client.callTool({ name, arguments: args }, undefined, { timeout: 900_000 });
     if (res.isError) throw new Error(`${name}: ${(res.content as { text: string }[])[0]?.text}`);
     return res.structuredContent as any;
   };
@@ -92,6 +91,7 @@ try {
   step("par: three agents, each in its own container");
   const par = await call("par", {
     ...sandbox,
+    wait_s: 600,
     tasks: topics.map((t, i) => ({
       prompt: `${mark(`demo-${i}`)}In one sentence, name the main strength of ${t}.`,
     })),
@@ -103,6 +103,7 @@ try {
   step("reduce: one agent synthesises the three refs");
   const red = await call("reduce", {
     ...sandbox,
+    wait_s: 600,
     inputs: par.results.map((r: { ref: string }) => ({ ref: r.ref })),
     synthesis_prompt: `${mark("demo-reduce")}Combine these into one short paragraph.`,
   });
