@@ -37,6 +37,12 @@ export function mountPluginRoutes(
         try {
           const res = await handler(c.req.raw);
           if (!(res instanceof Response)) throw new TypeError("the handler returned no Response");
+          // Hono answers HEAD with a GET route and drops the body unread: cancel it, or an SSE
+          // stream's subscription and timers would live on with no client.
+          if (c.req.method === "HEAD") {
+            await res.body?.cancel();
+            return new Response(null, res);
+          }
           if (res.headers.get("content-type")?.startsWith("text/event-stream")) c.env.keepOpen();
           return res;
         } catch (e) {

@@ -11,7 +11,7 @@ import type { RoutedPlugin } from "../../src/server/routes.ts";
 import eventsRoute from "../fixtures/plugins/events-route.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { rawHttp } from "../helpers/raw-http.ts";
-import { within } from "../helpers/wait.ts";
+import { until, within } from "../helpers/wait.ts";
 
 const TOKEN = "route-test-token-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -89,6 +89,28 @@ describe("plugin routes over --http", () => {
     assert.equal((await fetch(`${base}/events`, { method: "POST", headers: AUTH })).status, 404);
     const other = `http://127.0.0.1:${server.port}/plugins/other/events`;
     assert.equal((await fetch(other, { headers: AUTH })).status, 404);
+  });
+
+  it("HEAD of an SSE route answers its headers and leaves no stream open; nor does a GET that goes", async () => {
+    const open = async () =>
+      ((await (await fetch(`${base}/streams`, { headers: AUTH })).json()) as { open: number }).open;
+    assert.equal(await open(), 0);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${base}/live`, { method: "HEAD", headers: AUTH });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+    }
+    await until("the HEAD requests' streams to be closed", async () => (await open()) === 0, 2000);
+    const gone = new AbortController();
+    const res = await fetch(`${base}/live`, { headers: AUTH, signal: gone.signal });
+    await within(res.body!.getReader().read(), 2000, "the stream's first line");
+    assert.equal(await open(), 1);
+    gone.abort();
+    await until(
+      "the stream of a client that went to be closed",
+      async () => (await open()) === 0,
+      2000,
+    );
   });
 
   it("a handler that throws is a 500 naming the route; the server keeps serving", async () => {
