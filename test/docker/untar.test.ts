@@ -35,6 +35,20 @@ const pax = (path: string): TarEntry[] => {
   return [{ name: "PaxHeaders/x", data: rec(n) }];
 };
 
+/** A pax header ("x") holding `records` as "<length> <key>=<value>\n", lengths in bytes. */
+function paxHeader(records: Record<string, string>): TarEntry {
+  const rec = (k: string, v: string) => {
+    const text = (n: number) => `${n} ${k}=${v}\n`;
+    let n = 0;
+    while (Buffer.byteLength(text(n)) !== n) n = Buffer.byteLength(text(n));
+    return text(n);
+  };
+  return {
+    name: "PaxHeaders/x",
+    data: Object.entries(records).map(([k, v]) => rec(k, v)).join(""),
+  };
+}
+
 async function unpack(bytes: Uint8Array, limits = LIMITS) {
   const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
   const r = await untar(Readable.from([Buffer.from(bytes)]), dest, limits, "/output");
@@ -128,6 +142,61 @@ describe("untar of an agent's archive", () => {
       Array.from({ length: 12 }, (_, i) => ({ name: `output/f${i}`, data: "" })),
     );
     await assert.rejects(unpack(many, { maxBytes: 4096, maxEntries: 10 }), /over 10 entries/);
+  });
+
+  it("reads a pax record by its length: a name holding a newline cannot forge the entry's size", async () => {
+    // Docker writes the name of a file as the agent made it; a line-by-line reader took the
+    // name's second line for a record "size=0", then the file's content for the next headers.
+    const name = "\u00e9\n9 size=0";
+    const forged = tar([{ name: "output/forged.txt", data: "forged" }]);
+    const { dest, r } = await unpack(archive([
+      paxHeader({ path: `output/${name}` }),
+      { name: "output/x", data: forged },
+    ], { 0: { type: "x" } }));
+    assert.deepEqual(await readdir(dest), [name]);
+    assert.deepEqual(await readFile(join(dest, name)), Buffer.from(forged));
+    assert.equal(r.files, 1);
+  });
+
+  it("refuses a pax size that is not a plain number, which would have undone the byte limit", async () => {
+    const big = { name: "output/big", data: "x".repeat(8000) };
+    for (const size of ["-100000", "NaN", "1e3", ""]) {
+      await assert.rejects(
+        unpack(
+          archive([paxHeader({ size }), { name: "output/a" }, big], { 0: { type: "x" } }),
+          { maxBytes: 4096, maxEntries: 10 },
+        ),
+        /Cannot copy back \/output: an entry has an unreadable size; the agent's archive is refused/,
+        size,
+      );
+    }
+  });
+
+  it("counts the bodies of entries it skips, and bounds extended headers", async () => {
+    const dirWithBody = archive([{ name: "output/d", data: "x".repeat(5000) }], {
+      0: { type: "5" },
+    });
+    await assert.rejects(
+      unpack(dirWithBody, { maxBytes: 4096, maxEntries: 10 }),
+      /over 4096 bytes/,
+    );
+    const five = Array.from({ length: 5 }, () => paxHeader({ comment: "c" }));
+    await assert.rejects(
+      unpack(archive([...five, { name: "output/f", data: "" }], {
+        0: { type: "x" },
+        1: { type: "x" },
+        2: { type: "x" },
+        3: { type: "x" },
+        4: { type: "x" },
+      })),
+      /over 4 extended headers or 1 MiB for an entry/,
+    );
+    await assert.rejects(
+      unpack(archive([{ name: "PaxHeaders/x", data: "99 path=a\n" }, { name: "output/f" }], {
+        0: { type: "x" },
+      })),
+      /an extended header is unreadable/,
+    );
   });
 
   it("refuses an archive that ends inside a file", async () => {

@@ -30,7 +30,7 @@ export async function untar(
     );
   let pax: Record<string, string> = {};
   let longName: string | undefined, longLink: string | undefined;
-  let files = 0, bytes = 0, entries = 0, skippedLinks = 0;
+  let files = 0, bytes = 0, entries = 0, skippedLinks = 0, extended = 0;
   for (;;) {
     const h = await reader.read(512);
     if (!h || h.every((b) => b === 0)) break;
@@ -39,19 +39,23 @@ export async function untar(
     const type = String.fromCharCode(h[156]!);
     const data = async () => (await reader.read(pad(size)))?.subarray(0, size) ?? bad("truncated");
     if (type === "x" || type === "L" || type === "K" || type === "g") {
-      if (size > 1 << 20) bad("an extended header over 1 MiB");
-      const body = (await data()).toString("utf8");
-      if (type === "x") pax = parsePax(body);
-      if (type === "L") longName = body.replace(/\0.*$/s, "");
-      if (type === "K") longLink = body.replace(/\0.*$/s, "");
+      if (size > 1 << 20 || ++extended > 4) bad("over 4 extended headers or 1 MiB for an entry");
+      const body = await data();
+      if (type === "x") pax = parsePax(body) ?? bad("an extended header is unreadable");
+      if (type === "L") longName = body.toString("utf8").replace(/\0.*$/s, "");
+      if (type === "K") longLink = body.toString("utf8").replace(/\0.*$/s, "");
       continue;
     }
     const raw = pax.path ?? longName ??
       (field(h, 345, 155) ? `${field(h, 345, 155)}/${field(h, 0, 100)}` : field(h, 0, 100));
     const link = pax.linkpath ?? longLink ?? field(h, 157, 100);
-    const length = pax.size !== undefined ? Number(pax.size) : size;
-    pax = {}, longName = longLink = undefined;
+    // A pax size that is not a plain number would corrupt the byte count (NaN, negative).
+    const length = pax.size === undefined ? size : /^\d{1,15}$/.test(pax.size) ? +pax.size : -1;
+    if (length < 0) bad("an entry has an unreadable size");
+    pax = {}, longName = longLink = undefined, extended = 0;
     if (++entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
+    bytes += length; // skipped bodies count too: the whole read is bounded
+    if (bytes > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
     const target = rel === "" ? dest : join(dest, rel);
     if (type === "1" || type === "2") {
@@ -63,8 +67,6 @@ export async function untar(
     } else if (type === "5") {
       if (rel !== "") await makeDir(target, dest);
     } else if ((type === "0" || type === "\0" || type === "7") && rel !== "") {
-      bytes += length;
-      if (bytes > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
       await makeDir(dirname(target), dest);
       await writeEntry(reader, target, length, octal(h.subarray(100, 108)));
       files++;
@@ -124,11 +126,19 @@ const octal = (b: Buffer) => {
   return /^[0-7]*$/.test(s) ? parseInt(s || "0", 8) : -1;
 };
 
-function parsePax(body: string): Record<string, string> {
+/** Records "<length> <key>=<value>\n", cut by their length (which counts the whole record): a
+ * value may hold a newline, as a file's name does when the agent makes it so, and a record read
+ * line by line would let that name forge the next record (a size of 0, and the file's content read
+ * as the archive's next headers). Undefined when a record does not add up. */
+function parsePax(body: Buffer): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const line of body.split("\n")) {
-    const m = /^\d+ ([^=]+)=(.*)$/s.exec(line);
-    if (m) out[m[1]!] = m[2]!;
+  for (let off = 0; off < body.length;) {
+    const sp = body.indexOf(0x20, off), len = Number(body.toString("latin1", off, sp));
+    const end = off + len, eq = body.indexOf(0x3d, sp);
+    if (sp < 0 || !(len > sp - off) || end > body.length || body[end - 1] !== 0x0a) return;
+    if (eq < 0 || eq >= end) return;
+    out[body.toString("utf8", sp + 1, eq)] = body.toString("utf8", eq + 1, end - 1);
+    off = end;
   }
   return out;
 }

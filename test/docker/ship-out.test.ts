@@ -1,0 +1,66 @@
+// The copy back of a remote agent's dir (ship.ts shipOut, untar.ts), from archives a real engine
+// makes of what a hostile agent left: names that forge tar records, fifos, setuid files, links.
+// The local engine serves here: the archive endpoint is the same, and an agent controls its
+// archive only through the files it makes.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
+import { shipOut } from "../../src/plugins/docker/ship.ts";
+import { tar } from "../../src/plugins/docker/tar.ts";
+import { BASE_IMAGE, docker, dockerSkip } from "../helpers/docker-env.ts";
+
+const skip = await dockerSkip();
+const LIMITS = { maxBytes: 1 << 20, maxEntries: 100 };
+
+describe("copy back of an agent's dir from a real engine's archive", { skip }, () => {
+  const name = `swarm-test-shipout-${process.pid}`;
+  const api = createDockerApi(process.env.DOCKER_HOST);
+  let dir: string;
+  let id: string;
+  // A name Docker must write as a pax record (not ASCII) whose second line reads as a record.
+  const evil = "\u00e9\n9 size=0";
+  const forged = Buffer.from(tar([{ name: "output/forged.txt", data: "forged" }]));
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarm-shipout-"));
+    const script = [
+      "set -e; mkdir -p /output/d; cd /output",
+      `echo ${forged.toString("base64")} | base64 -d > "$(printf '\\303\\251\\n9 size=0')"`,
+      "echo s > setuid; chmod 4755 setuid; mkfifo fifo; ln -s setuid in-link",
+      "echo h > d/hard; ln d/hard hard2",
+    ].join("\n");
+    id = await docker(
+      "create",
+      "--label",
+      "swarm-test=1",
+      "--name",
+      name,
+      BASE_IMAGE,
+      "sh",
+      "-c",
+      script,
+    );
+    await docker("start", "-a", id);
+    const code = await docker("inspect", "--format", "{{.State.ExitCode}}", id);
+    assert.equal(code, "0", "the agent's script ran");
+  });
+  after(async () => {
+    await docker("rm", "-f", name).catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps a name that forges a pax record as one file with its content; no device, no link, no setuid", async () => {
+    await shipOut(api, id, [{ host: dir, container: "/output", writable: true }], LIMITS);
+    assert.deepEqual((await readdir(dir)).sort(), ["d", "setuid", evil].sort());
+    assert.deepEqual(await readFile(join(dir, evil)), forged, "the file's content, not headers");
+    assert.equal(
+      (await lstat(join(dir, "setuid"))).mode & 0o7022,
+      0,
+      "no setuid, no group/other write",
+    );
+    assert.deepEqual(await readdir(join(dir, "d")), ["hard"]);
+  });
+});
