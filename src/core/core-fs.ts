@@ -4,7 +4,7 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { fail } from "./errors.ts";
-import { copyNoFollow, linesNoFollow, listNoFollow, readNoFollow } from "./safe-fs.ts";
+import { copyNoFollow, linesNoFollow, listNoFollow, readInDir, readNoFollow } from "./safe-fs.ts";
 
 /**
  * The workspace-relative path for an `input_files` key. Keys are relative to the workdir (the
@@ -137,6 +137,7 @@ export async function exitError(
 
 export const coreFs = {
   readNoFollow,
+  readInDir,
   linesNoFollow,
   listNoFollow,
   copyNoFollow,

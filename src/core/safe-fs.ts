@@ -72,6 +72,36 @@ export async function readNoFollow(
   }
 }
 
+/** `dir` itself opened without following a link; its entries are reached as `${at}/<name>` through
+ * the fd, so neither `dir` nor a name in it can be swapped for a link (a project's types/ dir, which
+ * an agent with the project mounted may replace). */
+export async function openDir(
+  dir: string,
+): Promise<
+  { fh: FileHandle; at: string; skipped?: undefined } | { fh?: undefined; skipped: string }
+> {
+  const fh = await open(dir, DIR_FLAGS).catch((e: { code?: string }) => e.code ?? "unreadable");
+  if (typeof fh !== "string") return { fh, at: FD_DIR ? `${FD_DIR}/${fh.fd}` : dir };
+  const link = fh === "ELOOP" || fh === "ENOTDIR";
+  return {
+    skipped: link ? "not a directory (a symbolic link?)" : fh === "ENOENT" ? "missing" : fh,
+  };
+}
+
+/** readNoFollow of `name` in `dir`, where `dir` must not be a link either. */
+export async function readInDir(dir: string, name: string, maxBytes: number): Promise<ReadResult> {
+  const d = await openDir(dir);
+  if (!d.fh) {
+    const skipped = d.skipped === "missing" ? d.skipped : `in ${dir}, which is ${d.skipped}`;
+    return { text: "", size: 0, truncated: false, skipped };
+  }
+  try {
+    return await readNoFollow(`${d.at}/${name}`, maxBytes);
+  } finally {
+    await d.fh.close();
+  }
+}
+
 export type { LineStats };
 
 /** The lines of a regular file, read through one fd in chunks: at most maxBytes in all, and no
@@ -133,21 +163,10 @@ export async function listNoFollow(
 ): Promise<Listing> {
   const out: Listing = { entries: [], truncated: false };
   const walk = async (dirPath: string, rel: string, depth: number): Promise<void> => {
-    const fh = await open(dirPath, DIR_FLAGS).catch((e: { code?: string }) =>
-      e.code ?? "unreadable"
-    );
-    if (typeof fh === "string") {
-      if (depth === 0) {
-        out.skipped = fh === "ELOOP" || fh === "ENOTDIR"
-          ? "not a directory (a symbolic link?)"
-          : fh === "ENOENT"
-          ? "missing"
-          : fh;
-      }
-      return;
-    }
+    const opened = await openDir(dirPath);
+    if (!opened.fh) return void (depth === 0 && (out.skipped = opened.skipped));
+    const { fh, at } = opened;
     try {
-      const at = FD_DIR ? `${FD_DIR}/${fh.fd}` : dirPath;
       for await (const d of await opendir(at)) {
         if (out.entries.length >= limits.maxEntries) return void (out.truncated = true);
         const name = rel + d.name;

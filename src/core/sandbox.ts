@@ -3,12 +3,12 @@
 // arguments, where an absent argument never overrides. Values arrive in their natural JSON type or
 // as the reference's strings.
 import * as v from "valibot";
-import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
 import { fieldKit, MAX_SPEC_BYTES, parseJson } from "./field-kit.ts";
 import { logger } from "./log.ts";
-import { readNoFollow } from "./safe-fs.ts";
+import { openDir, readInDir } from "./safe-fs.ts";
 import { describeIssues } from "./registry.ts";
 import { noArray } from "./tool-input.ts";
 import { coreFields } from "./sandbox-fields.ts";
@@ -161,14 +161,16 @@ export function createSandboxes(
   };
 
   /** A saved spec's text, or null when there is none. A project's sandboxes/ dir may be mounted
-   * into an agent: a link, FIFO or huge file planted there is refused, never read through. */
-  async function readSpec(path: string): Promise<string | null> {
-    const r = await readNoFollow(path, MAX_SPEC_BYTES + 1);
+   * into an agent: a link (also at sandboxes/ itself), FIFO or huge file planted there is refused,
+   * never read through. */
+  async function readSpec(dir: string, file: string): Promise<string | null> {
+    const path = join(dir, file);
+    const r = await readInDir(dir, file, MAX_SPEC_BYTES + 1);
     if (r.skipped === "missing") return null;
     if (r.skipped) {
       fail(
         "FORBIDDEN",
-        `Cannot load the sandbox spec ${path}: it is ${r.skipped}; a saved spec must be a regular file`,
+        `Cannot load the sandbox spec ${path}: it is ${r.skipped}; a saved spec must be a regular file in a real directory`,
       );
     }
     if (r.truncated) fail("TOO_LARGE", `Cannot load the sandbox spec ${path}: it is over 1 MiB`);
@@ -178,7 +180,7 @@ export function createSandboxes(
   async function load(name: string): Promise<Partial<SandboxSpec>> {
     checkName(name);
     for (const dir of searchPaths("sandboxes")) {
-      const raw = await readSpec(join(dir, `${name}.json`));
+      const raw = await readSpec(dir, `${name}.json`);
       if (raw !== null) {
         return normalizeLayer(parseJson(`sandbox ${name}`, raw) as Record<string, unknown>, false);
       }
@@ -202,7 +204,8 @@ export function createSandboxes(
       { name: string; source: string; spec?: Partial<SandboxSpec>; error?: string }
     >();
     for (const dir of searchPaths("sandboxes")) {
-      const files = await readdir(dir).catch(() => [] as string[]);
+      const d = await openDir(dir); // a link at sandboxes/ lists nothing
+      const files = d.fh ? await readdir(d.at).catch(() => []).finally(() => d.fh.close()) : [];
       for (const f of files.filter((f) => f.endsWith(".json"))) {
         const name = f.slice(0, -5);
         if (seen.has(name) || !NAME.test(name)) continue;
@@ -210,7 +213,7 @@ export function createSandboxes(
           seen.set(name, {
             name,
             source: join(dir, f),
-            spec: normalizeLayer(JSON.parse((await readSpec(join(dir, f))) ?? "{}"), false),
+            spec: normalizeLayer(JSON.parse((await readSpec(dir, f)) ?? "{}"), false),
           });
         } catch (e) {
           seen.set(name, {
@@ -244,14 +247,26 @@ export function createSandboxes(
       if (!dir) {
         fail("NOT_FOUND", "Cannot save a sandbox: no search path is configured (HOME is unset)");
       }
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700); // mkdir's mode only applies to a dir it creates
-      const path = join(dir, `${name}.json`);
-      // A new file renamed into place: an older 0644 copy, or a link planted at the name, is replaced, never written through.
-      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(tmp, JSON.stringify(clean, null, 2) + "\n", { mode: 0o600, flag: "wx" });
-      await rename(tmp, path);
-      return path;
+      await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => {}); // judged just below
+      // Written through the dir's fd: a link an agent put at sandboxes/ is refused, not written
+      // (nor chmod-ed) through.
+      const d = await openDir(dir);
+      if (!d.fh) {
+        return fail(
+          "FORBIDDEN",
+          `Cannot save sandbox "${name}": ${dir} is ${d.skipped}; make it a real directory`,
+        );
+      }
+      try {
+        await d.fh.chmod(0o700); // mkdir's mode only applies to a dir it creates
+        // A new file renamed into place: an older 0644 copy, or a link planted at the name, is replaced, never written through.
+        const tmp = `${d.at}/${name}.json.${process.pid}.${Date.now()}.tmp`;
+        await writeFile(tmp, JSON.stringify(clean, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+        await rename(tmp, `${d.at}/${name}.json`);
+      } finally {
+        await d.fh.close();
+      }
+      return join(dir, `${name}.json`);
     },
     async resolve(sandbox, overrides = {}) {
       let named: Partial<SandboxSpec> = {};

@@ -89,12 +89,13 @@ async function readNamed(core: Core, name: string): Promise<Obj> {
   const dirs = core.sandboxes.searchPaths("pipelines");
   for (const dir of dirs) {
     const file = join(dir, `${name}.json`);
-    const r = await core.fs.readNoFollow(file, MAX_BYTES + 1);
+    // pipelines/ itself may be a link an agent planted in a project it has mounted: not followed.
+    const r = await core.fs.readInDir(dir, `${name}.json`, MAX_BYTES + 1);
     if (r.skipped === "missing") continue;
     if (r.skipped) {
       core.fail(
         "FORBIDDEN",
-        `Cannot load pipeline "${name}" from ${file}: it is ${r.skipped}; a saved pipeline must be a regular file`,
+        `Cannot load pipeline "${name}" from ${file}: it is ${r.skipped}; a saved pipeline must be a regular file in a real directory`,
       );
     }
     if (r.truncated) core.fail("TOO_LARGE", `Cannot load pipeline ${file}: it is over 1 MiB`);

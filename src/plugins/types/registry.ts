@@ -47,12 +47,13 @@ export function typeRegistry(core: Core): TypeRegistry {
     checkName(name);
     for (const dir of paths()) {
       const file = `${dir}/${name}.md`;
-      const r = await core.fs.readNoFollow(file, MAX_TYPE_BYTES + 1);
+      // types/ itself may be a link an agent planted in a project it has mounted: not followed.
+      const r = await core.fs.readInDir(dir, `${name}.md`, MAX_TYPE_BYTES + 1);
       if (r.skipped === "missing") continue;
       if (r.skipped) {
         core.fail(
           "FORBIDDEN",
-          `Cannot read type "${name}": ${file} is ${r.skipped}; make it a regular file`,
+          `Cannot read type "${name}": ${file} is ${r.skipped}; make it a regular file in a real directory`,
         );
       }
       if (r.truncated) {
@@ -108,7 +109,7 @@ export function typeRegistry(core: Core): TypeRegistry {
         const name = entry.endsWith(".md") ? entry.slice(0, -3) : "";
         if (!isTypeName(name) || seen.has(name)) continue; // dirs end in "/", links in ")"
         seen.add(name);
-        const r = await core.fs.readNoFollow(`${dir}/${entry}`, 4096);
+        const r = await core.fs.readInDir(dir, entry, 4096);
         const summary = r.text.split("\n").map((s) => s.replace(/^#+\s*/, "").trim())
           .find((s) => s !== "") ?? "";
         out.push({ name, summary: summary.slice(0, 200), source: `${dir}/${entry}` });
