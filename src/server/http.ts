@@ -14,6 +14,14 @@ import type { Events } from "../core/types.ts";
 import { serveFetch } from "./serve-fetch.ts";
 import { createMcpServer, MAX_MESSAGE_BYTES, type ServerInfo } from "./mcp.ts";
 import { type App, mountPluginRoutes, type RoutedPlugin } from "./routes.ts";
+import {
+  allowedHost,
+  allowedOrigin,
+  bracketed,
+  HOST_NAME,
+  LOCAL_NAMES,
+  WILDCARDS,
+} from "./http-names.ts";
 
 const log = logger("http");
 
@@ -53,41 +61,14 @@ interface Session {
   used: number;
 }
 
-const LOCAL_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const WILDCARDS = new Set(["0.0.0.0", "::", "[::]"]);
-const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i;
-const HOST_NAME = /^(\[[0-9a-f:.]+\]|[0-9a-f:.]*:[0-9a-f:.]*|[a-z0-9.-]+)$/i;
 const TOKEN_SHAPE = /^[\x21-\x7e]{16,1024}$/;
 
-const bracketed = (host: string) =>
-  (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host).toLowerCase();
 const digest = (s: string) => createHash("sha256").update(s).digest();
 const rpcError = (code: number, message: string) => ({
   jsonrpc: "2.0",
   error: { code, message },
   id: null,
 });
-
-/** A Host header (or an Origin's host) naming this machine's loopback, the bound host or one of
- * `extra` (--allowed-host); any port, so SSH tunnels and proxies on other local ports work.
- * `anyName` when bound to a wildcard address. */
-function allowedHost(value: string, bound: string, anyName: boolean, extra?: Set<string>): boolean {
-  const m = HOST_HEADER.exec(value);
-  if (!m || Number(m[2] ?? 0) > 65535) return false;
-  const name = m[1]!.toLowerCase();
-  return anyName || LOCAL_NAMES.has(name) || name === bound || !!extra?.has(name);
-}
-
-/** Browsers send Origin; other clients do not. "null", file:, paths and non-canonical forms are refused. */
-function allowedOrigin(origin: string, bound: string): boolean {
-  try {
-    const u = new URL(origin);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin &&
-      allowedHost(u.host, bound, false);
-  } catch {
-    return false;
-  }
-}
 
 function checkOptions(opts: HttpOptions): void {
   const loopback = LOCAL_NAMES.has(bracketed(opts.host));
@@ -251,12 +232,16 @@ export async function serveHttp(
       return c.json(rpcError(-32000, msg), 503, { "retry-after": "5" });
     }
     if (!transport) opening++;
+    let fresh: WebStandardStreamableHTTPServerTransport | undefined;
     try {
-      const res = await (transport ?? (await openSession())).handleRequest(c.req.raw);
+      const res = await (transport ?? (fresh = await openSession())).handleRequest(c.req.raw);
       if (res.headers.get("content-type")?.startsWith("text/event-stream")) c.env.keepOpen();
       return res;
     } finally {
       if (!transport) opening--;
+      // A POST that opened no session (not an initialize, or a failed one) leaves no server behind
+      // listening to every run's events.
+      if (fresh && !fresh.sessionId) await fresh.close().catch(() => {});
     }
   });
   app.get("/healthz", (c) => c.json({ ok: true, version: info.version }));

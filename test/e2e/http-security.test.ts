@@ -275,6 +275,26 @@ describe("HTTP sessions and connections", () => {
     }
   });
 
+  it("a POST that opens no session leaves no server listening to the run events behind", async () => {
+    let listening = 0;
+    const events = { on: () => (listening++, () => void listening--) };
+    const { server, url } = await start({ events });
+    try {
+      const calls = ['{"jsonrpc":"2.0","id":2,"method":"tools/list"}', "{", "[]", "null"];
+      for (const body of calls.flatMap((b) => [b, b, b, b, b])) {
+        const res = await fetch(url, { method: "POST", headers: auth, body });
+        assert.equal(res.status, 400, body);
+        await res.body?.cancel();
+      }
+      assert.equal(listening, 0, "event listeners of requests that opened no session");
+      await open(url);
+      assert.equal(listening, 1, "a session listens");
+    } finally {
+      await server.close();
+    }
+    assert.equal(listening, 0, "a closed server's sessions stop listening");
+  });
+
   it("when every session has a call in flight, a new one gets 503 with a JSON-RPC error", async () => {
     const { server, reg, url } = await start({ maxSessions: 2 });
     try {
