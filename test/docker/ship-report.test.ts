@@ -170,6 +170,15 @@ describe("the remote engine's exit report", () => {
     assert.deepEqual(strip(`x\n${NONCE} done`, [3]), { out: `x\n${NONCE} done`, reports: [] });
   });
 
+  it("keeps only the latest reports: a flood of forged ones does not grow the server's memory", () => {
+    const s = reportStripper(NONCE);
+    const flood = Buffer.from(`\n${NONCE} done1\n`.repeat(2000));
+    for (let i = 0; i < 50; i++) assert.equal(s.push(flood).length, 0);
+    s.push(Buffer.from(`\n${NONCE} done0\n`));
+    assert.ok(s.reports.length <= 16, `${s.reports.length} reports held`);
+    assert.deepEqual(readReports(s.reports, 0, 1), { holds: [false] }, "the last one still wins");
+  });
+
   it("the last done wins; need counts only without one; a report of the wrong length is ignored", () => {
     assert.deepEqual(readReports(["done0", "need1", "done1"], 1, 1), { holds: [true] });
     assert.deepEqual(readReports(["done0", "need1"], 1, 1), { holds: [false] });

@@ -41,6 +41,9 @@ export function reportScript(
 }
 
 const MAX_BODY = 64; // "need" or "done" and one digit per dir (a handful)
+/** Reports kept, the latest: the wrapper's own comes last, and an agent that knows the nonce could
+ * otherwise print a gigabyte of them into the server's memory. */
+const MAX_REPORTS = 16;
 
 export interface ReportStripper {
   /** The stderr bytes to write for this chunk (a possible report's start is held back). */
@@ -76,6 +79,7 @@ export function reportStripper(nonce: string): ReportStripper {
           return Buffer.concat([...out, buf.subarray(0, i)]);
         }
         reports.push(buf.subarray(i + mark.length, nl).toString("latin1"));
+        if (reports.length > MAX_REPORTS) reports.shift();
         out.push(buf.subarray(0, i));
         buf = buf.subarray(nl + 1);
       }
