@@ -31,6 +31,7 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
       `echo ${forged.toString("base64")} | base64 -d > "$(printf '\\303\\251\\n9 size=0')"`,
       "echo s > setuid; chmod 4755 setuid; mkfifo fifo; ln -s setuid in-link",
       "echo h > d/hard; ln d/hard hard2",
+      "mkdir -p /ws; head -c 3000 /dev/zero > /ws/zeros",
     ].join("\n");
     id = await docker(
       "create",
@@ -62,5 +63,16 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
       "no setuid, no group/other write",
     );
     assert.deepEqual(await readdir(join(dir, "d")), ["hard"]);
+  });
+
+  it("the byte limit bounds the agent's dirs together, not each", async () => {
+    const [out, ws] = [await mkdtemp(join(dir, "out-")), await mkdtemp(join(dir, "ws-"))];
+    const both = [
+      { host: out, container: "/output", writable: true },
+      { host: ws, container: "/ws", writable: true },
+    ];
+    const limits = { maxBytes: 4000, maxEntries: 100 }; // each dir alone holds less
+    for (const d of both) await shipOut(api, id, [d], limits);
+    await assert.rejects(shipOut(api, id, both, limits), /over 4000 bytes/);
   });
 });

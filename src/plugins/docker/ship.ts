@@ -133,6 +133,7 @@ export async function shipOut(
   limits: ShipLimits,
 ): Promise<void> {
   // In parallel: each is a round trip in which the engine mounts the container's filesystem.
+  const spent = { bytes: 0, entries: 0 }; // the limits bound the dirs together
   await Promise.all(
     dirs.filter((d) => d.writable).map(async (d) => {
       let body;
@@ -148,7 +149,8 @@ export async function shipOut(
         throw e;
       }
       try {
-        await untar(body, d.host, limits, `${d.container} from container ${id.slice(0, 12)}`);
+        const what = `${d.container} from container ${id.slice(0, 12)}`;
+        await untar(body, d.host, limits, what, spent);
       } finally {
         body.destroy();
       }

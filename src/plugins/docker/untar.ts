@@ -15,12 +15,14 @@ export interface UntarLimits {
 }
 
 /** Unpack `tar` into `dest` (which exists), dropping the archive's first name component (the
- * engine names entries after the copied dir). Returns how many links were left out. */
+ * engine names entries after the copied dir). `spent` counts across the archives of one agent, so
+ * the limits bound all its dirs together. Returns how many links were left out. */
 export async function untar(
   tar: Readable,
   dest: string,
   limits: UntarLimits,
   what: string,
+  spent = { bytes: 0, entries: 0 },
 ): Promise<{ files: number; bytes: number; skippedLinks: number }> {
   const reader = blocks(tar);
   const bad = (why: string): never =>
@@ -30,7 +32,7 @@ export async function untar(
     );
   let pax: Record<string, string> = {};
   let longName: string | undefined, longLink: string | undefined;
-  let files = 0, bytes = 0, entries = 0, skippedLinks = 0, extended = 0;
+  let files = 0, bytes = 0, skippedLinks = 0, extended = 0;
   for (;;) {
     const h = await reader.read(512);
     if (!h || h.every((b) => b === 0)) break;
@@ -53,9 +55,9 @@ export async function untar(
     const length = pax.size === undefined ? size : /^\d{1,15}$/.test(pax.size) ? +pax.size : -1;
     if (length < 0) bad("an entry has an unreadable size");
     pax = {}, longName = longLink = undefined, extended = 0;
-    if (++entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
+    if (++spent.entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
     bytes += length; // skipped bodies count too: the whole read is bounded
-    if (bytes > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+    if ((spent.bytes += length) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
     const target = rel === "" ? dest : join(dest, rel);
     if (type === "1" || type === "2") {
