@@ -1,5 +1,5 @@
 // best_of: the plugin contract, and its behaviour on the fake runtime (par of n, then a judge).
-// test/e2e/binary-plugins.test.ts loads it into the compiled binary and runs real containers.
+// test/e2e/combinators.test.ts loads it into the compiled binary and runs real containers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHarness } from "../../test/helpers/harness.ts";
