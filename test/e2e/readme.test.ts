@@ -1,8 +1,9 @@
 // What README.md tells a newcomer, held against the code so it cannot drift: every SWARM_*
 // variable the server or its scripts read is documented and every documented one is read; the
 // tools table lists exactly the tools of the compiled binary; every flag of --help is in the
-// README; every repository path the docs name exists; and the README's plugin example (its two
-// blocks, as written) loads into the compiled binary from a manifest in a temp dir and works.
+// README; every repository path the docs name exists; the pipeline example runs as written; and
+// the plugin example (its two blocks, as written) loads into the compiled binary from a manifest
+// in a temp dir and works.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { HELP } from "../../src/config.ts";
 import { type BinaryServer, binarySkip, startBinary } from "../helpers/binary.ts";
 import { ROOT } from "../helpers/docker-env.ts";
+import { createHarness } from "../helpers/harness.ts";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 // Read only inside the agent's container by the artifacts hook; the server never sets it.
@@ -87,6 +89,20 @@ describe("README.md against the code", () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it("the pipeline example is accepted as written and runs to done (fake runtime)", async () => {
+    const definition = block("json", (t) => t.includes('"name": "implement-and-test"'));
+    const h = await createHarness();
+    try {
+      const r = await h.call("pipeline", { definition });
+      assert.equal(r.isError, false, r.text);
+      assert.equal(r.data.status, "done", r.text);
+      const ids = new Set(r.data.trace.map((s: { step_id: string }) => s.step_id));
+      assert.deepEqual([...ids].sort(), ["fix", "implement", "review", "test"]);
+    } finally {
+      await h.dispose();
+    }
   });
 
   describe("on the compiled binary", { skip: binarySkip }, () => {
