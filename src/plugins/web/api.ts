@@ -29,8 +29,11 @@ const brief = ({ result, refs, ...info }: RunInfo) => ({
   budget: budgetOf(result),
 });
 
-const agentRow = (r: Ref) => ({
+/** What the page shows of a finished agent (the SSE stream too): no error text, no structured
+ * output, no host path. */
+export const agentRow = (r: Ref) => ({
   ref: r.ref,
+  run_id: r.run_id,
   agent_id: r.agent_id,
   status: r.status,
   model: r.model,
@@ -122,7 +125,8 @@ export function api(core: Core, live: Live) {
         run_id,
         agent: row,
         running: live.inFlight(run_id).find((a) => a.agent_id === agent_id) ?? null,
-        error: rec?.error ?? null,
+        // A failed agent's error quotes its output (a result's text, a stderr tail): sealed too.
+        error: row?.encrypted ? "(encrypted)" : rec?.error ?? null,
         prompt: await read(ref, "prompt", 16 * 1024),
         tail: await tailOf(core, ref),
         artifacts: (await read(ref, "artifacts", 32 * 1024, true)).split("\n").slice(-30),

@@ -1,6 +1,7 @@
 // One SSE stream per open page: every lifecycle event as it happens, and, on an agent's page, the
 // tail of its stream whenever the file grew (the one file read on a timer, and only while watched).
 import type { Core } from "../../core/types.ts";
+import { agentRow } from "./api.ts";
 import type { Live } from "./live.ts";
 import { tailOf } from "./tail.ts";
 
@@ -22,7 +23,9 @@ export function sse(core: Core, live: Live, req: Request): Response {
         if ((ctl.desiredSize ?? 0) < -MAX_QUEUED) return stop();
         ctl.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       };
-      const off = live.subscribe((e) => send("swarm", e));
+      const off = live.subscribe((e) =>
+        send("swarm", e.type === "agent.finished" ? { ...e, ref: agentRow(e.ref) } : e)
+      );
       const ping = setInterval(() => send("ping", {}), PING_EVERY_MS);
       let seen = "";
       let busy = false;
