@@ -53,9 +53,9 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("keeps a name that forges a pax record as one file with its content; no device, no link, no setuid", async () => {
+  it("keeps a name that forges a pax record as one file with its content; no device, no symbolic link, no setuid; a hard link a copy", async () => {
     await shipOut(api, id, [{ host: dir, container: "/output", writable: true }], LIMITS);
-    assert.deepEqual((await readdir(dir)).sort(), ["d", "setuid", evil].sort());
+    assert.deepEqual((await readdir(dir)).sort(), ["d", "hard2", "setuid", evil].sort());
     assert.deepEqual(await readFile(join(dir, evil)), forged, "the file's content, not headers");
     assert.equal(
       (await lstat(join(dir, "setuid"))).mode & 0o7022,
@@ -63,6 +63,7 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
       "no setuid, no group/other write",
     );
     assert.deepEqual(await readdir(join(dir, "d")), ["hard"]);
+    assert.equal(await readFile(join(dir, "hard2"), "utf8"), "h\n", "a hard link's name: a copy");
   });
 
   it("the byte limit bounds the agent's dirs together, not each", async () => {

@@ -2,7 +2,7 @@
 // (the archive is agent-made: it may name ../ paths, absolute paths, links out, or be huge).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { lstat, mkdir, mkdtemp, readdir, readFile, symlink } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -89,7 +89,7 @@ describe("untar of an agent's archive", () => {
     });
   }
 
-  it("refuses links that point out; leaves out links that stay inside", async () => {
+  it("refuses links that point out; leaves out symbolic links that stay inside", async () => {
     for (const link of ["/etc/passwd", "../../etc/passwd", "d/../../x"]) {
       await assert.rejects(
         unpack(archive([{ name: "output/l" }], { 0: { type: "2", link } })),
@@ -102,8 +102,32 @@ describe("untar of an agent's archive", () => {
       { name: "output/in" },
       { name: "output/hard" },
     ], { 1: { type: "2", link: "target.txt" }, 2: { type: "1", link: "output/target.txt" } }));
-    assert.deepEqual((await readdir(dest)).sort(), ["target.txt"]);
-    assert.equal(r.skippedLinks, 2);
+    assert.deepEqual((await readdir(dest)).sort(), ["hard", "target.txt"]);
+    assert.equal(await readFile(join(dest, "hard"), "utf8"), "t", "a hard link's name is a copy");
+    assert.ok((await lstat(join(dest, "hard"))).nlink === 1, "not a link on the host");
+    assert.equal(r.skippedLinks, 1);
+  });
+
+  it("copies a hard link's file within the byte limit, never through a link in the destination", async () => {
+    const twice = archive([
+      { name: "output/a", data: "x".repeat(3000) },
+      { name: "output/b" },
+    ], { 1: { type: "1", link: "output/a" } });
+    await assert.rejects(unpack(twice, { maxBytes: 4096, maxEntries: 10 }), /over 4096 bytes/);
+    const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
+    const outside = join(await mkdtemp(join(tmpdir(), "swarm-untar-out-")), "secret");
+    await writeFile(outside, "secret");
+    await symlink(outside, join(dest, "planted"));
+    const r = await untar(
+      Readable.from([Buffer.from(archive([{ name: "output/b" }], {
+        0: { type: "1", link: "output/planted" },
+      }))]),
+      dest,
+      LIMITS,
+      "/output",
+    );
+    assert.deepEqual((await readdir(dest)).sort(), ["planted"], "the link was not followed");
+    assert.equal(r.skippedLinks, 1);
   });
 
   it("never writes through a link already in the destination", async () => {

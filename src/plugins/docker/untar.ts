@@ -1,8 +1,9 @@
 // Unpacks a tar stream from the engine's archive endpoint into a host dir. The archive is what an
 // agent left in its container: untrusted. Names that are absolute or climb out ("..") and links
-// that point out refuse the archive; links that stay inside are not recreated (a reader of the
-// ref never follows one); devices and fifos are skipped. Files are created without following a
-// link and within limits of bytes and entries, read as a stream so memory stays flat.
+// that point out refuse the archive; symbolic links that stay inside are not recreated (a reader
+// of the ref never follows one), a hard link's later name becomes a copy; devices and fifos are
+// skipped. Files are created without following a link and within limits of bytes and entries,
+// read as a stream so memory stays flat.
 import { constants } from "node:fs";
 import { lstat, mkdir, open } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
@@ -30,6 +31,9 @@ export async function untar(
       "forbidden",
       `Cannot copy back ${what}: ${why}; the agent's archive is refused (agents may not write outside their dirs)`,
     );
+  const take = (n: number) => {
+    if ((spent.bytes += n) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+  };
   let pax: Record<string, string> = {};
   let longName: string | undefined, longLink: string | undefined;
   let files = 0, bytes = 0, skippedLinks = 0, extended = 0;
@@ -57,7 +61,7 @@ export async function untar(
     pax = {}, longName = longLink = undefined, extended = 0;
     if (++spent.entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
     bytes += length; // skipped bodies count too: the whole read is bounded
-    if ((spent.bytes += length) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+    take(length);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
     const target = rel === "" ? dest : join(dest, rel);
     if (type === "1" || type === "2") {
@@ -65,7 +69,9 @@ export async function untar(
       if (link.startsWith("/") || inside(`x/${posix.join(base, link)}`) === undefined) {
         bad(`the link ${JSON.stringify(raw.slice(0, 200))} points out of its dir`);
       }
-      skippedLinks++;
+      const from = type === "1" && rel !== "" ? inside(posix.normalize(link)) : "";
+      if (from && from !== rel && await copyOf(join(dest, from), target, dest, take)) files++;
+      else skippedLinks++;
     } else if (type === "5") {
       if (rel !== "") await makeDir(target, dest);
     } else if ((type === "0" || type === "\0" || type === "7") && rel !== "") {
@@ -95,6 +101,24 @@ async function makeDir(dir: string, root: string): Promise<void> {
   if (st) refuse("forbidden", `Cannot copy back into ${dir}: it exists and is not a directory`);
   await makeDir(dirname(dir), root);
   await mkdir(dir, { mode: 0o755 });
+}
+
+/** A hard link's later name (Docker archives the first as a file, the others as links to it): a
+ * copy of the file unpacked above, made without following a link; `take` counts its bytes.
+ * False (left out) when that is no file. */
+async function copyOf(from: string, to: string, root: string, take: (n: number) => void) {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const src = await open(from, flags).catch(() => null);
+  try {
+    const st = await src?.stat();
+    if (!src || !st?.isFile()) return false;
+    take(st.size);
+    await makeDir(dirname(to), root);
+    await writeEntry(blocks(src.createReadStream({ autoClose: false })), to, st.size, st.mode);
+    return true;
+  } finally {
+    await src?.close();
+  }
 }
 
 async function writeEntry(
