@@ -29,6 +29,37 @@ describe("best_of()", () => {
     }
   });
 
+  it("refuses a judge_prompt over 1 MiB before any candidate starts (and spends)", async () => {
+    const h = await createHarness({ plugins: { "best-of": bestOf } });
+    try {
+      const res = await h.call("best_of", {
+        prompt: "[[fake cost=0.5]] solve it",
+        n: 2,
+        judge_prompt: "x".repeat((1 << 20) + 1),
+      });
+      assert.equal(res.isError, true);
+      assert.equal(res.data.code, "INVALID_INPUT");
+      assert.match(res.text, /judge_prompt is over 1 MiB/);
+      assert.equal(h.runtime.started, 0);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("takes a saved sandbox spec by name, like every agent-starting tool", async () => {
+    const h = await createHarness({ plugins: { "best-of": bestOf } });
+    try {
+      const saved = await h.call("save_sandbox_spec", { name: "cheap", spec: { model: "haiku" } });
+      assert.equal(saved.isError, false, saved.text);
+      const res = await h.call("best_of", { prompt: "[[fake]] solve it", n: 2, sandbox: "cheap" });
+      assert.equal(res.isError, false, res.text);
+      const models = h.runtime.calls.map((c) => c.opts.cmd[c.opts.cmd.indexOf("--model") + 1]);
+      assert.deepEqual(models, ["haiku", "haiku", "haiku"]); // two candidates and the judge
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("fails clearly when every candidate fails", async () => {
     const h = await createHarness({ plugins: { "best-of": bestOf } });
     try {

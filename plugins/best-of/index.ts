@@ -5,6 +5,8 @@
 // It imports nothing at run time: valibot comes from `core.v`, everything else through ctx.call.
 import type { PluginFactory, Ref, Tool } from "../../src/core/types.ts";
 
+// par and reduce refuse a prompt over 1 MiB too, but the judge's only after the candidates ran.
+const MAX_PROMPT = 1 << 20;
 const JUDGE = "Several agents answered the same task independently. Pick the single best answer, " +
   "reply with it verbatim, then one line saying why it beats the others.";
 
@@ -19,6 +21,7 @@ const factory: PluginFactory = (core) => {
       prompt: v.pipe(
         v.string(),
         v.minLength(1),
+        v.maxLength(MAX_PROMPT, "the prompt is over 1 MiB"),
         v.description("The task every candidate agent gets"),
       ),
       n: v.optional(
@@ -34,14 +37,15 @@ const factory: PluginFactory = (core) => {
       judge_prompt: v.optional(
         v.pipe(
           v.string(),
+          v.maxLength(MAX_PROMPT, "the judge_prompt is over 1 MiB"),
           v.description("How the judge should choose (default: pick the best answer)"),
         ),
         JUDGE,
       ),
       sandbox: v.optional(
         v.pipe(
-          v.record(v.string(), v.unknown()),
-          v.description('Sandbox spec for every agent, e.g. {"model": "haiku"}'),
+          v.union([v.string(), v.record(v.string(), v.unknown())]),
+          v.description('A saved spec name or a spec for every agent, e.g. {"model": "haiku"}'),
         ),
         {},
       ),
@@ -60,8 +64,8 @@ const factory: PluginFactory = (core) => {
     run: ({ prompt, n, judge_prompt, sandbox, wait_s }, ctx) =>
       core.runs.start("best_of", ctx, { wait_s, total: 0 }, async () => {
         // Nested calls join this run: they add their agents to its total and return their result.
-        const tasks = Array.from({ length: n }, () => ({ prompt, ...sandbox }));
-        const par = await ctx.call("par", { tasks }) as { results: Ref[] };
+        const tasks = Array.from({ length: n }, () => ({ prompt }));
+        const par = await ctx.call("par", { tasks, sandbox }) as { results: Ref[] };
         const ok = par.results.filter((r) => r.status === "ok");
         if (ok.length === 0) {
           core.fail(
