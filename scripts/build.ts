@@ -3,11 +3,14 @@
 // stubbed so no native addon is unpacked to /tmp at every start (spike §4).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { writeAssets } from "./gen-assets.ts";
 
 const root = join(import.meta.dirname, "..");
 const outfile = process.env.SWARM_BUILD_OUT ?? join(root, "dist", "swarm-mcp");
 // A Bun target such as bun-linux-arm64 cross-compiles (scripts/package.ts --build); default: this machine.
 const target = process.env.SWARM_BUILD_TARGET;
+// The binary builds the agent image from the agent-image/ compiled into it: never a stale copy.
+writeAssets();
 mkdirSync(join(root, "dist"), { recursive: true });
 const started = performance.now();
 const result = await Bun.build({

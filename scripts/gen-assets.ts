@@ -45,18 +45,20 @@ export function render(): string {
   ].join("\n");
 }
 
-if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
+/** Rewrite the generated file when agent-image/ changed (scripts/build.ts calls this too). */
+export function writeAssets(): void {
   const text = render();
-  const current = existsSync(target) ? readFileSync(target, "utf8") : "";
-  if (process.argv.includes("--check")) {
-    if (current !== text) {
-      process.stderr.write(
-        "src/plugins/claude-code/_assets.ts is stale: run bun scripts/gen-assets.ts\n",
-      );
-      process.exit(1);
-    }
-  } else if (current !== text) {
-    writeFileSync(target, text);
-    process.stderr.write(`wrote ${relative(root, target)}\n`);
+  if ((existsSync(target) ? readFileSync(target, "utf8") : "") === text) return;
+  writeFileSync(target, text);
+  process.stderr.write(`wrote ${relative(root, target)}\n`);
+}
+
+if (import.meta.main ?? process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (!process.argv.includes("--check")) writeAssets();
+  else if (!existsSync(target) || readFileSync(target, "utf8") !== render()) {
+    process.stderr.write(
+      "src/plugins/claude-code/_assets.ts is stale: run bun scripts/gen-assets.ts\n",
+    );
+    process.exit(1);
   }
 }
