@@ -72,6 +72,13 @@ describe("README.md against the code", () => {
     assert.deepEqual([...flags].filter((f) => !readme.includes(f)), []);
   });
 
+  it("names only npm scripts that package.json has", () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    const named = [...readme.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]!);
+    assert.ok(named.includes("demo") && named.includes("build"), named.join(" "));
+    assert.deepEqual(named.filter((n) => !(n in scripts)), []);
+  });
+
   it("names only repository paths that exist", () => {
     const docs = [
       "README.md",
