@@ -12,8 +12,9 @@ function api(path, opts) {
   });
 }
 function route() {
-  var m = location.hash.match(/^#\/(run|agent|cost)\/?(.*)$/);
-  return m ? { view: m[1], id: decodeURIComponent(m[2]) } : { view: "runs" };
+  var m = location.hash.match(/^#\/(run|agent|cost)\/?(.*)$/), id = m && m[2];
+  try { id = m && decodeURIComponent(id); } catch (e) {} // a broken escape: the server says why
+  return m ? { view: m[1], id: id } : { view: "runs" };
 }
 function render() {
   dirty = false;
