@@ -4,7 +4,7 @@
 // archive only through the files it makes.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { lstat, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
@@ -32,6 +32,7 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
       "echo s > setuid; chmod 4755 setuid; mkfifo fifo; ln -s setuid in-link",
       "echo h > d/hard; ln d/hard hard2",
       "mkdir -p /ws; head -c 3000 /dev/zero > /ws/zeros",
+      "mkdir -p /rep/a; echo in > /rep/a/f; echo file > /rep/d",
     ].join("\n");
     id = await docker(
       "create",
@@ -64,6 +65,16 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
     );
     assert.deepEqual(await readdir(join(dir, "d")), ["hard"]);
     assert.equal(await readFile(join(dir, "hard2"), "utf8"), "h\n", "a hard link's name: a copy");
+  });
+
+  it("a file the agent replaced by a dir, and a dir by a file, come back as it left them", async () => {
+    const rep = await mkdtemp(join(dir, "rep-"));
+    await writeFile(join(rep, "a"), "staged file");
+    await mkdir(join(rep, "d", "sub"), { recursive: true });
+    await writeFile(join(rep, "d", "sub", "x"), "staged");
+    await shipOut(api, id, [{ host: rep, container: "/rep", writable: true }], LIMITS);
+    assert.equal(await readFile(join(rep, "a", "f"), "utf8"), "in\n");
+    assert.equal(await readFile(join(rep, "d"), "utf8"), "file\n");
   });
 
   it("the byte limit bounds the agent's dirs together, not each", async () => {

@@ -2,7 +2,16 @@
 // (the archive is agent-made: it may name ../ paths, absolute paths, links out, or be huge).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import {
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -49,8 +58,8 @@ function paxHeader(records: Record<string, string>): TarEntry {
   };
 }
 
-async function unpack(bytes: Uint8Array, limits = LIMITS) {
-  const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
+async function unpack(bytes: Uint8Array, limits = LIMITS, into?: string) {
+  const dest = into ?? await mkdtemp(join(tmpdir(), "swarm-untar-"));
   const r = await untar(Readable.from([Buffer.from(bytes)]), dest, limits, "/output");
   return { dest, r };
 }
@@ -130,33 +139,53 @@ describe("untar of an agent's archive", () => {
     assert.equal(r.skippedLinks, 1);
   });
 
-  it("never writes through a link already in the destination", async () => {
+  it("never writes through a link already in the destination: the agent's entry replaces it", async () => {
     const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
     const outside = await mkdtemp(join(tmpdir(), "swarm-untar-out-"));
+    await writeFile(join(outside, "kept"), "kept");
     await symlink(outside, join(dest, "d"));
-    await assert.rejects(
-      untar(
-        Readable.from([Buffer.from(archive([{ name: "output/d/f.txt", data: "x" }]))]),
-        dest,
-        LIMITS,
-        "/output",
-      ),
-      /exists and is not a directory/,
-    );
-    assert.deepEqual(await readdir(outside), []);
     await mkdir(join(dest, "e"));
-    await symlink(join(outside, "f"), join(dest, "e", "f.txt"));
-    await assert.rejects(
-      untar(
-        Readable.from([Buffer.from(archive([{ name: "output/e/f.txt", data: "x" }]))]),
-        dest,
-        LIMITS,
-        "/output",
-      ),
-      /ELOOP|symbolic link/,
+    await symlink(join(outside, "kept"), join(dest, "e", "f.txt"));
+    await symlink(outside, join(dest, "g"));
+    await link(join(outside, "kept"), join(dest, "h")); // a second name of a file outside
+    const r = await untar(
+      Readable.from([Buffer.from(archive([
+        { name: "output/d/f.txt", data: "x" },
+        { name: "output/e/f.txt", data: "y" },
+        { name: "output/g", data: "z" },
+        { name: "output/h", data: "w" },
+      ]))]),
+      dest,
+      LIMITS,
+      "/output",
     );
-    assert.deepEqual(await readdir(outside), []);
-    assert.ok((await lstat(join(dest, "e", "f.txt"))).isSymbolicLink());
+    assert.equal(r.files, 4);
+    assert.deepEqual(await readdir(outside), ["kept"]);
+    assert.equal(await readFile(join(outside, "kept"), "utf8"), "kept");
+    assert.ok((await lstat(join(dest, "d"))).isDirectory());
+    assert.equal(await readFile(join(dest, "d", "f.txt"), "utf8"), "x");
+    assert.ok((await lstat(join(dest, "e", "f.txt"))).isFile());
+    assert.equal(await readFile(join(dest, "e", "f.txt"), "utf8"), "y");
+    assert.ok((await lstat(join(dest, "g"))).isFile());
+    assert.equal(await readFile(join(dest, "h"), "utf8"), "w");
+  });
+
+  it("a file the agent made a dir, and a dir it made a file, come back as it left them", async () => {
+    const dest = await mkdtemp(join(tmpdir(), "swarm-untar-"));
+    await writeFile(join(dest, "a"), "was a file");
+    await mkdir(join(dest, "d", "sub"), { recursive: true });
+    await writeFile(join(dest, "d", "sub", "x"), "was in a dir");
+    await unpack(
+      archive([
+        { name: "output/a/" },
+        { name: "output/a/f", data: "in" },
+        { name: "output/d", data: "now a file" },
+      ]),
+      LIMITS,
+      dest,
+    );
+    assert.equal(await readFile(join(dest, "a", "f"), "utf8"), "in");
+    assert.equal(await readFile(join(dest, "d"), "utf8"), "now a file");
   });
 
   it("stops at the byte and entry limits", async () => {

@@ -5,7 +5,7 @@
 // skipped. Files are created without following a link and within limits of bytes and entries,
 // read as a stream so memory stays flat.
 import { constants } from "node:fs";
-import { lstat, mkdir, open } from "node:fs/promises";
+import { lstat, mkdir, open, rm, unlink } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { refuse } from "./runtime-error.ts";
@@ -93,13 +93,14 @@ function inside(name: string): string | undefined {
   return parts.slice(1).join("/");
 }
 
-/** mkdir -p below `root`, refusing to pass through anything but a real dir. */
+/** mkdir -p below `root`, never through anything but a real dir: a file or link in the way is
+ * what the agent replaced by a dir (a link it never saw: links are not sent), so it goes. */
 async function makeDir(dir: string, root: string): Promise<void> {
   if (dir === root) return;
   const st = await lstat(dir).catch(() => null);
   if (st?.isDirectory()) return;
-  if (st) refuse("forbidden", `Cannot copy back into ${dir}: it exists and is not a directory`);
-  await makeDir(dirname(dir), root);
+  if (st) await unlink(dir);
+  else await makeDir(dirname(dir), root);
   await mkdir(dir, { mode: 0o755 });
 }
 
@@ -127,6 +128,10 @@ async function writeEntry(
   size: number,
   mode: number,
 ): Promise<void> {
+  // A dir or link the agent replaced by this file goes (rm follows no link); so does a file with
+  // another name, which the truncation below would change too.
+  const st = await lstat(path).catch(() => null);
+  if (st && (!st.isFile() || st.nlink > 1)) await rm(path, { recursive: true });
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
   const fh = await open(path, flags, (mode & 0o755) | 0o600);
   try {
