@@ -130,6 +130,19 @@ describe("README.md against the code", () => {
       }
     });
 
+    it("plugins/best-of/manifest.json, as its README says to run it, loads best_of", async () => {
+      const bestOf = await startBinary({}, [
+        "--manifest",
+        join(ROOT, "plugins/best-of/manifest.json"),
+      ]);
+      try {
+        const names = (await bestOf.client.listTools()).tools.map((t) => t.name);
+        assert.ok(names.includes("best_of") && names.includes("par"), names.join(" "));
+      } finally {
+        await bestOf.close();
+      }
+    });
+
     it("the plugin example loads from a manifest in a temp dir and its tool works", async () => {
       const dir = await mkdtemp(join(tmpdir(), "swarm-readme-plugin-"));
       dirs.push(dir);
