@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
-import { shipOut } from "../../src/plugins/docker/ship.ts";
+import { shipIn, shipOut } from "../../src/plugins/docker/ship.ts";
 import { tar } from "../../src/plugins/docker/tar.ts";
 import { BASE_IMAGE, docker, dockerSkip } from "../helpers/docker-env.ts";
 
@@ -86,5 +86,38 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
     const limits = { maxBytes: 4000, maxEntries: 100 }; // each dir alone holds less
     for (const d of both) await shipOut(api, id, [d], limits);
     await assert.rejects(shipOut(api, id, both, limits), /over 4000 bytes/);
+  });
+});
+
+describe("copy in of names ustar cannot hold", { skip }, () => {
+  const name = `swarm-test-shipin-${process.pid}`;
+  const api = createDockerApi(process.env.DOCKER_HOST);
+  let dir: string;
+
+  after(async () => {
+    await docker("rm", "-f", name).catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a 200-byte file name and a 300-byte path arrive whole (a pax header), owned by the agent", async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarm-shipin-"));
+    const long = "n".repeat(200), deep = Array.from({ length: 6 }, (_, i) => `${i}`.repeat(50));
+    await writeFile(join(dir, long), "long\n");
+    await mkdir(join(dir, ...deep), { recursive: true });
+    await writeFile(join(dir, ...deep, "f"), "deep\n");
+    const id = await docker(
+      ...["create", "--label", "swarm-test=1", "--name", name, BASE_IMAGE],
+      ...[
+        "sh",
+        "-c",
+        `cd /in && find . -type f | sort && stat -c %u ${long} ${deep.join("/")} && cat ${long}`,
+      ],
+    );
+    await shipIn(api, id, [{ host: dir, container: "/in", writable: true }], {
+      uid: 1234,
+      gid: 1234,
+    }, LIMITS);
+    const out = await docker("start", "-a", id);
+    assert.equal(out, [`./${deep.join("/")}/f`, `./${long}`, "1234", "1234", "long"].join("\n"));
   });
 });

@@ -7,7 +7,7 @@ import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { CALL_TIMEOUT_MS, containerPath, type DockerApi, status } from "./docker-api.ts";
 import { refuse } from "./runtime-error.ts";
-import { makeHeader } from "./tar.ts";
+import { entryHeaders } from "./tar.ts";
 import { untar } from "./untar.ts";
 
 export interface ShippedDir {
@@ -98,13 +98,13 @@ interface Entry {
 async function* stream(entries: Entry[], owner: { uid: number; gid: number }) {
   for (const e of entries) {
     const ids = e.root ? [0, 0] : [owner.uid, owner.gid];
-    let header;
+    let headers;
     try {
-      header = makeHeader(e.name, e.size, e.mode, !e.path, ids[0]!, ids[1]!);
+      headers = entryHeaders(e.name, e.size, e.mode, !e.path, ids[0]!, ids[1]!);
     } catch (err) {
       refuse("invalid", `Cannot send ${JSON.stringify(e.name)}: ${(err as Error).message}`);
     }
-    yield header;
+    yield* headers;
     if (!e.path) continue;
     const fh = await open(e.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {

@@ -50,7 +50,27 @@ export function tar(entries: TarEntry[]): Uint8Array {
   return out;
 }
 
-/** One entry's 512-byte header (ship.ts streams the data after it, padded to 512). */
+/** One entry's headers (ship.ts streams the data after them, padded to 512): a pax header with
+ * the path first when ustar's 100 + 155 bytes cannot hold it (a file name may run to 255 bytes). */
+export function entryHeaders(
+  path: string,
+  size: number,
+  mode: number,
+  isDir: boolean,
+  uid: number,
+  gid: number,
+): Uint8Array[] {
+  if (splitName(path)) return [makeHeader(path, size, mode, isDir, uid, gid)];
+  const record = (n: number) => `${n} path=${path}\n`;
+  let n = 0;
+  while (enc.encode(record(n)).length !== n) n = enc.encode(record(n)).length;
+  const body = new Uint8Array(Math.ceil(n / BLOCK) * BLOCK);
+  body.set(enc.encode(record(n)));
+  const pax = makeHeader("PaxHeader", n, 0o644, false, 0, 0, 0x78 /* "x" */);
+  return [pax, body, makeHeader("long-name", size, mode, isDir, uid, gid)];
+}
+
+/** One entry's 512-byte header. */
 export function makeHeader(
   path: string,
   size: number,
@@ -58,9 +78,11 @@ export function makeHeader(
   isDir: boolean,
   uid: number,
   gid: number,
+  type = isDir ? 0x35 /* "5" */ : 0x30, /* "0" */
 ): Uint8Array {
   const h = new Uint8Array(BLOCK);
-  const { name, prefix } = splitName(path);
+  const { name, prefix } = splitName(path) ??
+    fail(`tar: path too long for ustar: ${path}`);
   put(h, 0, 100, name);
   octal(h, 100, 8, mode & 0o7777);
   octal(h, 108, 8, uid);
@@ -68,7 +90,7 @@ export function makeHeader(
   octal(h, 124, 12, size);
   octal(h, 136, 12, 0); // mtime: fixed, so the bytes (and Docker's cache) depend on content only
   h.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
-  h[156] = isDir ? 0x35 /* "5" */ : 0x30 /* "0" */;
+  h[156] = type;
   put(h, 257, 6, "ustar\0");
   put(h, 263, 2, "00");
   put(h, 265, 32, "root");
@@ -81,8 +103,8 @@ export function makeHeader(
   return h;
 }
 
-/** ustar keeps 100 bytes of name plus a 155-byte prefix, split at a "/". */
-function splitName(path: string): { name: string; prefix: string } {
+/** ustar keeps 100 bytes of name plus a 155-byte prefix, split at a "/"; undefined past that. */
+function splitName(path: string): { name: string; prefix: string } | undefined {
   const bytes = enc.encode(path).length;
   if (bytes <= 100) return { name: path, prefix: "" };
   for (let i = path.length - 1; i > 0; i--) {
@@ -93,8 +115,11 @@ function splitName(path: string): { name: string; prefix: string } {
       return { name, prefix };
     }
   }
-  throw new Error(`tar: path too long for ustar: ${path}`);
 }
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 
 function put(h: Uint8Array, off: number, len: number, s: string): void {
   const b = enc.encode(s);
