@@ -1,6 +1,6 @@
 // Entry point: argv/env → config → manifest → server. The only reader of process state.
 import pkg from "../package.json" with { type: "json" };
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { HELP, type HttpCommand, loadConfig, parseArgs } from "./config.ts";
 import { createCore } from "./core/core.ts";
@@ -19,11 +19,26 @@ const log = logger("main");
 const env = process.env as Record<string, string | undefined>;
 configureLog(env.SWARM_LOG_LEVEL, env.SWARM_LOG_FORMAT);
 
-/** --manifest / SWARM_MANIFEST, else swarm-mcp.json beside the binary, else every built-in. */
+/** Whether only we (or root) may change `path`: a manifest names code this process runs. */
+function ours(path: string, follow: boolean): boolean {
+  const s = (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+  const uid = process.getuid?.() ?? 0;
+  return !!s && !s.isSymbolicLink() && (s.uid === uid || s.uid === 0) && !(s.mode & 0o022);
+}
+
+/** --manifest / SWARM_MANIFEST, else swarm-mcp.json beside the binary, else every built-in. The
+ * file beside the binary counts only where no one else may write: in a shared dir (a download
+ * left in /tmp) another user could plant it and run code as whoever starts the binary. */
 function manifestFor(path: string | undefined): Promise<Manifest> {
   if (path) return readManifest(path);
-  const beside = join(dirname(process.execPath), "swarm-mcp.json");
-  if (!process.execPath.includes("node_modules") && existsSync(beside)) return readManifest(beside);
+  const dir = dirname(process.execPath);
+  const beside = join(dir, "swarm-mcp.json");
+  if (!process.execPath.includes("node_modules") && existsSync(beside)) {
+    if (ours(dir, true) && ours(beside, false)) return readManifest(beside);
+    log.warn(
+      `ignoring ${beside}: it or ${dir} may be changed by other users (or it is a link); move them somewhere only you can write, or pass --manifest`,
+    );
+  }
   return Promise.resolve({
     plugins: defaultPlugins.map((n) => `builtin:${n}`),
     base: process.cwd(),
