@@ -29,7 +29,7 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
     const script = [
       "set -e; mkdir -p /output/d; cd /output",
       `echo ${forged.toString("base64")} | base64 -d > "$(printf '\\303\\251\\n9 size=0')"`,
-      "echo s > setuid; chmod 4755 setuid; mkfifo fifo; ln -s setuid in-link",
+      "echo s > setuid; chmod 4755 setuid; mkfifo fifo; ln -s setuid in-link; ln -s /usr/bin/python3 out-link",
       "echo h > d/hard; ln d/hard hard2",
       "mkdir -p /ws; head -c 3000 /dev/zero > /ws/zeros",
       "mkdir -p /rep/a; echo in > /rep/a/f; echo file > /rep/d",

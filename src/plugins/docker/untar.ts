@@ -1,8 +1,8 @@
 // Unpacks a tar stream from the engine's archive endpoint into a host dir. The archive is what an
-// agent left in its container: untrusted. Names that are absolute or climb out ("..") and links
-// that point out refuse the archive; symbolic links that stay inside are not recreated (a reader
-// of the ref never follows one), a hard link's later name becomes a copy; devices and fifos are
-// skipped. Files are created without following a link and within limits of bytes and entries,
+// agent left in its container: untrusted. Names that are absolute or climb out ("..") and hard
+// links that point out refuse the archive; symbolic links are never made, wherever they point (a
+// reader of the ref never follows one), a hard link's later name becomes a copy; devices and fifos
+// are skipped. Files are created without following a link and within limits of bytes and entries,
 // read as a stream so memory stays flat.
 import { constants } from "node:fs";
 import { lstat, mkdir, open, rm, unlink } from "node:fs/promises";
@@ -64,12 +64,13 @@ export async function untar(
     take(length);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
     const target = rel === "" ? dest : join(dest, rel);
-    if (type === "1" || type === "2") {
-      const base = type === "1" ? "" : posix.dirname(rel);
-      if (link.startsWith("/") || inside(`x/${posix.join(base, link)}`) === undefined) {
+    if (type === "2") {
+      skippedLinks++; // never made, wherever it points (a venv's bin/python3 -> /usr/bin/python3)
+    } else if (type === "1") { // the engine names a hard link's file by its path in the archive
+      if (link.startsWith("/") || inside(`x/${posix.normalize(link)}`) === undefined) {
         bad(`the link ${JSON.stringify(raw.slice(0, 200))} points out of its dir`);
       }
-      const from = type === "1" && rel !== "" ? inside(posix.normalize(link)) : "";
+      const from = rel !== "" ? inside(posix.normalize(link)) : "";
       if (from && from !== rel && await copyOf(join(dest, from), target, dest, take)) files++;
       else skippedLinks++;
     } else if (type === "5") {
