@@ -7,8 +7,9 @@ import { tailOf } from "./tail.ts";
 
 const TAIL_EVERY_MS = 400;
 const PING_EVERY_MS = 15_000;
-/** Events queued for a page that does not read them; past this the stream is dropped. */
-const MAX_QUEUED = 2000;
+/** Bytes queued for a page that does not read them; past this the stream is dropped (the page's
+ * EventSource reconnects). Bytes, not events: one tail of an agent's stream can be 800 KB as JSON. */
+const MAX_QUEUED_BYTES = 2 << 20;
 
 export function sse(core: Core, live: Live, req: Request): Response {
   const ref = new URL(req.url).searchParams.get("tail");
@@ -20,7 +21,7 @@ export function sse(core: Core, live: Live, req: Request): Response {
       let closed = false; // a tail read may finish after the page left
       const send = (event: string, data: unknown) => {
         if (closed) return;
-        if ((ctl.desiredSize ?? 0) < -MAX_QUEUED) return stop();
+        if ((ctl.desiredSize ?? 0) < -MAX_QUEUED_BYTES) return stop();
         ctl.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
       };
       const off = live.subscribe((e) =>
@@ -55,7 +56,7 @@ export function sse(core: Core, live: Live, req: Request): Response {
       send("hello", { at: new Date().toISOString() });
     },
     cancel: () => stop(),
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: 64 << 10 }));
   return new Response(body, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
   });

@@ -1,8 +1,11 @@
 // The web view's SSE stream (sse.ts) over real HTTP: 200 pages that open /events (half of them
 // tailing an agent's stream) and go away, by closing the connection or with a HEAD, leave no
-// subscription to the run events and no timer reading the stream behind.
+// subscription to the run events and no timer reading the stream behind; a page that stops reading
+// is dropped once 2 MB wait for it, however big each event is.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { appendFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { configureLog } from "../../../src/core/log.ts";
 import type { Core, PluginFactory } from "../../../src/core/types.ts";
 import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
@@ -80,4 +83,35 @@ describe("web SSE streams that end", () => {
       assert.equal(reads - before, 0, "the tail of a page that left is still read");
     },
   );
+
+  it("a page that stops reading while an agent floods its stream is dropped past 2 MB queued", {
+    timeout: 60_000,
+  }, async () => {
+    const r = await h.call("run", { prompt: "flood" });
+    const stream = h.core.refs.paths(r.data.run_id, r.data.agent_id).stream;
+    const stuck = connect(server.port, "127.0.0.1");
+    stuck.pause(); // never reads: what the kernel's buffers do not take queues in the server
+    try {
+      stuck.write(
+        `GET /plugins/sse-count/events?tail=${encodeURIComponent(r.data.ref)} HTTP/1.1\r\n` +
+          `host: 127.0.0.1:${server.port}\r\nauthorization: Bearer ${TOKEN}\r\n\r\n`,
+      );
+      await until("the stuck page's stream to start", () => subscribed === 1, 3000, 20);
+      // Lines of control bytes: 2 KB each in the file, 12 KB each as JSON on the stream, so each
+      // tail the page is sent is about 770 KB.
+      const line = "\x01".repeat(2000) + "\n";
+      let grown = 0;
+      await until(
+        "the stuck page's stream to be dropped",
+        async () => {
+          await appendFile(stream, line.repeat(64) + `${grown++}\n`);
+          return subscribed === 0;
+        },
+        40_000,
+        400,
+      );
+    } finally {
+      stuck.destroy();
+    }
+  });
 });
