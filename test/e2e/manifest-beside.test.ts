@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { BINARY, binarySkip } from "../helpers/binary.ts";
+import { within } from "../helpers/wait.ts";
 
 describe("the manifest beside the binary", { skip: binarySkip }, () => {
   let dir = "";
@@ -36,25 +37,35 @@ export default (core: any) => {
     await rm(data, { recursive: true, force: true });
   });
 
-  /** Start the copy, list its tools, stop it; with what it said on stderr. */
+  /** Start the copy, list its tools, stop it; with all it said on stderr. */
   async function start(): Promise<{ tools: string[]; stderr: string }> {
     await rm(marker(), { force: true });
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     const transport = new StdioClientTransport({
       command: join(dir, "swarm-mcp"),
-      env: { ...env, SWARM_DATA_DIR: data, DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+      env: {
+        ...env,
+        SWARM_DATA_DIR: data,
+        SWARM_LOG_LEVEL: "info",
+        DOCKER_HOST: "unix:///nonexistent/docker.sock",
+      },
       stderr: "pipe",
     });
     let stderr = "";
     transport.stderr?.on("data", (d) => (stderr += d));
+    const ended = new Promise((resolve) => transport.stderr?.on("end", resolve));
     const client = new Client({ name: "beside-test", version: "0" });
     await client.connect(transport);
+    let tools: string[] = [];
     try {
-      return { tools: (await client.listTools()).tools.map((t) => t.name), stderr };
+      tools = (await client.listTools()).tools.map((t) => t.name);
     } finally {
       await client.close();
     }
+    // All it logged, however the pipe's chunks and the answer interleaved.
+    await within(ended, 5000, "the server's stderr to end after close");
+    return { tools, stderr };
   }
 
   it("loads it from a dir only we may write", async () => {
