@@ -76,7 +76,7 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
       `cat; cat /home/agent/settings.json; cat sub/input.txt; id -u; stat -c %u /output
        wc -c < big.bin; tr -d '\\007' < big.bin | wc -c
        echo artifact > /output/result.txt; mkdir -p /output/deep/er; echo x > /output/deep/er/f
-       echo changed > sub/input.txt; echo new > made.txt; echo oops >&2; exit 3`,
+       echo changed > sub/input.txt; echo new > made.txt; rm big.bin; echo oops >&2; exit 3`,
       "prompt text\n",
     );
     const exit = await rt.run(s, never);
@@ -92,6 +92,7 @@ describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { ski
     assert.equal(await readFile(join(out, "deep", "er", "f"), "utf8"), "x\n");
     assert.equal(await readFile(join(ws, "sub", "input.txt"), "utf8"), "changed\n");
     assert.equal(await readFile(join(ws, "made.txt"), "utf8"), "new\n");
+    assert.deepEqual((await readdir(ws)).sort(), ["made.txt", "sub"], "what it removed is gone");
     assert.deepEqual(
       await engine.docker("ps", "-aq", "--filter", `label=swarm-mcp.run=${run}`),
       "",

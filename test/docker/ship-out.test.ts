@@ -121,3 +121,35 @@ describe("copy in of names ustar cannot hold", { skip }, () => {
     assert.equal(out, [`./${deep.join("/")}/f`, `./${long}`, "1234", "1234", "long"].join("\n"));
   });
 });
+
+describe("what the agent removed from a dir that went in", { skip }, () => {
+  const name = `swarm-test-shipdel-${process.pid}`;
+  const api = createDockerApi(process.env.DOCKER_HOST);
+  let dir: string;
+
+  after(async () => {
+    await docker("rm", "-f", name).catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is removed from the host dir too, as from a bind mount; the rest stays", async () => {
+    dir = await mkdtemp(join(tmpdir(), "swarm-shipdel-"));
+    const [ws, ro] = [join(dir, "ws"), join(dir, "ro")];
+    for (const d of [join(ws, "d"), ro]) await mkdir(d, { recursive: true });
+    for (const f of ["keep", "gone", "made-link", "d/x"]) await writeFile(join(ws, f), f);
+    await writeFile(join(ro, "r"), "r");
+    const script = "cd /ws && rm -r gone d && ln -sf keep made-link && echo new > new && rm /ro/r";
+    const id = await docker(
+      ...["create", "--label", "swarm-test=1", "--name", name, BASE_IMAGE, "sh", "-c", script],
+    );
+    const dirs = [
+      { host: ws, container: "/ws", writable: true },
+      { host: ro, container: "/ro", writable: false },
+    ];
+    const sent = await shipIn(api, id, dirs, { uid: 0, gid: 0 }, LIMITS);
+    await docker("start", "-a", id);
+    await shipOut(api, id, dirs, LIMITS, sent);
+    assert.deepEqual((await readdir(ws)).sort(), ["keep", "new"]);
+    assert.deepEqual(await readdir(ro), ["r"], "a read-only dir does not come back");
+  });
+});

@@ -50,12 +50,13 @@ export async function shipCapture(
   const wrapper = strip
     ? { Entrypoint: ["/bin/sh", "-c", script, "swarm-ship"], Cmd: await commandLine(api, o) }
     : {};
+  let sent: string[] = [];
   return {
     config: { ...stream.config, ...wrapper },
     binds: [],
     async beforeStart(id) {
       // The copy in and the attach are independent: one wait, not two.
-      await Promise.all([
+      [sent = []] = await Promise.all([
         put.length ? shipIn(api, id, put, owner, limits) : undefined,
         stream.beforeStart(id),
       ]);
@@ -75,7 +76,7 @@ export async function shipCapture(
       if (exitCode === -1) return; // the container vanished: nothing to copy
       // In doubt (no report: killed, or the agent broke its wrapper), every writable dir.
       const back = dirs.filter((d) => d.writable && said.holds?.[watched.indexOf(d)] !== false);
-      await shipOut(api, id, back, limits);
+      await shipOut(api, id, back, limits, sent);
     },
     close: () => stream.close(),
   };

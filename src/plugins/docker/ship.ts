@@ -2,8 +2,8 @@
 // archive endpoint before it starts (owned by the user it runs as), and the writable ones copied
 // back after it exits, into the same host dirs, by untar.ts's rules for agent-made archives.
 import { constants } from "node:fs";
-import { lstat, open, readdir } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { lstat, open, readdir, rm } from "node:fs/promises";
+import { join, posix, sep } from "node:path";
 import { Readable } from "node:stream";
 import { CALL_TIMEOUT_MS, containerPath, type DockerApi, status } from "./docker-api.ts";
 import { refuse } from "./runtime-error.ts";
@@ -31,7 +31,8 @@ export function shipLimits(env: Record<string, string | undefined>): ShipLimits 
 
 /** PUT the dirs' content (regular files and dirs; links are neither followed nor sent) at "/",
  * streamed: only the list of names is held in memory, each file is read as it is sent. Files
- * `skip` names (host paths) stay behind (the swarm runtime mounts them as secrets). */
+ * `skip` names (host paths) stay behind (the swarm runtime mounts them as secrets). Returns the
+ * host paths sent, for shipOut. */
 export async function shipIn(
   api: DockerApi,
   id: string,
@@ -39,8 +40,9 @@ export async function shipIn(
   owner: { uid: number; gid: number },
   limits: ShipLimits,
   skip?: Set<string>,
-): Promise<void> {
+): Promise<string[]> {
   const entries: Entry[] = [];
+  const sent: string[] = [];
   const parents = new Set<string>();
   let bytes = 0;
   const walk = async (host: string, name: string): Promise<void> => {
@@ -55,6 +57,7 @@ export async function shipIn(
         );
       }
       const mode = st.mode & 0o777;
+      if (st.isDirectory() || (st.isFile() && !skip?.has(path))) sent.push(path);
       if (st.isDirectory()) {
         entries.push({ name: `${name}/${e}/`, mode, size: 0 });
         await walk(path, `${name}/${e}`);
@@ -82,6 +85,7 @@ export async function shipIn(
     ok: [200],
     timeoutMs: CALL_TIMEOUT_MS + Math.ceil(bytes / 1000), // the bytes at 1 MB/s at least
   });
+  return sent;
 }
 
 interface Entry {
@@ -125,17 +129,21 @@ async function* stream(entries: Entry[], owner: { uid: number; gid: number }) {
   yield Buffer.alloc(1024); // the end: two zero blocks
 }
 
-/** GET the writable dirs back into their host dirs; a dir the container no longer has is skipped. */
+/** GET the writable dirs back into their host dirs. What shipIn `sent` that did not come back (the
+ * agent removed it, or made it a link) goes from the host dir too, as it would from a bind mount:
+ * a commit of the workspace then holds the agent's deletions. */
 export async function shipOut(
   api: DockerApi,
   id: string,
   dirs: ShippedDir[],
   limits: ShipLimits,
+  sent: string[] = [],
 ): Promise<void> {
   // In parallel: each is a round trip in which the engine mounts the container's filesystem.
-  const spent = { bytes: 0, entries: 0 }; // the limits bound the dirs together
+  const tally = { bytes: 0, entries: 0, seen: new Set<string>() };
+  const back = dirs.filter((d) => d.writable);
   await Promise.all(
-    dirs.filter((d) => d.writable).map(async (d) => {
+    back.map(async (d) => {
       let body;
       try {
         body = await api.stream({
@@ -145,15 +153,21 @@ export async function shipOut(
           ok: [200],
         });
       } catch (e) {
-        if (status(e) === 404) return;
+        if (status(e) === 404) return; // the agent removed the dir: nothing came back
         throw e;
       }
       try {
         const what = `${d.container} from container ${id.slice(0, 12)}`;
-        await untar(body, d.host, limits, what, spent);
+        await untar(body, d.host, limits, what, tally);
       } finally {
         body.destroy();
       }
     }),
   );
+  const under = (p: string) => back.some((d) => p.startsWith(d.host + sep));
+  for (const p of sent) {
+    if (!tally.seen.has(p) && under(p)) {
+      await rm(p, { recursive: true, force: true }).catch(() => {});
+    }
+  }
 }

@@ -15,15 +15,23 @@ export interface UntarLimits {
   maxEntries: number;
 }
 
+/** What the archives of one agent used of the limits (they bound its dirs together), and the
+ * host paths they held as files or dirs. */
+export interface Tally {
+  bytes: number;
+  entries: number;
+  seen: Set<string>;
+}
+
 /** Unpack `tar` into `dest` (which exists), dropping the archive's first name component (the
- * engine names entries after the copied dir). `spent` counts across the archives of one agent, so
- * the limits bound all its dirs together. Returns how many links were left out. */
+ * engine names entries after the copied dir), counting into `tally`. Returns how many links were
+ * left out. */
 export async function untar(
   tar: Readable,
   dest: string,
   limits: UntarLimits,
   what: string,
-  spent = { bytes: 0, entries: 0 },
+  tally: Tally = { bytes: 0, entries: 0, seen: new Set() },
 ): Promise<{ files: number; bytes: number; skippedLinks: number }> {
   const reader = blocks(tar);
   const bad = (why: string): never =>
@@ -32,7 +40,7 @@ export async function untar(
       `Cannot copy back ${what}: ${why}; the agent's archive is refused (agents may not write outside their dirs)`,
     );
   const take = (n: number) => {
-    if ((spent.bytes += n) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+    if ((tally.bytes += n) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
   };
   let pax: Record<string, string> = {};
   let longName: string | undefined, longLink: string | undefined;
@@ -59,7 +67,7 @@ export async function untar(
     const length = pax.size === undefined ? size : /^\d{1,15}$/.test(pax.size) ? +pax.size : -1;
     if (length < 0) bad("an entry has an unreadable size");
     pax = {}, longName = longLink = undefined, extended = 0;
-    if (++spent.entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
+    if (++tally.entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
     bytes += length; // skipped bodies count too: the whole read is bounded
     take(length);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
@@ -71,14 +79,15 @@ export async function untar(
         bad(`the link ${JSON.stringify(raw.slice(0, 200))} points out of its dir`);
       }
       const from = rel !== "" ? inside(posix.normalize(link)) : "";
-      if (from && from !== rel && await copyOf(join(dest, from), target, dest, take)) files++;
-      else skippedLinks++;
+      if (from && from !== rel && await copyOf(join(dest, from), target, dest, take)) {
+        files++, tally.seen.add(target);
+      } else skippedLinks++;
     } else if (type === "5") {
-      if (rel !== "") await makeDir(target, dest);
+      if (rel !== "") await makeDir(target, dest), tally.seen.add(target);
     } else if ((type === "0" || type === "\0" || type === "7") && rel !== "") {
       await makeDir(dirname(target), dest);
       await writeEntry(reader, target, length, octal(h.subarray(100, 108)));
-      files++;
+      files++, tally.seen.add(target);
       continue; // the data was consumed
     }
     if (length > 0) await reader.skip(pad(length)); // skipped entries' bodies

@@ -67,6 +67,7 @@ export async function runService(
   let node = api; // the engine of the node the task runs on, when the server reaches it
   let task: Task | null = null;
   let live: { stop(): Promise<void> } | undefined;
+  let sent: string[] = []; // host paths shipped in (remote files)
   let timedOut = false;
   let cancelled = false;
   const stop = new AbortController();
@@ -100,7 +101,7 @@ export async function runService(
       if (up && !ended(up)) {
         if (o.ship) {
           node = await engineOf(up.NodeID ?? "", o.name ?? id);
-          await shipToTask(node, up, o, new Set(home.map((f) => f.host)));
+          sent = await shipToTask(node, up, o, new Set(home.map((f) => f.host)));
         }
         live = await followLogs(api, id, o); // for progress; the final read below is complete
       }
@@ -113,7 +114,7 @@ export async function runService(
     if (cancelled) return exit(-1, id, false, true);
     await copyLogs(api, id, o, timedOut ? GIVE_UP_MS : 0);
     if (timedOut) return exit(-1, id, true);
-    if (task && containerOf(task)) await shipFromTask(node, task, o);
+    if (task && containerOf(task)) await shipFromTask(node, task, o, sent);
     const st = task!.Status ?? {};
     if (st.State === "rejected") {
       throw runtimeError(

@@ -40,16 +40,17 @@ export async function homeSecrets(o: DockerRunOptions, max: number) {
   return found;
 }
 
-/** Send the dirs (but the files `skip` names) into the task's container; release its wrapper. */
+/** Send the dirs (but the files `skip` names) into the task's container; release its wrapper.
+ * Returns the host paths sent (shipFromTask's `sent`). */
 export async function shipToTask(
   api: DockerApi,
   task: ShipTask,
   o: DockerRunOptions,
   skip: Set<string>,
-): Promise<void> {
+): Promise<string[]> {
   const id = task.Status?.ContainerStatus?.ContainerID;
-  if (!o.ship || !id) return;
-  await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits, skip);
+  if (!o.ship || !id) return [];
+  const sent = await shipIn(api, id, o.ship.dirs, o.ship.owner, o.ship.limits, skip);
   await api.call({
     method: "PUT",
     path: `/containers/${encodeURIComponent(id)}/archive`,
@@ -57,10 +58,16 @@ export async function shipToTask(
     file: tar([{ name: READY, data: "", mode: 0o444 }]),
     ok: [200],
   });
+  return sent;
 }
 
 /** The writable dirs back from the ended task's container, through its node's engine. */
-export async function shipFromTask(api: DockerApi, task: ShipTask, o: DockerRunOptions) {
+export async function shipFromTask(
+  api: DockerApi,
+  task: ShipTask,
+  o: DockerRunOptions,
+  sent: string[],
+) {
   const id = task.Status?.ContainerStatus?.ContainerID;
-  if (o.ship && id) await shipOut(api, id, o.ship.dirs, o.ship.limits);
+  if (o.ship && id) await shipOut(api, id, o.ship.dirs, o.ship.limits, sent);
 }
