@@ -145,11 +145,14 @@ export function api(core: Core, live: Live) {
           403,
         );
       }
-      const body = await req.json().catch(() => ({})) as { run_id?: unknown; agent_id?: unknown };
-      const runId = String(body.run_id ?? "");
+      // Any JSON may come (null, {"run_id": {"toString": 1}}): ids are strings or "", which the
+      // core refuses with its sentence.
+      const body = await req.json().catch(() => null) as { run_id?: unknown; agent_id?: unknown };
+      const id = (v: unknown) => (typeof v === "string" ? v : "");
+      const runId = id(body?.run_id);
       return guard(async () => {
-        if (body.agent_id == null) return brief(await core.runs.cancel(runId));
-        const ref = await core.runs.cancelAgent(`${runId}/${String(body.agent_id)}`);
+        if (body?.agent_id == null) return brief(await core.runs.cancel(runId));
+        const ref = await core.runs.cancelAgent(`${runId}/${id(body.agent_id)}`);
         return { agent: agentRow(ref) };
       })(req);
     },

@@ -160,6 +160,31 @@ describe("web plugin routes", () => {
     assert.equal((await res.json()).status, "cancelled");
   });
 
+  it("cancel with any other JSON body answers 400 with a sentence, never a 500", async () => {
+    const { data } = await h.call("run", { prompt: "done" });
+    for (
+      const body of [
+        "null",
+        "[]",
+        '"x"',
+        "{",
+        '{"run_id":{"toString":1}}',
+        '{"run_id":["' + data.run_id + '"]}',
+        `{"run_id":"${data.run_id}","agent_id":{"toString":1}}`,
+        `{"run_id":"${data.run_id}","agent_id":7}`,
+      ]
+    ) {
+      const res = await fetch(`${origin}/plugins/web/api/cancel`, {
+        method: "POST",
+        headers: { ...AUTH, "content-type": "application/json", "x-swarm-web": "1" },
+        body,
+      });
+      const text = await res.text();
+      assert.ok([400, 404].includes(res.status), `${body}: ${res.status} ${text}`);
+      assert.match(JSON.parse(text).error, /^Cannot /, body);
+    }
+  });
+
   it("cancel with agent_id stops that agent alone; the others finish", async () => {
     const r = await h.call("par", {
       tasks: [0, 1, 2].map((i) => ({ prompt: `s${i} [[fake sleep=1500]]` })),
