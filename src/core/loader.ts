@@ -178,6 +178,12 @@ export async function loadPlugins(
       );
     }
     const checked = checkPlugin(entry, plugin);
+    // A plugin's name keys its log lines and its routes (/plugins/<name>/): one owner each.
+    if (out.some((o) => o.plugin.name === checked.name)) {
+      throw new StartupError(
+        `Cannot load plugin "${entry}": another plugin is already named "${checked.name}"; give it a name of its own`,
+      );
+    }
     for (const k of checked.stamps ?? []) {
       const other = stampOwners.get(k);
       if (other !== undefined) {

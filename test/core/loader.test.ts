@@ -64,6 +64,11 @@ describe("loader", () => {
           throw new Error("boom");
         },
       }, /factory threw: boom/],
+      [
+        '{"plugins": ["builtin:a", "builtin:b"]}',
+        { a: good("a"), b: good("a") },
+        /already named "a"/,
+      ],
       ['{"plugins": "nope"}', {}, /expected \{"plugins"/],
       ["{not json", {}, /Cannot parse manifest/],
     ];
