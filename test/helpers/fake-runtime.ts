@@ -12,6 +12,7 @@
 // exit      the exit code (default 0, or 1 when failing)
 // stderr    text written to the stderr file
 // json      claude: the result's structured_output (JSON text, e.g. json="{\"a\":1}")
+// model     claude: the model the transcript names (default claude-sonnet-fake)
 // turn      claude: the cost comes in turns of this much; like the CLI, the agent stops with
 //           "Reached maximum budget ($X)" after the first turn that brings it to --max-budget-usd
 //
@@ -39,6 +40,7 @@ export interface Directive {
   stderr?: string;
   json?: string;
   turn?: number;
+  model?: string;
   raw: string;
 }
 
@@ -100,6 +102,9 @@ export function parseDirective(prompt: string): Directive {
         break;
       case "turn":
         d.turn = Number(value);
+        break;
+      case "model":
+        d.model = value;
         break;
       default:
         throw new Error(`unknown fake directive key "${key}" in ${m[0]}`);
@@ -340,6 +345,7 @@ export class FakeRuntime implements ContainerRuntime {
           cost: spent.cost,
           isError: failMessage !== undefined,
           sessionId: `session-${id}`,
+          model: directive.model,
           structured: directive.json === undefined ? undefined : JSON.parse(directive.json),
         }),
       );

@@ -8,6 +8,7 @@ import { tailOf } from "./tail.ts";
 
 const MAX_RUNS = 500;
 const MAX_AGENTS = 500;
+const MAX_MODEL_CHARS = 200;
 
 export const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), {
@@ -36,7 +37,7 @@ export const agentRow = (r: Ref) => ({
   run_id: r.run_id,
   agent_id: r.agent_id,
   status: r.status,
-  model: r.model,
+  model: r.model?.slice(0, MAX_MODEL_CHARS) ?? null, // the agent's word, and it may be megabytes
   cost_usd: r.cost_usd,
   duration_seconds: r.duration_seconds,
   exit_code: r.exit_code,

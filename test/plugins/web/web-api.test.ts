@@ -160,6 +160,18 @@ describe("web plugin routes", () => {
     assert.equal((await res.json()).status, "cancelled");
   });
 
+  it("a model name of 512 KB from an agent is shown cut to 200 characters", async () => {
+    const model = "m".repeat(512 << 10);
+    const r = await h.call("par", {
+      tasks: [0, 1].map((i) => ({ prompt: `long ${i} [[fake model="${model}"]]` })),
+    });
+    assert.equal(r.isError, false, r.text.slice(0, 300));
+    const run = await (await get(`/api/run?id=${r.data.run_id}`)).json();
+    assert.deepEqual(run.agents.map((a: { model: string }) => a.model.length), [200, 200]);
+    const agent = await (await get(`/api/agent?ref=${r.data.results[0].ref}`)).json();
+    assert.equal(agent.agent.model, "m".repeat(200));
+  });
+
   it("cancel with any other JSON body answers 400 with a sentence, never a 500", async () => {
     const { data } = await h.call("run", { prompt: "done" });
     for (
