@@ -151,5 +151,8 @@ describe("what the agent removed from a dir that went in", { skip }, () => {
     await shipOut(api, id, dirs, LIMITS, sent);
     assert.deepEqual((await readdir(ws)).sort(), ["keep", "new"]);
     assert.deepEqual(await readdir(ro), ["r"], "a read-only dir does not come back");
+    await docker("rm", id);
+    await shipOut(api, id, dirs, LIMITS, sent); // 404: no archive says what is gone
+    assert.deepEqual((await readdir(ws)).sort(), ["keep", "new"], "nothing removed");
   });
 });

@@ -141,9 +141,9 @@ export async function shipOut(
 ): Promise<void> {
   // In parallel: each is a round trip in which the engine mounts the container's filesystem.
   const tally = { bytes: 0, entries: 0, seen: new Set<string>() };
-  const back = dirs.filter((d) => d.writable);
+  const read: string[] = []; // host dirs whose archive was read whole
   await Promise.all(
-    back.map(async (d) => {
+    dirs.filter((d) => d.writable).map(async (d) => {
       let body;
       try {
         body = await api.stream({
@@ -153,18 +153,20 @@ export async function shipOut(
           ok: [200],
         });
       } catch (e) {
-        if (status(e) === 404) return; // the agent removed the dir: nothing came back
+        // No such dir (or no such container): nothing came back, nothing is removed either.
+        if (status(e) === 404) return;
         throw e;
       }
       try {
         const what = `${d.container} from container ${id.slice(0, 12)}`;
         await untar(body, d.host, limits, what, tally);
+        read.push(d.host + sep);
       } finally {
         body.destroy();
       }
     }),
   );
-  const under = (p: string) => back.some((d) => p.startsWith(d.host + sep));
+  const under = (p: string) => read.some((d) => p.startsWith(d));
   for (const p of sent) {
     if (!tally.seen.has(p) && under(p)) {
       await rm(p, { recursive: true, force: true }).catch(() => {});
