@@ -34,13 +34,18 @@ export async function untar(
   tally: Tally = { bytes: 0, entries: 0, seen: new Set() },
 ): Promise<{ files: number; bytes: number; skippedLinks: number }> {
   const reader = blocks(tar);
-  const bad = (why: string): never =>
+  const bad = (why: string, next = "agents may not write outside their dirs"): never =>
     refuse(
       "forbidden",
-      `Cannot copy back ${what}: ${why}; the agent's archive is refused (agents may not write outside their dirs)`,
+      `Cannot copy back ${what}: ${why}; the agent's archive is refused (${next})`,
+    );
+  const over = (limit: string) =>
+    bad(
+      limit,
+      "they bound all of an agent's dirs: the operator can raise SWARM_REMOTE_MAX_BYTES / _ENTRIES",
     );
   const take = (n: number) => {
-    if ((tally.bytes += n) > limits.maxBytes) bad(`over ${limits.maxBytes} bytes`);
+    if ((tally.bytes += n) > limits.maxBytes) over(`over ${limits.maxBytes} bytes`);
   };
   let pax: Record<string, string> = {};
   let longName: string | undefined, longLink: string | undefined;
@@ -67,7 +72,7 @@ export async function untar(
     const length = pax.size === undefined ? size : /^\d{1,15}$/.test(pax.size) ? +pax.size : -1;
     if (length < 0) bad("an entry has an unreadable size");
     pax = {}, longName = longLink = undefined, extended = 0;
-    if (++tally.entries > limits.maxEntries) bad(`over ${limits.maxEntries} entries`);
+    if (++tally.entries > limits.maxEntries) over(`over ${limits.maxEntries} entries`);
     bytes += length; // skipped bodies count too: the whole read is bounded
     take(length);
     const rel = inside(raw) ?? bad(`the name ${JSON.stringify(raw.slice(0, 200))} leaves its dir`);
