@@ -33,6 +33,9 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
       "echo h > d/hard; ln d/hard hard2",
       "mkdir -p /ws; head -c 3000 /dev/zero > /ws/zeros",
       "mkdir -p /rep/a; echo in > /rep/a/f; echo file > /rep/d",
+      // A path just under the container's 4096 bytes: over them below a longer host dir.
+      `mkdir /deep; cd /deep; for i in $(seq 40); do d=$(printf "%0100d" $i); mkdir $d; cd $d; done`,
+      'echo x > "$(printf "%040d" 7)"',
     ].join("\n");
     id = await docker(
       "create",
@@ -75,6 +78,15 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
     await shipOut(api, id, [{ host: rep, container: "/rep", writable: true }], LIMITS);
     assert.equal(await readFile(join(rep, "a", "f"), "utf8"), "in\n");
     assert.equal(await readFile(join(rep, "d"), "utf8"), "file\n");
+  });
+
+  it("a path this machine cannot hold fails the copy back with a short sentence", async () => {
+    const host = await mkdtemp(join(dir, "deep-"));
+    const copy = shipOut(api, id, [{ host, container: "/deep", writable: true }], LIMITS);
+    const e = await copy.then(() => assert.fail("copied back"), (e: Error) => e);
+    assert.match(e.message, /^Cannot copy back \/deep from container \w+: ENAMETOOLONG \(/);
+    assert.match(e.message, /this machine cannot write the agent's files there/);
+    assert.ok(e.message.length < 400, e.message);
   });
 
   it("the byte limit bounds the agent's dirs together, not each", async () => {

@@ -8,7 +8,7 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open, rm, unlink } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import type { Readable } from "node:stream";
-import { refuse } from "./runtime-error.ts";
+import { isRuntimeError, refuse } from "./runtime-error.ts";
 
 export interface UntarLimits {
   maxBytes: number;
@@ -33,6 +33,29 @@ export async function untar(
   what: string,
   tally: Tally = { bytes: 0, entries: 0, seen: new Set() },
 ): Promise<{ files: number; bytes: number; skippedLinks: number }> {
+  try {
+    return await unpack(tar, dest, limits, what, tally);
+  } catch (e) {
+    if (isRuntimeError(e)) throw e;
+    // This machine's file system refused a name the agent's could hold (a path over 4096 bytes), or
+    // the disk is full: a sentence, not a raw error with a 4 KB path.
+    const err = e as { code?: string; message?: string };
+    return refuse(
+      "forbidden",
+      `Cannot copy back ${what}: ${err.code ?? "an error"} (${
+        String(err.message).slice(0, 160)
+      }…); this machine cannot write the agent's files there (a name too long, or a full disk)`,
+    );
+  }
+}
+
+async function unpack(
+  tar: Readable,
+  dest: string,
+  limits: UntarLimits,
+  what: string,
+  tally: Tally,
+) {
   const reader = blocks(tar);
   const bad = (why: string, next = "agents may not write outside their dirs"): never =>
     refuse(
