@@ -38,8 +38,15 @@ describe("web plugin routes", () => {
   });
 
   it("the one-time login link sets an HttpOnly cookie for /plugins/ only; without it, 401", async () => {
-    for (const p of ["/index.html", "/app.js", "/api/runs", "/events"]) {
-      assert.equal((await get(p, {})).status, 401, p);
+    const paths = ["/index.html", "/app.css", "/app.js", "/api/runs", "/api/run", "/api/cost"];
+    for (const p of [...paths, "/api/agent", "/api/cancel", "/events?tail=x/y", "/nope"]) {
+      for (const method of ["GET", "HEAD", "OPTIONS", "POST"]) {
+        const url = `${origin}/plugins/web${p}`;
+        const res = await fetch(url, { method, headers: { "x-swarm-web": "1" } });
+        assert.equal(res.status, 401, `${method} ${p}`);
+        assert.equal(res.headers.get("access-control-allow-origin"), null, `${method} ${p}`);
+        await res.body?.cancel();
+      }
     }
     assert.match(server.loginUrl ?? "", /^http:\/\/127\.0\.0\.1:\d+\/login\/[\w-]{24}$/);
     const first = await fetch(server.loginUrl!, { redirect: "manual" });
