@@ -1,7 +1,8 @@
 // output_schema: a JSON Schema the agent's structured output must match, checked with ajv (handed
 // over by the core: a plugin may not import a package). A schema ajv cannot compile is the
-// caller's mistake and is refused before any agent starts.
+// caller's mistake and is refused before any agent starts; a check is bounded (budget.ts).
 import type { Core, Json } from "../../core/types.ts";
+import { marked, OverBudget, stepBudget } from "./budget.ts";
 import { safePattern } from "./safe-pattern.ts";
 
 const MAX_ERRORS = 20;
@@ -18,26 +19,33 @@ export interface SchemaChecker {
   errors(schema: Json, value: unknown): Promise<string[]>;
 }
 
+/** A value or schema nested past the JS stack: a RangeError from any recursive walk of it. */
+const tooDeep = (e: unknown) => e instanceof RangeError;
+
 export function schemaChecker(core: Core): SchemaChecker {
   let ajv: Promise<{ compile(schema: unknown): Check }> | undefined;
+  let within: ReturnType<typeof stepBudget>;
   const cache = new Map<string, Check>();
 
   async function compile(schema: Json): Promise<Check> {
-    const key = JSON.stringify(schema);
-    const hit = cache.get(key);
-    if (hit) return hit;
     // strict: false — schemas written for other tools carry keywords ajv does not know.
-    ajv ??= core.ajv().then((Ajv) =>
-      new Ajv({ allErrors: true, strict: false, code: { regExp: safePattern } })
-    );
+    ajv ??= core.ajv().then((Ajv) => {
+      const a = new Ajv({ allErrors: true, strict: false, code: { regExp: safePattern } });
+      within = stepBudget(a);
+      return a;
+    });
     let check: Check;
+    let key = "";
     try {
-      check = (await ajv).compile(schema);
+      key = JSON.stringify(schema);
+      const hit = cache.get(key);
+      if (hit) return hit;
+      check = (await ajv).compile(marked(schema));
     } catch (e) {
       core.fail(
         "INVALID_INPUT",
         `Cannot use "output_schema": it is not a usable JSON Schema (${
-          String((e as Error)?.message ?? e).slice(0, 300)
+          tooDeep(e) ? "it is nested too deeply" : String((e as Error)?.message ?? e).slice(0, 300)
         }); fix the schema`,
       );
     }
@@ -50,7 +58,17 @@ export function schemaChecker(core: Core): SchemaChecker {
     compile,
     async errors(schema, value) {
       const check = await compile(schema);
-      if (check(value)) return [];
+      try {
+        const chars = JSON.stringify(value)?.length ?? 0;
+        if (within(chars, () => check(value))) return [];
+      } catch (e) {
+        if (!(e instanceof OverBudget) && !tooDeep(e)) throw e;
+        return [
+          e instanceof OverBudget
+            ? "(root) could not be checked: the schema applies its parts too many times to this value (a $ref repeated at every level?); simplify the schema"
+            : "(root) is nested too deeply to be checked",
+        ];
+      }
       return (check.errors ?? []).slice(0, MAX_ERRORS).map((e) =>
         `${e.instancePath || "(root)"} ${e.message ?? "is not allowed"}`
       );
