@@ -13,7 +13,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { tar, type TarEntry } from "../../src/plugins/docker/tar.ts";
 import { untar } from "../../src/plugins/docker/untar.ts";
@@ -141,6 +141,18 @@ describe("untar of an agent's archive", () => {
     );
     assert.deepEqual((await readdir(dest)).sort(), ["planted"], "the link was not followed");
     assert.equal(r.skippedLinks, 1);
+    // A link above the file (a repo checkout may hold one) is not passed through either.
+    await symlink(dirname(outside), join(dest, "up"));
+    await untar(
+      Readable.from([Buffer.from(archive([{ name: "output/c" }], {
+        0: { type: "1", link: "output/up/secret" },
+      }))]),
+      dest,
+      LIMITS,
+      "/output",
+    );
+    assert.deepEqual((await readdir(dest)).sort(), ["planted", "up"]);
+    assert.ok((await lstat(join(dest, "up"))).isDirectory(), "the link above was replaced");
   });
 
   it("never writes through a link already in the destination: the agent's entry replaces it", async () => {

@@ -147,6 +147,7 @@ async function makeDir(dir: string, root: string): Promise<void> {
  * False (left out) when that is no file. */
 async function copyOf(from: string, to: string, root: string, take: (n: number) => void) {
   const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  await makeDir(dirname(from), root); // O_NOFOLLOW guards the last name only: no link above it
   const src = await open(from, flags).catch(() => null);
   try {
     const st = await src?.stat();
