@@ -76,6 +76,14 @@ export function claudeFields(core: Core): SandboxField[] {
       normalize(x, k) {
         const s = k.json(x);
         if (!s || typeof s !== "object" || Array.isArray(s)) k.wrong("a JSON Schema object", s);
+        try {
+          JSON.stringify(s); // nested past the stack, every later copy of the spec would crash the run
+        } catch {
+          core.fail(
+            "INVALID_INPUT",
+            'Cannot use sandbox field "output_schema": it is nested too deeply; flatten the schema',
+          );
+        }
         return s;
       },
     },

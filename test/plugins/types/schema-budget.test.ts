@@ -38,13 +38,13 @@ describe("check_schema is bounded in time on the binary", { skip: binarySkip }, 
   });
 
   /** One tools/call written as raw JSON text (a 100,000-deep value is no object to stringify). */
-  async function call(args: string, ms = 10_000) {
+  async function call(args: string, ms = 10_000, tool = "check_schema") {
     const n = ++id;
     const t0 = Date.now();
     await s.write(
-      `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"check_schema","arguments":${args}}}\n`,
+      `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"${tool}","arguments":${args}}}\n`,
     );
-    const m = await s.next(`an answer to check_schema #${n}`, (m) => m.id === n, ms);
+    const m = await s.next(`an answer to ${tool} #${n}`, (m) => m.id === n, ms);
     const r = m.result;
     return {
       ...r,
@@ -97,6 +97,21 @@ describe("check_schema is bounded in time on the binary", { skip: binarySkip }, 
     assert.equal(deepValue.isError, false, deepValue.text);
     assert.equal(deepValue.structuredContent.valid, false);
     assert.match(deepValue.structuredContent.errors[0], /nested too deeply/);
+    // As an agent's output_schema: refused before any run starts (it was an INTERNAL error mid-run).
+    for (
+      const [tool, args] of [
+        ["run", `{"prompt":"x","output_schema":${nestedSchema(100_000)}}`],
+        [
+          "pipeline",
+          `{"definition":{"steps":[{"prompt":"x","output_schema":${nestedSchema(100_000)}}]}}`,
+        ],
+      ]
+    ) {
+      const r = await call(args!, 10_000, tool);
+      assert.equal(r.isError, true, r.text);
+      assert.deepEqual(r.structuredContent.error, { code: "INVALID_INPUT" }, r.text);
+      assert.match(r.text, /output_schema": it is nested too deeply; flatten the schema/);
+    }
     const after = await call(JSON.stringify({ schema: { type: "number" }, value: 1 }));
     assert.deepEqual(after.structuredContent, { valid: true, errors: [] });
     assert.equal(await s.exited(10), "running");
