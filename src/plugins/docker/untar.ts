@@ -2,8 +2,9 @@
 // agent left in its container: untrusted. Names that are absolute or climb out ("..") and hard
 // links that point out refuse the archive; symbolic links are never made, wherever they point (a
 // reader of the ref never follows one), a hard link's later name becomes a copy; devices and fifos
-// are skipped. Files are created without following a link and within limits of bytes and entries,
-// read as a stream so memory stays flat.
+// are skipped. Files are created without following a link (a file, dir or link in an entry's way
+// goes: the agent replaced it) and within limits of bytes and entries, read as a stream so memory
+// stays flat.
 import { constants } from "node:fs";
 import { lstat, mkdir, open, rm, unlink } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
@@ -36,10 +37,11 @@ export async function untar(
   try {
     return await unpack(tar, dest, limits, what, tally);
   } catch (e) {
-    if (isRuntimeError(e)) throw e;
     // This machine's file system refused a name the agent's could hold (a path over 4096 bytes), or
-    // the disk is full: a sentence, not a raw error with a 4 KB path.
-    const err = e as { code?: string; message?: string };
+    // the disk is full: a sentence, not a raw error with a 4 KB path. Others (the engine's stream
+    // broke) go as they are.
+    const err = e as { code?: string; message?: string; path?: string };
+    if (isRuntimeError(e) || err.path === undefined) throw e;
     return refuse(
       "forbidden",
       `Cannot copy back ${what}: ${err.code ?? "an error"} (${
