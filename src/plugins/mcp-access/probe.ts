@@ -3,6 +3,7 @@
 // in what is read, and always stopped again.
 import { spawn } from "node:child_process";
 import type { Core, Json } from "../../core/types.ts";
+import type { Entry } from "./registry.ts";
 import { interpolate, type McpServer } from "./servers.ts";
 
 const TIMEOUT_MS = 10_000;
@@ -89,14 +90,21 @@ async function probeHttp(s: McpServer): Promise<Record<string, Json>> {
   return counted(last);
 }
 
-export async function probe(core: Core, name: string, s: McpServer): Promise<Record<string, Json>> {
+export async function probe(core: Core, e: Entry, s: McpServer): Promise<Record<string, Json>> {
   if (!s.enabled) return { ok: false, error: "disabled" };
+  if (e.source === "project") {
+    // Agents with the project mounted may have written it: its command never runs on this host.
+    return {
+      ok: false,
+      error: "a project's server is not started on this host; give it to an agent to try it",
+    };
+  }
   if (s.type === "sse") return { ok: false, error: "sse servers are not probed" };
   try {
     const x = interpolate(s, core.config.env);
     return await (x.type === "stdio" ? probeStdio(x) : probeHttp(x));
-  } catch (e) {
-    core.log.debug(`probe of MCP server "${name}" failed: ${(e as Error).message}`);
-    return { ok: false, error: (e as Error).message };
+  } catch (err) {
+    core.log.debug(`probe of MCP server "${e.name}" failed: ${(err as Error).message}`);
+    return { ok: false, error: (err as Error).message };
   }
 }

@@ -161,7 +161,7 @@ export function mcpRegistry(core: Core) {
         if (!(err instanceof FieldError)) throw err;
         core.fail(
           "INVALID_INPUT",
-          `${cannot}: ${err.message} (${e.file}); set the variable in swarm-mcp's environment or write \${NAME:-default}`,
+          `${cannot}: ${err.message} (${e.file})`,
         );
       }
     }

@@ -113,16 +113,34 @@ export function parseServer(raw: unknown): McpServer {
   return server;
 }
 
+/** swarm-mcp's own credentials: an entry that names one would hand the model account, or control
+ * of this server, to every agent given the server (a project's .mcp.json may be an agent's edit). */
+const OWN_SECRETS = [
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "SWARM_HTTP_TOKEN",
+];
+
 /** ${VAR} and ${VAR:-default} in one value; `field` names it in the error. */
 export function expand(value: string, env: Record<string, string | undefined>, field: string) {
   return value.replace(
     /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
     (_, name: string, fallback?: string) => {
+      if (OWN_SECRETS.includes(name)) {
+        throw new FieldError(
+          field,
+          `uses \${${name}}, swarm-mcp's own credential, which is never given to an MCP server; give the server a variable of its own`,
+        );
+      }
       const v = env[name];
       // As in the shell: ":-" also replaces an empty value; plain ${VAR} keeps an empty one.
       if (fallback !== undefined) return v === undefined || v === "" ? fallback : v;
       if (v !== undefined) return v;
-      throw new FieldError(field, `uses \${${name}}, which is not set and has no default`);
+      throw new FieldError(
+        field,
+        `uses \${${name}}, which is not set and has no default; set it in swarm-mcp's environment or write \${${name}:-default}`,
+      );
     },
   );
 }

@@ -26,7 +26,7 @@ export function mcpTools(core: Core, registry: McpRegistry): Tool[] {
       if (s?.command !== undefined) row.command = s.command;
       if (s?.url !== undefined) row.url = s.url;
       if (e.error) row.error = e.error;
-      else if (probing && s) row.probe = await probe(core, e.name, s);
+      else if (probing && s) row.probe = await probe(core, e, s);
       return row;
     }));
     return { servers: rows, ...(problems.length ? { problems } : {}) };
