@@ -32,9 +32,17 @@ export function browserLogin(token: string | undefined, mounted: () => string[])
         "set-cookie": `swarm_web=${cookie}; HttpOnly; SameSite=Strict; Path=/plugins/`,
       });
     },
+    /** Cookies are not kept apart by port: a page on another port of this host is same-site and
+     * sends it too (its Origin passes the loopback check). So it counts only from the view's own
+     * origin, and a write (which browsers send with an Origin) must name it. */
     accepts(req: Request): boolean {
       const m = COOKIE.exec(req.headers.get("cookie") ?? "");
-      return !!m && !!cookie && new URL(req.url).pathname.startsWith("/plugins/") &&
+      const url = new URL(req.url);
+      const origin = req.headers.get("origin");
+      const own = origin === null
+        ? req.method === "GET" || req.method === "HEAD"
+        : URL.parse(origin)?.host === url.host;
+      return !!m && !!cookie && own && url.pathname.startsWith("/plugins/") &&
         same(m[1]!, cookie);
     },
   };

@@ -113,6 +113,30 @@ describe("plugin routes over --http", () => {
     );
   });
 
+  it("the login cookie counts only from the view's own origin: another port of this host is refused", async () => {
+    const login = await fetch(server.loginUrl!, { redirect: "manual" });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const own = `http://127.0.0.1:${server.port}`;
+    const poke = (origin?: string, auth: Record<string, string> = { cookie }) =>
+      fetch(`${base}/poke`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "text/plain", ...(origin ? { origin } : {}) },
+        body: "x",
+      }).then((r) => r.status);
+    assert.equal(await poke(own), 200, "the view's own page");
+    assert.equal(await poke("http://127.0.0.1:1"), 401, "a page on another port (same site)");
+    assert.equal(await poke("http://localhost:" + server.port), 401, "another host name");
+    assert.equal(await poke(), 401, "a write that names no origin");
+    assert.equal(await poke("http://127.0.0.1:1", AUTH), 200, "a bearer token is no ambient right");
+    const read = (origin?: string) =>
+      fetch(`${base}/events`, { headers: { cookie, ...(origin ? { origin } : {}) } }).then((r) =>
+        r.status
+      );
+    assert.equal(await read(), 200, "a same-origin GET sends no Origin");
+    assert.equal(await read(own), 200);
+    assert.equal(await read("http://127.0.0.1:1"), 401);
+  });
+
   it("a handler that throws is a 500 naming the route; the server keeps serving", async () => {
     const res = await fetch(`${base}/boom`, { headers: AUTH });
     assert.equal(res.status, 500);

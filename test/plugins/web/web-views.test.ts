@@ -197,6 +197,20 @@ describe(
       await shot("3-agent-cancelled.png");
     });
 
+    it("logged in by the one-time link alone (the cookie, no bearer), the page cancels a run", async () => {
+      const own = await (await web.browser.newContext()).newPage();
+      own.setDefaultTimeout(10_000);
+      await own.goto(server.loginUrl!);
+      const r = await h.call("run", { prompt: "[[fake hang]]", wait_s: 0 });
+      await h.runtime.until((rt) => rt.calls.some((c) => c.run === r.data.run_id), 3000);
+      await own.goto(`${web.origin}/plugins/web/index.html#/run/${r.data.run_id}`);
+      own.once("dialog", (d) => void d.accept());
+      await own.locator("#cancel").click();
+      await h.runtime.until((rt) => rt.cancelled().some((c) => c.run === r.data.run_id), 2000);
+      await own.locator("dd .st-cancelled").waitFor();
+      await own.context().close();
+    });
+
     it("the cost view: spend per model over time and per run, a dashed line at each budget", async () => {
       for (const [budget, cost] of [[1, 0.3], [0.5, 0.2]] as const) {
         const r = await h.call("par", {
