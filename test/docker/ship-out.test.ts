@@ -101,10 +101,29 @@ describe("copy back of an agent's dir from a real engine's archive", { skip }, (
   });
 });
 
-describe("copy in of names ustar cannot hold", { skip }, () => {
+describe("copy in of unusual names", { skip }, () => {
   const name = `swarm-test-shipin-${process.pid}`;
   const api = createDockerApi(process.env.DOCKER_HOST);
   let dir: string;
+
+  it("a name that is not UTF-8 is refused with a sentence", async () => {
+    const host = await mkdtemp(join(tmpdir(), "swarm-shipin-"));
+    try {
+      await writeFile(Buffer.concat([Buffer.from(`${host}/bad-`), Buffer.from([0xff])]), "x");
+      await assert.rejects(
+        shipIn(
+          api,
+          "none",
+          [{ host, container: "/in", writable: true }],
+          { uid: 0, gid: 0 },
+          LIMITS,
+        ),
+        /^RuntimeError: Cannot send ".*bad-\uFFFD" to the remote Docker engine at .*: its name is not UTF-8, or it went meanwhile; rename it$/,
+      );
+    } finally {
+      await rm(host, { recursive: true, force: true });
+    }
+  });
 
   after(async () => {
     await docker("rm", "-f", name).catch(() => {});

@@ -47,7 +47,16 @@ export async function shipIn(
   let bytes = 0;
   const walk = async (host: string, name: string): Promise<void> => {
     for (const e of await readdir(host)) {
-      const path = join(host, e), st = await lstat(path);
+      // readdir gives names as UTF-8: one that is not (a repo may hold it) is not found again.
+      const path = join(host, e),
+        st = await lstat(path).catch(() =>
+          refuse(
+            "invalid",
+            `Cannot send ${
+              JSON.stringify(path)
+            } to the remote Docker engine at ${api.endpoint}: its name is not UTF-8, or it went meanwhile; rename it`,
+          )
+        );
       if (entries.length > limits.maxEntries || bytes > limits.maxBytes) {
         refuse(
           "invalid",
