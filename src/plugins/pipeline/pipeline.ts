@@ -52,6 +52,7 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
       const def = await loadDefinition(core, args.definition);
       let start: Start = { index: 0, restored: [] };
       let reused: SharedDir | undefined;
+      let carried: string[] = [];
       if (typeof args.resume === "string") {
         const r = parseResume(core, args.resume);
         const index = r.step === undefined ? 0 : def.steps.findIndex((s) => s.id === r.step);
@@ -72,6 +73,7 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
         const j = await readJournal(core, r.run_id);
         reused = j.shared;
         await sharedPath(core, reused, false);
+        carried = await classifiedRefs(core, j.result.trace.map((e) => e.ref));
         start = { index, restored: restoredTrace(j, r.step), resumed_from: args.resume };
       }
       return core.runs.start(
@@ -85,8 +87,12 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
           const host = await sharedPath(core, sh, !reused);
           const level = def.classification;
           return await interpret(core, run, def, start, {
-            spawn: (spec, prompt, local, parents, cap) =>
-              spawnStep(core, run, shared, host, { spec, prompt, local, parents, cap }),
+            // Every step mounts the reused /shared: what classified steps wrote there is an
+            // input of each, whatever step ran before it (a refused step's ref carries nothing on).
+            spawn: (spec, prompt, local, prev, cap) => {
+              const parents = [...new Set([...prev, ...carried])];
+              return spawnStep(core, run, shared, host, { spec, prompt, local, parents, cap });
+            },
             save: (result) =>
               own ? writeJournal(core, { version: 1, shared: sh, result }) : Promise.resolve(),
             classify: level
@@ -103,6 +109,15 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
       );
     },
   };
+}
+
+/** The classified refs among a resumed run's: their data may be in the /shared it hands on. */
+async function classifiedRefs(core: Core, refs: (string | null)[]): Promise<string[]> {
+  const unique = [...new Set(refs.filter((r): r is string => typeof r === "string"))];
+  const stamped = await Promise.all(
+    unique.map((r) => core.refs.stamps(r).then((s) => s.classification && r, () => undefined)),
+  );
+  return stamped.filter((r): r is string => typeof r === "string");
 }
 
 interface StepJob {
