@@ -15,9 +15,12 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { tar, type TarEntry } from "../../src/plugins/docker/tar.ts";
 import { untar } from "../../src/plugins/docker/untar.ts";
 
+const run = promisify(execFile);
 const LIMITS = { maxBytes: 1 << 20, maxEntries: 100 };
 
 /** A tar whose entry i gets typeflag types[i] and link name links[i] (patched into the header). */
@@ -266,6 +269,29 @@ describe("untar of an agent's archive", () => {
       })),
       /an extended header is unreadable/,
     );
+  });
+
+  it("a full disk fails the copy back with a sentence, not a file cut short", async (t) => {
+    const dest = await mkdtemp(join(tmpdir(), "swarm-untar-full-"));
+    const mounted = await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dest]).then(
+      () => true,
+      () => false,
+    );
+    if (!mounted) return t.skip("no tmpfs mount here (needs root)");
+    try {
+      const e = await untar(
+        Readable.from([Buffer.from(archive([{ name: "output/big", data: "x".repeat(200_000) }]))]),
+        dest,
+        LIMITS,
+        "/output",
+      ).then(() => assert.fail("written"), (e: Error) => e);
+      assert.match(
+        e.message,
+        /^Cannot copy back \/output: ENOSPC \(.*\); this machine cannot write the agent's files there/,
+      );
+    } finally {
+      await run("umount", [dest]);
+    }
   });
 
   it("refuses an archive that ends inside a file", async () => {

@@ -41,7 +41,8 @@ export async function untar(
     // the disk is full: a sentence, not a raw error with a 4 KB path. Others (the engine's stream
     // broke) go as they are.
     const err = e as { code?: string; message?: string; path?: string };
-    if (isRuntimeError(e) || err.path === undefined) throw e;
+    const disk = /^(ENOSPC|EDQUOT|EFBIG|EROFS)$/.test(err.code ?? "");
+    if (isRuntimeError(e) || (err.path === undefined && !disk)) throw e;
     return refuse(
       "forbidden",
       `Cannot copy back ${what}: ${err.code ?? "an error"} (${
@@ -180,7 +181,12 @@ async function writeEntry(
     while (left > 0) {
       const chunk = await reader.upTo(left);
       if (!chunk) refuse("forbidden", `Cannot copy back ${path}: the archive ends inside it`);
-      await fh.write(chunk);
+      // A write may take less than it was given (a disk filling up): the rest, or its error.
+      for (let off = 0; off < chunk.length;) {
+        const { bytesWritten } = await fh.write(chunk, off);
+        if (!bytesWritten) throw Object.assign(new Error("nothing written"), { code: "ENOSPC" });
+        off += bytesWritten;
+      }
       left -= chunk.length;
     }
     await reader.skip(pad(size) - size);
