@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -204,6 +204,24 @@ describe("HTTP transport security", () => {
       });
       assert.equal(res.status, 200, `Origin: ${origin}`);
       await res.body?.cancel();
+    }
+  });
+
+  it("a port another process holds stops the start with one sentence", async () => {
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, "127.0.0.1", r));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      await assert.rejects(start({ port }), (e: Error) => {
+        assert.equal(e.name, "StartupError");
+        assert.match(
+          e.message,
+          new RegExp(`^Cannot serve HTTP on 127\\.0\\.0\\.1:${port}: the port is in use; .*--port`),
+        );
+        return true;
+      });
+    } finally {
+      squatter.close();
     }
   });
 
