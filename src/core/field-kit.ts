@@ -28,7 +28,12 @@ export function parseJson(field: string, raw: string): unknown {
 /** A value as an error message shows it: its JSON type, then the start of its JSON text. */
 function shown(x: unknown): string {
   const type = x === null ? "null" : Array.isArray(x) ? "array" : typeof x;
-  const text = JSON.stringify(x) ?? String(x);
+  let text: string;
+  try {
+    text = JSON.stringify(x) ?? String(x);
+  } catch { // nested past the stack: a caller's or a saved file's value, never a crash
+    text = "(nested too deeply)";
+  }
   return `${type} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 

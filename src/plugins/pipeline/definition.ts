@@ -42,7 +42,14 @@ export interface Definition {
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => !!x && typeof x === "object" && !Array.isArray(x);
-const show = (x: unknown) => JSON.stringify(String(x).slice(0, 64));
+/** A value in an error sentence; one nested past the stack (String() recurses) is named so. */
+const show = (x: unknown) => {
+  try {
+    return JSON.stringify(String(x).slice(0, 64));
+  } catch {
+    return "(a value nested too deeply)";
+  }
+};
 
 /** The definition an argument names: an object, JSON text, or a saved pipeline's name. */
 export async function loadDefinition(core: Core, arg: unknown): Promise<Definition> {
@@ -122,7 +129,7 @@ export async function checkDefinition(core: Core, raw: Obj, fallback: string): P
   const num = (k: string, ok: (n: number) => boolean, what: string) => {
     const x = raw[k];
     if (x !== undefined && !(typeof x === "number" && Number.isFinite(x) && ok(x))) {
-      bad(`"${k}" is ${show(JSON.stringify(x))}; give ${what}`);
+      bad(`"${k}" is ${show(x && typeof x === "object" ? "an object" : x)}; give ${what}`);
     }
     return x as number | undefined;
   };
