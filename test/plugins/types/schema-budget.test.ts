@@ -6,6 +6,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binarySkip } from "../../helpers/binary.ts";
@@ -80,6 +82,29 @@ describe("check_schema is bounded in time on the binary", { skip: binarySkip }, 
     for (const [value, valid] of [[[1, "1", true, null], true], [[1, 2, 1], false], [[], true]]) {
       const r = await call(JSON.stringify({ ...small, value }));
       assert.equal(r.structuredContent.valid, valid, JSON.stringify(value));
+    }
+  });
+
+  it("a $ref or $schema naming a URL is refused, never fetched", async () => {
+    let hits = 0;
+    const srv = createServer((_, res) => (hits++, res.end('{"type":"string"}')));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      for (
+        const schema of [
+          { $ref: `${base}/s.json` },
+          { $id: `${base}/root.json`, properties: { a: { $ref: "other.json" } } },
+          { $schema: `${base}/meta`, type: "string" },
+        ]
+      ) {
+        const r = await call(JSON.stringify({ schema, value: "x" }));
+        assert.equal(r.isError, true, r.text);
+        assert.match(r.text, /^Cannot use "output_schema": it is not a usable JSON Schema \(/);
+      }
+      assert.equal(hits, 0, "the server fetched a schema");
+    } finally {
+      srv.close();
     }
   });
 
