@@ -5,6 +5,9 @@
 /** The reference's grammar for a reference: a bracketed name of letters, digits, "_" or "-". */
 const REF = /\[([A-Za-z0-9_-]{1,64})\]/g;
 export const MAX_DEPTH = 3;
+/** Distinct names one resolution looks up: each lookup reads every search path, and types in a
+ * project agents write can name thousands (64 KiB of "[x1] [x2] …"). Later names stay as written. */
+export const MAX_LOOKUPS = 500;
 
 /** The definition of a registered type, or null when no such type exists. */
 export type Lookup = (name: string) => Promise<string | null>;
@@ -26,7 +29,11 @@ export function resolveRefs(
   seen: Set<string> = new Set(),
 ): Promise<string> {
   const known = new Map<string, Promise<string | null>>();
-  const once: Lookup = (name) => known.get(name) ?? known.set(name, lookup(name)).get(name)!;
+  const once: Lookup = (name) =>
+    known.get(name) ??
+      (known.size >= MAX_LOOKUPS
+        ? Promise.resolve(null)
+        : known.set(name, lookup(name)).get(name)!);
   return resolve(text, once, depth, seen);
 }
 
