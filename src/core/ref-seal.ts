@@ -1,7 +1,8 @@
 // Encryption at rest leaves no plaintext behind: `seal` (the door of the `encryption` stamp's owner)
 // puts the ciphertext in place of a ref's text and removes every other plaintext copy: the agent
-// dir's inventory (AGENT_FILES), its HOME (the CLI's own transcripts), the structured output in
-// result.json, and the prompts of refs derived from it, which carried its text.
+// dir's inventory (AGENT_FILES), its HOME (the CLI's own transcripts), the structured output and
+// the error (a failure quotes the output or stderr) in result.json and in its run's record, and
+// the prompts of refs derived from it, which carried its text.
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fail } from "./errors.ts";
@@ -23,6 +24,9 @@ const PLAIN = [
   "sandbox",
   "patch",
 ] as const;
+/** What a sealed ref's error says instead: its status and exit code stay on the ref. */
+export const SEALED_ERROR =
+  "(removed when this ref was encrypted: an agent's error may quote its output or stderr)";
 /** Agent dirs looked at for refs derived from the sealed one (bounded like the start-up sweep). */
 const MAX_SCANNED = 20_000;
 
@@ -78,8 +82,10 @@ export function createSeal(d: Deps): RefStore["seal"] {
     if (!rec || rec.status === "running") return;
     const strip = (x: unknown): void => {
       if (!x || typeof x !== "object") return;
-      if ((x as { ref?: unknown }).ref === ref) {
-        delete (x as { structured_output?: unknown }).structured_output;
+      const wire = x as { ref?: unknown; structured_output?: unknown; error?: unknown };
+      if (wire.ref === ref) {
+        delete wire.structured_output;
+        if (wire.error) wire.error = SEALED_ERROR;
       }
       for (const v of Object.values(x)) strip(v);
     };
@@ -105,6 +111,10 @@ export function createSeal(d: Deps): RefStore["seal"] {
     const rec = await d.get(input);
     const had = d.stamps(rec).encryption as StampShapes["encryption"] | undefined;
     if (had?.key_id === stamp.key_id && rec.text_file === SEALED_FILE) {
+      if (rec.error && rec.error !== SEALED_ERROR) {
+        rec.error = SEALED_ERROR; // sealed by a version that kept the error
+        await d.save(rec);
+      }
       await removePlaintext(rec, null, stamp.key_id);
       return d.wire(rec);
     }
@@ -119,6 +129,7 @@ export function createSeal(d: Deps): RefStore["seal"] {
     const old = rec.text_file;
     rec.text_file = SEALED_FILE;
     delete rec.structured_output;
+    if (rec.error) rec.error = SEALED_ERROR;
     rec.content_hash = null; // a hash of a short plaintext lets one confirm a guess of it
     rec.stamps = { ...d.stamps(rec), encryption: stamp };
     await d.save(rec); // from here on every reader sees the ref as encrypted

@@ -55,6 +55,24 @@ describe("encrypt and decrypt", () => {
     assert.equal(await readFile(d.data.file, "utf8"), `${MARKER} out`);
   });
 
+  it("a failed agent's error, which quotes its output, goes too: result.json, the run's record, the wire, inspect", async () => {
+    const [mark, spelled] = ["HERON-SEAL-5520", "HER\\u004fN-SEAL-5520"]; // this test's own
+    const r = await h.call("run", {
+      prompt: `task [[fake text="${spelled} out" fail="${spelled} in the error"]]`,
+    });
+    const ref = r.data.ref as string;
+    assert.equal(r.data.status, "failed", r.text);
+    assert.ok((await filesHolding(h.dataDir, mark)).some((f) => f.endsWith("result.json")));
+    assert.ok((await filesHolding(h.dataDir, mark)).some((f) => f.endsWith("run.json")));
+    const e = await h.call("encrypt", { ref });
+    assert.equal(e.isError, false, e.text);
+    assert.deepEqual(await filesHolding(h.dataDir, mark), []);
+    assert.match(e.data.ref?.error ?? e.text, /removed when this ref was encrypted/);
+    const i = await h.call("inspect", { ref });
+    assert.ok(!i.text.includes(mark), i.text);
+    assert.match(i.text, /removed when this ref was encrypted/);
+  });
+
   it("round trip keeps the structured output out of result.json and the wire until decrypt", async () => {
     // {"a": MARKER}, spelled so that the prompt does not hold it.
     const ref = await run(`text="t" json="{\\"a\\":\\"ZEBR\\\\u0041-QUILL-7731\\"}"`);

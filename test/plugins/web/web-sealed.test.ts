@@ -49,7 +49,9 @@ describe("web view of sealed refs", () => {
       prompt: `x [[fake fail="${MARKER} in the result" json="{\\"k\\":\\"${MARKER}\\"}"]]`,
     });
     assert.equal(r.data.status, "failed", r.text);
-    assert.ok(r.text.includes(MARKER), "the fixture's error quotes no output to hide");
+    // The error quoted the output; the seal replaced it on the ref the caller gets too.
+    assert.ok(!r.text.includes(MARKER), r.text);
+    assert.match(r.text, /removed when this ref was encrypted/, "the fixture made no error");
     await within(finished, 5000, "run.finished on the SSE stream");
     await reader.cancel();
     assert.match(seen, /"type":"agent\.finished"/);
