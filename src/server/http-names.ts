@@ -24,12 +24,13 @@ export function allowedHost(
   return anyName || LOCAL_NAMES.has(name) || name === bound || !!extra?.has(name);
 }
 
-/** Browsers send Origin; other clients do not. "null", file:, paths and non-canonical forms are refused. */
-export function allowedOrigin(origin: string, bound: string): boolean {
+/** Browsers send Origin; other clients do not. "null", file:, paths and non-canonical forms are
+ * refused. `view`: the live view's own host name (browser-login.ts). */
+export function allowedOrigin(origin: string, bound: string, view?: string): boolean {
   try {
     const u = new URL(origin);
     return (u.protocol === "http:" || u.protocol === "https:") && u.origin === origin &&
-      allowedHost(u.host, bound, false);
+      allowedHost(u.host, bound, false, view ? new Set([view]) : undefined);
   } catch {
     return false;
   }

@@ -110,7 +110,10 @@ export async function serveHttp(
   checkOptions(opts);
   const bound = bracketed(opts.host);
   const anyName = WILDCARDS.has(bound);
-  const extraHosts = new Set((opts.allowedHosts ?? []).map(bracketed));
+  const login = browserLogin(!opts.noAuth, LOCAL_NAMES.has(bound), () => routes);
+  const extraHosts = new Set(
+    [...opts.allowedHosts ?? [], ...login.name ? [login.name] : []].map(bracketed),
+  );
   const expected = opts.token ? digest(opts.token) : undefined;
   const idleMs = (opts.sessionIdleS ?? 1800) * 1000;
   const maxSessions = opts.maxSessions ?? 256;
@@ -124,7 +127,6 @@ export async function serveHttp(
     const m = /^bearer ([\x21-\x7e]+)$/i.exec(header ?? ""); // RFC 7235: the scheme is case-insensitive
     return !!m && !!expected && timingSafeEqual(digest(m[1]!), expected);
   };
-  const login = browserLogin(opts.token, () => routes);
 
   const closeSession = async (id: string, why: string) => {
     const s = sessions.get(id);
@@ -188,10 +190,10 @@ export async function serveHttp(
         `Forbidden: foreign Host ${name} refused (DNS rebinding guard); this server answers to loopback names and "${bound}": start it with --allowed-host ${name} (or SWARM_HTTP_ALLOWED_HOSTS) if clients reach it by that name`;
       return c.json(rpcError(-32000, msg), 403);
     }
-    if (origin !== undefined && !allowedOrigin(origin, bound)) {
+    if (origin !== undefined && !allowedOrigin(origin, bound, login.name)) {
       return c.json(rpcError(-32000, "Forbidden: foreign Origin refused"), 403);
     }
-    const entry = login.enter(c.req.path);
+    const entry = login.enter(c.req.raw, c.req.path);
     if (entry) return entry;
     if (!opts.noAuth && !login.accepts(c.req.raw) && !authorized(c.req.header("authorization"))) {
       const msg =
@@ -273,7 +275,7 @@ export async function serveHttp(
   return {
     port: server.port,
     url,
-    loginUrl: login.url(`http://${bound}:${server.port}`),
+    loginUrl: login.listening(bound, server.port),
     sessionCount: () => sessions.size,
     async close() {
       clearInterval(sweep);

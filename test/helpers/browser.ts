@@ -29,14 +29,18 @@ export interface WebBrowser {
   close(): Promise<void>;
 }
 
+// Arguments: the socket, then each port to listen on; ready once all listen.
 const RELAY = `const net = require("node:net");
-const [port, sock] = process.argv.slice(1);
-net.createServer((c) => {
-  const up = net.connect(sock);
-  c.pipe(up).pipe(c);
-  c.on("error", () => up.destroy());
-  up.on("error", () => c.destroy());
-}).listen(Number(port), "127.0.0.1", () => console.log("ready"));`;
+const [sock, ...ports] = process.argv.slice(1);
+let waiting = ports.length;
+for (const port of ports) {
+  net.createServer((c) => {
+    const up = net.connect(sock + "." + port);
+    c.pipe(up).pipe(c);
+    c.on("error", () => up.destroy());
+    up.on("error", () => c.destroy());
+  }).listen(Number(port), "127.0.0.1", () => --waiting || console.log("ready"));
+}`;
 
 const pipe = (a: Socket, b: Socket) => {
   a.pipe(b).pipe(a);
@@ -44,26 +48,31 @@ const pipe = (a: Socket, b: Socket) => {
   b.on("error", () => a.destroy());
 };
 
-export async function startBrowser(port: number): Promise<WebBrowser> {
+/** `port` and any `more` ports of this host's 127.0.0.1 are relayed in (other test servers). */
+export async function startBrowser(port: number, ...more: number[]): Promise<WebBrowser> {
   const ns = uniqueName("swarm-test-web");
   const dir = await mkdtemp(join(tmpdir(), "swarm-web-"));
   const sock = join(dir, "relay.sock");
   let relay: ChildProcess | undefined;
-  let outside: Server | undefined;
+  const outside: Server[] = [];
   let browser: Browser | undefined;
   const close = async () => {
     await browser?.close().catch(() => {});
     relay?.kill("SIGKILL");
-    outside?.close();
+    for (const s of outside) s.close();
     await run("ip", ["netns", "del", ns]).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   };
   try {
     await run("ip", ["netns", "add", ns]);
     await run("ip", ["netns", "exec", ns, "ip", "link", "set", "lo", "up"]);
-    outside = createServer((c) => pipe(c, createConnection(port, "127.0.0.1")));
-    await new Promise<void>((r) => outside!.listen(sock, r));
-    relay = spawn("ip", ["netns", "exec", ns, "node", "-e", RELAY, String(port), sock], {
+    for (const p of [port, ...more]) {
+      const s = createServer((c) => pipe(c, createConnection(p, "127.0.0.1")));
+      outside.push(s);
+      await new Promise<void>((r) => s.listen(`${sock}.${p}`, r));
+    }
+    const ports = [port, ...more].map(String);
+    relay = spawn("ip", ["netns", "exec", ns, "node", "-e", RELAY, sock, ...ports], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     await within(

@@ -11,6 +11,7 @@ import type { RoutedPlugin } from "../../src/server/routes.ts";
 import eventsRoute from "../fixtures/plugins/events-route.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { rawHttp } from "../helpers/raw-http.ts";
+import { fetchView } from "../helpers/view-fetch.ts";
 import { until, within } from "../helpers/wait.ts";
 
 const TOKEN = "route-test-token-0123456789";
@@ -114,11 +115,12 @@ describe("plugin routes over --http", () => {
   });
 
   it("the login cookie counts only from the view's own origin: another port of this host is refused", async () => {
-    const login = await fetch(server.loginUrl!, { redirect: "manual" });
+    const login = await fetchView(server.loginUrl!, { redirect: "manual" });
     const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
-    const own = `http://127.0.0.1:${server.port}`;
+    const own = new URL(server.loginUrl!).origin; // the view's own name (view-host.test.ts)
+    const view = `${own}/plugins/test-events`;
     const poke = (origin?: string, auth: Record<string, string> = { cookie }) =>
-      fetch(`${base}/poke`, {
+      fetchView(`${view}/poke`, {
         method: "POST",
         headers: { ...auth, "content-type": "text/plain", ...(origin ? { origin } : {}) },
         body: "x",
@@ -129,9 +131,9 @@ describe("plugin routes over --http", () => {
     assert.equal(await poke(), 401, "a write that names no origin");
     assert.equal(await poke("http://127.0.0.1:1", AUTH), 200, "a bearer token is no ambient right");
     const read = (origin?: string) =>
-      fetch(`${base}/events`, { headers: { cookie, ...(origin ? { origin } : {}) } }).then((r) =>
-        r.status
-      );
+      fetchView(`${view}/events`, { headers: { cookie, ...(origin ? { origin } : {}) } }).then((
+        r,
+      ) => r.status);
     assert.equal(await read(), 200, "a same-origin GET sends no Origin");
     assert.equal(await read(own), 200);
     assert.equal(await read("http://127.0.0.1:1"), 401);

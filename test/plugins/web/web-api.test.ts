@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { configureLog } from "../../../src/core/log.ts";
 import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { fetchView } from "../../helpers/view-fetch.ts";
 import { within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-test-token-0123456789abcdef";
@@ -18,8 +19,9 @@ describe("web plugin routes", () => {
   let h: Harness;
   let server: HttpServer;
   let origin = "";
+  let view = ""; // the view's own name, where the login cookie counts (view-host.test.ts)
   const get = (path: string, headers: Record<string, string> = AUTH) =>
-    fetch(`${origin}/plugins/web${path}`, { headers, redirect: "manual" });
+    fetchView(`${view}/plugins/web${path}`, { headers, redirect: "manual" });
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness();
@@ -31,6 +33,7 @@ describe("web plugin routes", () => {
       events: h.core.events,
     });
     origin = `http://127.0.0.1:${server.port}`;
+    view = new URL(server.loginUrl!).origin;
   });
   after(async () => {
     await server?.close();
@@ -48,21 +51,21 @@ describe("web plugin routes", () => {
         await res.body?.cancel();
       }
     }
-    assert.match(server.loginUrl ?? "", /^http:\/\/127\.0\.0\.1:\d+\/login\/[\w-]{24}$/);
-    const first = await fetch(server.loginUrl!, { redirect: "manual" });
+    assert.match(server.loginUrl ?? "", /^http:\/\/[a-z2-7]{26}\.localhost:\d+\/login\/[\w-]{24}$/);
+    const first = await fetchView(server.loginUrl!, { redirect: "manual" });
     assert.equal(first.status, 303);
     assert.equal(first.headers.get("location"), "/plugins/web/index.html");
     const cookie = first.headers.get("set-cookie") ?? "";
     assert.match(cookie, /^swarm_web=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/plugins\/$/);
     assert.ok(!cookie.includes(TOKEN), "the cookie holds the token");
-    const again = await fetch(server.loginUrl!, { redirect: "manual" });
+    const again = await fetchView(server.loginUrl!, { redirect: "manual" });
     assert.equal(again.status, 401, "the login link worked twice");
     const jar = { cookie: cookie.split(";")[0]! };
     const page = await get("/index.html", jar);
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
     assert.equal((await get("/api/runs", jar)).status, 200);
-    const mcp = await fetch(`${origin}/mcp`, { method: "POST", headers: jar, body: "{}" });
+    const mcp = await fetchView(`${view}/mcp`, { method: "POST", headers: jar, body: "{}" });
     assert.equal(mcp.status, 401, "the cookie opened /mcp");
     assert.equal((await get("/api/runs", { cookie: "swarm_web=" + "x".repeat(43) })).status, 401);
     const home = await fetch(`${origin}/`, { headers: AUTH, redirect: "manual" });

@@ -203,7 +203,8 @@ describe(
       await own.goto(server.loginUrl!);
       const r = await h.call("run", { prompt: "[[fake hang]]", wait_s: 0 });
       await h.runtime.until((rt) => rt.calls.some((c) => c.run === r.data.run_id), 3000);
-      await own.goto(`${web.origin}/plugins/web/index.html#/run/${r.data.run_id}`);
+      const view = new URL(server.loginUrl!).origin; // where the cookie counts
+      await own.goto(`${view}/plugins/web/index.html#/run/${r.data.run_id}`);
       own.once("dialog", (d) => void d.accept());
       await own.locator("#cancel").click();
       await h.runtime.until((rt) => rt.cancelled().some((c) => c.run === r.data.run_id), 2000);
