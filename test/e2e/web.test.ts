@@ -113,6 +113,7 @@ describe("the live view in a real browser", { skip }, () => {
     assert.equal(refused?.status(), 401);
     assert.match(await p.content(), /bearer token is required/);
     await shot("0-refused.png", p);
+    assert.match(login, /^http:\/\/[a-z2-7]{26}\.localhost:\d+\/login\/[\w-]{24}$/);
     const entered = await p.goto(login);
     assert.equal(entered?.status(), 200);
     assert.equal(new URL(p.url()).pathname, "/plugins/web/index.html");
@@ -121,6 +122,9 @@ describe("the live view in a real browser", { skip }, () => {
     const other = await web!.browser.newContext();
     const again = await (await other.newPage()).goto(login);
     assert.equal(again?.status(), 401, "the login link worked twice");
+    // The cookie is the view's own name's: the same port as 127.0.0.1 does not get it.
+    const bare = await (await fresh.newPage()).goto(`${web!.origin}/plugins/web/index.html`);
+    assert.equal(bare?.status(), 401, "the cookie counted on 127.0.0.1");
     await other.close();
     await fresh.close();
   });
