@@ -2,7 +2,11 @@
 // server against what an agent wrote, and an agent's text is untrusted. A backtracking pattern with
 // a quantifier inside a repeated group ("^(a+)+$", many an e-mail pattern) takes exponential time on
 // a crafted string and would freeze every call of the server, so such a pattern is refused when the
-// schema compiles; and a subject is tried only up to a length that keeps the polynomial cases short.
+// schema compiles. The others run in linear time (linear-regex.ts: "^.*a.*a.*a$" or "^(a|a)*$"
+// backtrack too), but for lookarounds and backreferences; and a subject is tried only up to a
+// length that keeps the polynomial cases of those short.
+
+import { linearRegExp, MAX_PROGRAM, TooLarge, Unsupported } from "./linear-regex.ts";
 
 /** Longer strings do not match a pattern (the model is told to keep such values shorter). */
 export const MAX_PATTERN_SUBJECT = 10_000;
@@ -42,8 +46,25 @@ export function nestedRepetition(pattern: string): string | null {
   return null;
 }
 
+/** The linear-time engine where it applies; JavaScript's own for lookarounds, backreferences
+ * or other flags (their nested repetitions refused above, their subjects bounded). */
+function linear(pattern: string, flags: string): { test(s: string): boolean } {
+  if (flags !== "u") return new RegExp(pattern, flags);
+  try {
+    return linearRegExp(pattern);
+  } catch (e) {
+    if (e instanceof Unsupported) return new RegExp(pattern, flags);
+    if (!(e instanceof TooLarge)) throw e;
+    throw new Error(
+      `the pattern ${
+        JSON.stringify(pattern.slice(0, 100))
+      } is too large to check (over ${MAX_PROGRAM} steps per character); use smaller counts than {n,m}`,
+    );
+  }
+}
+
 interface PatternEngine {
-  (pattern: string, flags: string): { test(s: string): boolean };
+  (pattern: string, flags: string): { test(s: string): boolean; toString(): string };
   code: string;
 }
 
@@ -58,8 +79,13 @@ export const safePattern: PatternEngine = Object.assign(
         } could take exponential time: ${why}; write it without a repeated group that repeats inside, e.g. "^a+$" for "^(a+)+$"`,
       );
     }
-    const rx = new RegExp(pattern, flags);
-    return { test: (s: string) => s.length <= MAX_PATTERN_SUBJECT && rx.test(s) };
+    const rx = linear(pattern, flags);
+    return {
+      test: (s: string) => s.length <= MAX_PATTERN_SUBJECT && rx.test(s),
+      // ajv keeps one tester per toString(): "[object Object]" made every pattern of the server's
+      // schemas test with the first one compiled.
+      toString: () => `/${pattern}/${flags}`,
+    };
   },
   { code: "safePattern" }, // only used by ajv's standalone code, which the server never generates
 );

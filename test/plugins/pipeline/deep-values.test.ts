@@ -42,7 +42,7 @@ describe(
       await s.write(
         `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"${tool}","arguments":${args}}}\n`,
       );
-      const m = await s.next(`an answer to ${tool} #${n}`, (m) => m.id === n, 15_000);
+      const m = await s.next(`answer to ${tool} #${n}`, (m) => m.id === n, 15_000);
       return { ...m.result, text: m.result.content[0].text as string };
     }
 
