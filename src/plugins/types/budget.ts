@@ -1,8 +1,9 @@
 // A caller's schema runs in the server against what an agent wrote, synchronously: one that repeats
 // itself ({"allOf": [{"$ref": "#/$defs/d1"}, {"$ref": "#/$defs/d1"}]} 34 levels down is 2^34
 // checks; "uniqueItems" over 100,000 objects is 5·10^9 comparisons in ajv) would freeze every call
-// of the server. So every subschema counts one step each time it is applied, the check stops at a
-// budget that grows with the value, and uniqueItems compares canonical texts in a set.
+// of the server. So every subschema counts one step each time it is applied (and a pattern each of
+// its threads per character), the check stops at a budget that grows with the value, and
+// uniqueItems compares canonical texts in a set.
 import type { Core } from "../../core/types.ts";
 
 /** The keyword marking every subschema; its validator counts the steps. */
@@ -51,19 +52,22 @@ const canonical = (x: unknown): string =>
 
 export class OverBudget extends Error {}
 
+/** Steps left in the check under way (checks are synchronous: one at a time). */
+let left = Infinity;
+/** Count `n` steps of the check under way; a pattern's threads count too (safe-pattern.ts). */
+export function spend(n: number): void {
+  if ((left -= n) < 0) throw new OverBudget();
+}
+
 type Ajv = InstanceType<Awaited<ReturnType<Core["ajv"]>>>;
 
 /** Installs the step counter and the linear uniqueItems; `run` checks one value within budget. */
 export function stepBudget(ajv: Pick<Ajv, "addKeyword" | "removeKeyword">) {
-  let left = 0;
   ajv.addKeyword({
     keyword: STEP,
     schemaType: "boolean",
     errors: false,
-    validate: () => {
-      if (--left < 0) throw new OverBudget();
-      return true;
-    },
+    validate: () => (spend(1), true),
   });
   ajv.removeKeyword("uniqueItems");
   ajv.addKeyword({
@@ -75,6 +79,10 @@ export function stepBudget(ajv: Pick<Ajv, "addKeyword" | "removeKeyword">) {
   });
   return <T>(valueChars: number, check: () => T): T => {
     left = BASE_STEPS + STEPS_PER_CHAR * valueChars;
-    return check();
+    try {
+      return check();
+    } finally {
+      left = Infinity;
+    }
   };
 }

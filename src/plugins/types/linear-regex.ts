@@ -158,8 +158,12 @@ function compile(root: Node): Op[] {
   return prog;
 }
 
-/** A linear-time tester for `src` ("u" mode); Unsupported for lookarounds and backreferences. */
-export function linearRegExp(src: string): { test(s: string): boolean } {
+/** A linear-time tester for `src` ("u" mode); Unsupported for lookarounds and backreferences.
+ * `charge` is told the threads alive at each character: the work, for a caller's budget. */
+export function linearRegExp(
+  src: string,
+  charge: (threads: number) => void = () => {},
+): { test(s: string): boolean } {
   new RegExp(src, "u"); // its syntax errors are JavaScript's own
   const prog = compile(parse(src));
   return {
@@ -186,6 +190,7 @@ export function linearRegExp(src: string): { test(s: string): boolean } {
       for (let p = 0; p <= chars.length; p++) {
         if (add(now, 0, p)) return true; // a match may start at any position
         if (p === chars.length) break;
+        charge(now.length);
         const next: number[] = [];
         for (const pc of now) {
           const o = prog[pc] as { test(c: string): boolean };

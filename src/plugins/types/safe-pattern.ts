@@ -6,6 +6,7 @@
 // backtrack too), but for lookarounds and backreferences; and a subject is tried only up to a
 // length that keeps the polynomial cases of those short.
 
+import { spend } from "./budget.ts";
 import { linearRegExp, MAX_PROGRAM, TooLarge, Unsupported } from "./linear-regex.ts";
 
 /** Longer strings do not match a pattern (the model is told to keep such values shorter). */
@@ -49,11 +50,15 @@ export function nestedRepetition(pattern: string): string | null {
 /** The linear-time engine where it applies; JavaScript's own for lookarounds, backreferences
  * or other flags (their nested repetitions refused above, their subjects bounded). */
 function linear(pattern: string, flags: string): { test(s: string): boolean } {
-  if (flags !== "u") return new RegExp(pattern, flags);
+  const native = () => {
+    const rx = new RegExp(pattern, flags);
+    return { test: (s: string) => (spend(s.length), rx.test(s)) };
+  };
+  if (flags !== "u") return native();
   try {
-    return linearRegExp(pattern);
+    return linearRegExp(pattern, spend);
   } catch (e) {
-    if (e instanceof Unsupported) return new RegExp(pattern, flags);
+    if (e instanceof Unsupported) return native();
     if (!(e instanceof TooLarge)) throw e;
     throw new Error(
       `the pattern ${

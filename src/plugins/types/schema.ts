@@ -65,7 +65,7 @@ export function schemaChecker(core: Core): SchemaChecker {
         if (!(e instanceof OverBudget) && !tooDeep(e)) throw e;
         return [
           e instanceof OverBudget
-            ? "(root) could not be checked: the schema applies its parts too many times to this value (a $ref repeated at every level?); simplify the schema"
+            ? "(root) could not be checked: the schema takes too many steps for this value (a $ref repeated at every level, or patterns with large counts over long strings?); simplify the schema"
             : "(root) is nested too deeply to be checked",
         ];
       }

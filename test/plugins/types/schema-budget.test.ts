@@ -61,7 +61,7 @@ describe("check_schema is bounded in time on the binary", { skip: binarySkip }, 
     const r = await call(JSON.stringify({ schema: doubling(34), value: "x" }));
     assert.equal(r.isError, false, r.text);
     assert.equal(r.structuredContent.valid, false);
-    assert.match(r.structuredContent.errors[0], /applies its parts too many times.*simplify/);
+    assert.match(r.structuredContent.errors[0], /takes too many steps for this value.*simplify/);
     assert.ok(r.ms < 5000, `answered in ${r.ms} ms`);
     // The same schema with few levels is checked as before.
     const ok = await call(JSON.stringify({ schema: doubling(8), value: "x" }));
@@ -161,7 +161,7 @@ describe("check_schema is bounded in time on the binary", { skip: binarySkip }, 
 });
 
 describe("an agent's structured output against a schema that repeats itself", () => {
-  it("fails the ref within the budget instead of holding the server for the whole check", async () => {
+  it("fails the ref within the budget instead of holding the server; patterns count too", async () => {
     const h = await createHarness({});
     try {
       // Each level of array the agent nests doubles the checks: 2^29 of them before the budget.
@@ -172,6 +172,15 @@ describe("an agent's structured output against a schema that repeats itself", ()
       assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
       assert.equal(r.data.status, "failed", r.text);
       assert.match(r.data.error, /does not match output_schema \(\(root\) could not be checked/);
+      // Patterns count too: 200 strings of 10,000 characters, each ~2,400 threads per character.
+      const long = JSON.stringify(Array.from({ length: 200 }, () => "a".repeat(10_000)));
+      const t1 = Date.now();
+      const p = await h.call("check_schema", {
+        schema: { items: { pattern: "[a-z]{1,1200}[a-z]{1,1200}!x" } },
+        value: JSON.parse(long),
+      });
+      assert.ok(Date.now() - t1 < 3000, `took ${Date.now() - t1} ms`);
+      assert.match(p.data.errors[0], /could not be checked: the schema takes too many steps/);
     } finally {
       await h.dispose();
       await rm(h.dataDir, { recursive: true, force: true });
