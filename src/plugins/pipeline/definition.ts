@@ -17,7 +17,7 @@ const TOP = ["name", "sandbox", "budget", "deadline_seconds", "classification", 
 const OWN = ["id", "prompt", "on_fail", "next", "condition", "max_retries", "retry_if", "sandbox"];
 const CONDITIONS = ["prev.error"];
 /** The security plugin's levels (classify refuses any other). */
-const LEVELS = ["public", "internal", "confidential", "restricted"];
+export const LEVELS = ["public", "internal", "confidential", "restricted"];
 
 export interface Step {
   id: string;

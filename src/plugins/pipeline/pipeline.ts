@@ -3,7 +3,7 @@
 // wait, status, cancel, runs; cancel kills the running step's container).
 import type { Core, Ref, RunHandle, SandboxSpec, Tool } from "../../core/types.ts";
 import { waitField } from "../combinators/_common.ts";
-import { loadDefinition } from "./definition.ts";
+import { LEVELS, loadDefinition } from "./definition.ts";
 import { INPUT_CODES, interpret, type Start } from "./interpret.ts";
 import {
   parseResume,
@@ -96,19 +96,30 @@ export function pipeline(core: Core, shared: Map<string, string>): Tool {
             save: (result) =>
               own ? writeJournal(core, { version: 1, shared: sh, result }) : Promise.resolve(),
             classify: level
-              ? (ref) =>
-                ctx.call("classify", { ref, level }, { signal: run.signal }).then(
-                  () => {},
-                  (e) => {
-                    if (!run.signal.aborted) throw e;
-                  },
-                )
+              ? async (ref) => {
+                const args = await stepLabel(core, ref, level);
+                if (!args) return;
+                await ctx.call("classify", args, { signal: run.signal }).catch((e) => {
+                  if (!run.signal.aborted) throw e;
+                });
+              }
               : undefined,
           });
         },
       );
     },
   };
+}
+
+/** classify's arguments for a step's ref at the definition's level, or none when the ref has that
+ * level or a higher one already: what it inherited (a resumed run's /shared may hold restricted
+ * data) is never lowered, and its MCP lists are kept. */
+async function stepLabel(core: Core, ref: string, level: string) {
+  const had = (await core.refs.stamps(ref)).classification;
+  if (!had) return { ref, level };
+  if (had.level_numeric >= LEVELS.indexOf(level)) return null;
+  const allowed = had.allowed_mcps.includes("(none)") ? {} : { allowed_mcps: had.allowed_mcps };
+  return { ref, level, ...allowed, denied_mcps: had.denied_mcps };
 }
 
 /** The classified refs among a resumed run's: their data may be in the /shared it hands on. */

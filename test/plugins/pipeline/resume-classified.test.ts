@@ -47,4 +47,24 @@ describe("pipeline resume keeps the classification of the /shared it reuses", ()
     const stamps = await h.core.refs.stamps(offline.final.ref);
     assert.equal(stamps.classification?.level, "restricted");
   });
+
+  it("a resumed pipeline's own lower classification never lowers what its steps inherited", async () => {
+    const first = await runPipeline(h, {
+      sandbox: { network: false },
+      steps: [{ id: "write", prompt: "write /shared/data" }],
+    });
+    await h.call("classify", { ref: first.final.ref, level: "restricted", denied_mcps: ["slack"] });
+    const again = await runPipeline(h, {
+      classification: "internal",
+      sandbox: { network: false },
+      steps: [{ id: "summarise", prompt: "summarise /shared/data" }],
+    }, { resume: first.run_id });
+    assert.equal(again.status, "done", JSON.stringify(again));
+    const c = (await h.core.refs.stamps(again.final.ref)).classification;
+    assert.equal(c?.level, "restricted", JSON.stringify(c));
+    assert.deepEqual(c?.denied_mcps, ["slack"]);
+    // A fresh pipeline's steps get the definition's level, as before.
+    const fresh = await runPipeline(h, { classification: "internal", steps: [{ prompt: "x" }] });
+    assert.equal((await h.core.refs.stamps(fresh.final.ref)).classification?.level, "internal");
+  });
 });
