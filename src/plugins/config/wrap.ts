@@ -2,7 +2,8 @@
 // or a directory like an agent's output. A finished ref with no container: model "wrapped", cost 0,
 // a signed `wrapped` stamp naming the source. The path is judged like a mount; nothing is read
 // through a link (a project dir may be an agent's read-write mount), and sizes are bounded.
-import { lstat, realpath } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { type FileHandle, lstat, open, realpath, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Core, Ref, RunHandle, Tool } from "../../core/types.ts";
 import { judgeHostPath } from "./host-path.ts";
@@ -25,6 +26,50 @@ async function fileText(core: Core, path: string, room: number): Promise<string 
   if (r.truncated) return full;
   if (r.text.includes("\0")) return { why: "a binary file" };
   return (await parentOk()) ? r.text : { why: "moved while reading" };
+}
+
+const FD_DIR = existsSync("/proc/self/fd") ? "/proc/self/fd" : null;
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/** The file at `real` reached one component at a time, each opened without following a link
+ * through the fd of the one before: a dir on the path that an agent swaps for a link between the
+ * judgement and the read is refused, not followed (no /proc: the plain no-follow open). */
+async function openJudged(real: string): Promise<FileHandle | null> {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  if (!FD_DIR) return await open(real, flags).catch(() => null);
+  const parts = real.split("/").filter(Boolean);
+  let dir = await open("/", DIR_FLAGS);
+  try {
+    for (const part of parts.slice(0, -1)) {
+      const next = await open(`${FD_DIR}/${dir.fd}/${part}`, DIR_FLAGS).catch(() => null);
+      if (!next) return null;
+      await dir.close();
+      dir = next;
+    }
+    return await open(`${FD_DIR}/${dir.fd}/${parts.at(-1)}`, flags).catch(() => null);
+  } finally {
+    await dir.close();
+  }
+}
+
+/** Copy the judged file, read to the size it had when opened (one growing meanwhile, a sparse
+ * 64 GB, is cut there); false when it is no longer that regular file or is over MAX_TEXT. */
+async function copyJudged(real: string, dest: string): Promise<boolean> {
+  const fh = await openJudged(real);
+  if (!fh) return false;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > MAX_TEXT) return false;
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    for (let n = 1; got < buf.length && n > 0; got += n) {
+      n = (await fh.read(buf, got, buf.length - got, got)).bytesRead;
+    }
+    await writeFile(dest, buf.subarray(0, got), { mode: 0o600, flag: "wx" });
+    return true;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A directory as text: its sorted listing, then each regular text file after an "=== name ==="
@@ -79,8 +124,8 @@ export function wrap(core: Core): Tool {
         let files = 1;
         let text: string | undefined;
         if (st.isFile()) {
-          const copied = await core.fs.copyNoFollow(real, join(p.dir, TEXT_FILE), MAX_TEXT);
-          if (copied.skipped || copied.truncated) {
+          const copied = await copyJudged(real, join(p.dir, TEXT_FILE));
+          if (!copied) {
             core.fail(
               "CONFLICT",
               `Cannot wrap "${real}": it changed while being read; wrap it again`,
