@@ -3,8 +3,8 @@
 // a signed `wrapped` stamp naming the source. The path is judged like a mount; nothing is read
 // through a link (a project dir may be an agent's read-write mount), and sizes are bounded.
 import { constants, existsSync } from "node:fs";
-import { type FileHandle, lstat, open, realpath, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { type FileHandle, open, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Core, Ref, RunHandle, Tool } from "../../core/types.ts";
 import { judgeHostPath } from "./host-path.ts";
 
@@ -12,30 +12,14 @@ const MAX_TEXT = 32 << 20;
 const MAX_FILES = 1000;
 const TEXT_FILE = "wrapped.txt";
 
-/** A listed file's text, or why it is left out. The last component is opened without following;
- * the dirs above must still be the ones listed (checked before and after the read), or a link
- * swapped in meanwhile could lead the read elsewhere. */
-async function fileText(core: Core, path: string, room: number): Promise<string | { why: string }> {
-  const full = { why: `the wrapped text reached ${MAX_TEXT >> 20} MiB` };
-  const parentOk = async () => (await realpath(dirname(path)).catch(() => "")) === dirname(path);
-  // Sized first: a directory of huge (or sparse) files must not be read only to be left out.
-  if (room <= 0 || ((await lstat(path).catch(() => null))?.size ?? 0) > room) return full;
-  if (!(await parentOk())) return { why: "moved while reading" };
-  const r = await core.fs.readNoFollow(path, room);
-  if (r.skipped) return { why: `it is ${r.skipped}` };
-  if (r.truncated) return full;
-  if (r.text.includes("\0")) return { why: "a binary file" };
-  return (await parentOk()) ? r.text : { why: "moved while reading" };
-}
-
 const FD_DIR = existsSync("/proc/self/fd") ? "/proc/self/fd" : null;
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-/** The file at `real` reached one component at a time, each opened without following a link
+/** What is at `real`, reached one component at a time, each opened without following a link
  * through the fd of the one before: a dir on the path that an agent swaps for a link between the
  * judgement and the read is refused, not followed (no /proc: the plain no-follow open). */
-async function openJudged(real: string): Promise<FileHandle | null> {
-  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+async function openJudged(real: string, flags = FILE_FLAGS): Promise<FileHandle | null> {
   if (!FD_DIR) return await open(real, flags).catch(() => null);
   const parts = real.split("/").filter(Boolean);
   let dir = await open("/", DIR_FLAGS);
@@ -52,30 +36,44 @@ async function openJudged(real: string): Promise<FileHandle | null> {
   }
 }
 
-/** Copy the judged file, read to the size it had when opened (one growing meanwhile, a sparse
- * 64 GB, is cut there); false when it is no longer that regular file or is over MAX_TEXT. */
-async function copyJudged(real: string, dest: string): Promise<boolean> {
+/** The judged regular file's bytes, read to the size it had when opened (one growing meanwhile, a
+ * sparse 64 GB, is cut there); why not, when it is no longer one or is over `room`. */
+async function readJudged(real: string, room: number): Promise<Buffer | { why: string }> {
   const fh = await openJudged(real);
-  if (!fh) return false;
+  if (!fh) return { why: "moved while reading" };
   try {
     const st = await fh.stat();
-    if (!st.isFile() || st.size > MAX_TEXT) return false;
+    if (!st.isFile()) return { why: "it is not a regular file" };
+    if (st.size > room) return { why: `the wrapped text reached ${MAX_TEXT >> 20} MiB` };
     const buf = Buffer.alloc(st.size);
     let got = 0;
     for (let n = 1; got < buf.length && n > 0; got += n) {
       n = (await fh.read(buf, got, buf.length - got, got)).bytesRead;
     }
-    await writeFile(dest, buf.subarray(0, got), { mode: 0o600, flag: "wx" });
-    return true;
+    return buf.subarray(0, got);
   } finally {
     await fh.close();
   }
 }
 
+/** A listed file's text, or why it is left out. */
+async function fileText(path: string, room: number): Promise<string | { why: string }> {
+  const got = await readJudged(path, Math.max(room, 0));
+  if (!Buffer.isBuffer(got)) return got;
+  return got.includes(0) ? { why: "a binary file" } : got.toString("utf8");
+}
+
 /** A directory as text: its sorted listing, then each regular text file after an "=== name ==="
  * line, up to MAX_TEXT in all. */
 async function directoryText(core: Core, root: string): Promise<{ text: string; files: number }> {
-  const listing = await core.fs.listNoFollow(root, { maxEntries: MAX_FILES, maxDepth: 8 });
+  // Listed through the fd of the judged dir: a parent swapped for a link lists nothing else.
+  const dir = await openJudged(root, DIR_FLAGS);
+  const at = dir && FD_DIR ? `${FD_DIR}/${dir.fd}/.` : root;
+  const listing = await core.fs.listNoFollow(at, { maxEntries: MAX_FILES, maxDepth: 8 })
+    .finally(() => dir?.close());
+  if (!dir || listing.skipped) {
+    core.fail("CONFLICT", `Cannot wrap "${root}": it changed while being read; wrap it again`);
+  }
   listing.entries.sort();
   const parts = [
     `Directory wrapped: ${root}\nFiles:\n${listing.entries.join("\n")}${
@@ -85,7 +83,7 @@ async function directoryText(core: Core, root: string): Promise<{ text: string; 
   let size = parts[0]!.length;
   let files = 0;
   for (const rel of listing.entries.filter((e) => !e.endsWith("/") && !e.includes(" -> "))) {
-    const got = await fileText(core, join(root, rel), MAX_TEXT - size);
+    const got = await fileText(join(root, rel), MAX_TEXT - size);
     const body = typeof got === "string" ? got : `(not included: ${got.why})`;
     if (typeof got === "string") files++;
     parts.push(`=== ${rel} ===\n${body}`);
@@ -124,13 +122,14 @@ export function wrap(core: Core): Tool {
         let files = 1;
         let text: string | undefined;
         if (st.isFile()) {
-          const copied = await copyJudged(real, join(p.dir, TEXT_FILE));
-          if (!copied) {
+          const got = await readJudged(real, MAX_TEXT);
+          if (!Buffer.isBuffer(got)) {
             core.fail(
               "CONFLICT",
-              `Cannot wrap "${real}": it changed while being read; wrap it again`,
+              `Cannot wrap "${real}": it changed while being read (${got.why}); wrap it again`,
             );
           }
+          await writeFile(join(p.dir, TEXT_FILE), got, { mode: 0o600, flag: "wx" });
         } else ({ text, files } = await directoryText(core, real));
         await core.refs.finish(run.run_id, id, {
           status: "ok",
