@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configureLog } from "../../../src/core/log.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
-import { fetchView } from "../../helpers/view-fetch.ts";
+import { fetchView, serveView } from "../../helpers/view-fetch.ts";
 import { within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-test-token-0123456789abcdef";
@@ -25,13 +25,7 @@ describe("web plugin routes", () => {
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness();
-    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      plugins: h.handle.plugins,
-      events: h.core.events,
-    });
+    server = await serveView(h, TOKEN);
     origin = `http://127.0.0.1:${server.port}`;
     view = new URL(server.loginUrl!).origin;
   });

@@ -9,9 +9,10 @@ import { appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { configureLog } from "../../../src/core/log.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { browserSkip, startBrowser, type WebBrowser } from "../../helpers/browser.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { serveView } from "../../helpers/view-fetch.ts";
 
 const TOKEN = "web-hostile-token-0123456789abcdef";
 /** Each sets window.__pwned if it ever runs; `n` tells which one did. */
@@ -27,13 +28,7 @@ describe("a hostile agent's bytes on the page", { skip: browserSkip }, () => {
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness();
-    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      plugins: h.handle.plugins,
-      events: h.core.events,
-    });
+    server = await serveView(h, TOKEN);
     web = await startBrowser(server.port);
     const ctx = await web.browser.newContext({
       extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },

@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { configureLog } from "../../../src/core/log.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { browserSkip, startBrowser, type WebBrowser } from "../../helpers/browser.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { serveView } from "../../helpers/view-fetch.ts";
 import { within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-scope-token-0123456789abcdef";
@@ -31,13 +32,7 @@ describe("the login cookie in a real browser reaches no other local server", {
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness();
-    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      plugins: h.handle.plugins,
-      events: h.core.events,
-    });
+    server = await serveView(h, TOKEN);
     other = createServer((req, res) => {
       remember(req.headers, req.url);
       const page = req.url === "/";

@@ -5,8 +5,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configureLog } from "../../../src/core/log.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { serveView } from "../../helpers/view-fetch.ts";
 import { within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-sealed-token-0123456789abcdef";
@@ -21,13 +22,7 @@ describe("web view of sealed refs", () => {
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness({ env: { SWARM_ENCRYPT_ALL: "1" } });
-    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      plugins: h.handle.plugins,
-      events: h.core.events,
-    });
+    server = await serveView(h, TOKEN);
   });
   after(async () => {
     await server?.close();

@@ -8,10 +8,11 @@ import { appendFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { configureLog } from "../../../src/core/log.ts";
 import type { Core, PluginFactory } from "../../../src/core/types.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { createLive } from "../../../src/plugins/web/live.ts";
 import { sse } from "../../../src/plugins/web/sse.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { serveView } from "../../helpers/view-fetch.ts";
 import { until, within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-sse-token-0123456789abcdef";
@@ -44,13 +45,7 @@ describe("web SSE streams that end", () => {
   before(async () => {
     configureLog("error", undefined);
     h = await createHarness({ plugins: { "sse-count": counted } });
-    server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-      host: "127.0.0.1",
-      port: 0,
-      token: TOKEN,
-      plugins: h.handle.plugins,
-      events: h.core.events,
-    });
+    server = await serveView(h, TOKEN);
   });
   after(async () => {
     await server?.close();

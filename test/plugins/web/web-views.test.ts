@@ -9,10 +9,11 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { configureLog } from "../../../src/core/log.ts";
 import type { PluginFactory } from "../../../src/core/types.ts";
-import { type HttpServer, serveHttp } from "../../../src/server/http.ts";
+import type { HttpServer } from "../../../src/server/http.ts";
 import { browserSkip, startBrowser, type WebBrowser } from "../../helpers/browser.ts";
 import { ROOT } from "../../helpers/docker-env.ts";
 import { createHarness, type Harness } from "../../helpers/harness.ts";
+import { serveView } from "../../helpers/view-fetch.ts";
 import { within } from "../../helpers/wait.ts";
 
 const TOKEN = "web-views-token-0123456789abcdef";
@@ -60,13 +61,7 @@ describe(
       configureLog("error", undefined);
       await mkdir(SHOTS, { recursive: true });
       h = await createHarness({ plugins: { nest } });
-      server = await serveHttp(h.handle.registry, { name: "swarm-mcp", version: "test" }, {
-        host: "127.0.0.1",
-        port: 0,
-        token: TOKEN,
-        plugins: h.handle.plugins,
-        events: h.core.events,
-      });
+      server = await serveView(h, TOKEN);
       web = await startBrowser(server.port);
       const ctx = await web.browser.newContext({
         viewport: { width: 1100, height: 800 },
