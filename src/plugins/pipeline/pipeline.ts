@@ -118,8 +118,7 @@ async function stepLabel(core: Core, ref: string, level: string) {
   const had = (await core.refs.stamps(ref)).classification;
   if (!had) return { ref, level };
   if (had.level_numeric >= LEVELS.indexOf(level)) return null;
-  const allowed = had.allowed_mcps.includes("(none)") ? {} : { allowed_mcps: had.allowed_mcps };
-  return { ref, level, ...allowed, denied_mcps: had.denied_mcps };
+  return { ref, level, allowed_mcps: had.allowed_mcps, denied_mcps: had.denied_mcps };
 }
 
 /** The classified refs among a resumed run's: their data may be in the /shared it hands on. */

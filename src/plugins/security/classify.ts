@@ -6,6 +6,7 @@ import type { Core, SpawnHooks, SpawnJob, StampShapes, Tool } from "../../core/t
 export const LEVELS = ["public", "internal", "confidential", "restricted"] as const;
 type Classification = StampShapes["classification"];
 const MCP = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+const ALLOWED = new RegExp(`${MCP.source}|^\\(none\\)$`);
 const RESTRICTED = LEVELS.indexOf("restricted");
 
 /** The strictest of several classifications, or undefined when none is set. */
@@ -27,10 +28,12 @@ export function strictest(list: Classification[]): Classification | undefined {
 
 export function classification(core: Core): { tool: Tool; hooks: SpawnHooks } {
   const { v } = core;
-  const names = (what: string) =>
+  // "(none)" (allowed only) is what a stamp shows for inputs whose allowed lists share no server:
+  // it allows none, and written back it stays so.
+  const names = (what: string, name: RegExp) =>
     v.optional(
       v.pipe(
-        v.array(v.pipe(v.string(), v.regex(MCP, `Each ${what} MCP must be an MCP server name`))),
+        v.array(v.pipe(v.string(), v.regex(name, `Each ${what} MCP must be an MCP server name`))),
         v.maxLength(100),
         v.description(`MCP servers ${what} for this data`),
       ),
@@ -105,8 +108,8 @@ export function classification(core: Core): { tool: Tool; hooks: SpawnHooks } {
         v.picklist(LEVELS, `Unknown level; use one of ${LEVELS.join(", ")}`),
         v.description(`One of ${LEVELS.join(", ")}`),
       ),
-      allowed_mcps: names("allowed"),
-      denied_mcps: names("denied"),
+      allowed_mcps: names("allowed", ALLOWED),
+      denied_mcps: names("denied", MCP),
     }),
     async run({ ref, level, allowed_mcps, denied_mcps }) {
       const rec = await core.refs.get(ref);

@@ -63,6 +63,23 @@ describe("pipeline resume keeps the classification of the /shared it reuses", ()
     const c = (await h.core.refs.stamps(again.final.ref)).classification;
     assert.equal(c?.level, "restricted", JSON.stringify(c));
     assert.deepEqual(c?.denied_mcps, ["slack"]);
+    // Inputs whose allowed lists have nothing in common allow no MCP server ("(none)"); raising the
+    // level to the definition's keeps that, it never opens every server.
+    const two = await runPipeline(h, {
+      sandbox: { network: false },
+      steps: [{ id: "a", prompt: "write /shared/a" }, { id: "b", prompt: "write /shared/b" }],
+    });
+    await h.call("classify", { ref: two.trace[0].ref, level: "internal", allowed_mcps: ["alpha"] });
+    await h.call("classify", { ref: two.trace[1].ref, level: "internal", allowed_mcps: ["beta"] });
+    const raised = await runPipeline(h, {
+      classification: "confidential",
+      sandbox: { network: false },
+      steps: [{ id: "c", prompt: "summarise /shared" }],
+    }, { resume: two.run_id });
+    assert.equal(raised.status, "done", JSON.stringify(raised));
+    const r = (await h.core.refs.stamps(raised.final.ref)).classification;
+    assert.equal(r?.level, "confidential", JSON.stringify(r));
+    assert.deepEqual(r?.allowed_mcps, ["(none)"], "the deny-all was dropped");
     // A fresh pipeline's steps get the definition's level, as before.
     const fresh = await runPipeline(h, { classification: "internal", steps: [{ prompt: "x" }] });
     assert.equal((await h.core.refs.stamps(fresh.final.ref)).classification?.level, "internal");
