@@ -3,8 +3,8 @@
 // may be mounted, and a loopback URL is allowed. prepare: the servers as the CLI's --mcp-config
 // file (0600 in the agent's HOME: env values and headers may be secrets, never argv), those
 // directories mounted read-only at the same paths, loopback URLs pointed at the host gateway.
-import { stat } from "node:fs/promises";
-import { basename, dirname, isAbsolute, normalize } from "node:path";
+import { realpath, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, normalize, sep } from "node:path";
 import type { Core, Json, Mount, SpawnAdditions, SpawnHooks, SpawnJob } from "../../core/types.ts";
 import { MCP_CONFIG_FILE } from "../claude-code/stage.ts";
 import { hostUrl } from "./loopback.ts";
@@ -63,11 +63,30 @@ export function launchHooks(core: Core, registry: McpRegistry): Required<
 > {
   const mcps = (job: SpawnJob) => (job.spec as { mcps?: string[] }).mcps ?? [];
 
+  /** A project's entry (maybe an agent's edit) mounts only code inside the project: a path it
+   * names elsewhere (another repo the mount policy would allow) is refused, links resolved. */
+  async function insideProject(name: string, s: McpServer) {
+    const project = core.config.projectDir;
+    const real = project && await realpath(project).catch(() => undefined);
+    for (const d of await serverDirs([s])) {
+      const at = await realpath(d).catch(() => d);
+      if (real && (at === real || at.startsWith(real + sep))) continue;
+      core.fail(
+        "FORBIDDEN",
+        `Cannot give the agent MCP server "${name}": the project's .mcp.json names ${d}${
+          at === d ? "" : ` (resolves to ${at})`
+        }, outside the project dir ${project}, and a project's server may only use code inside it (an agent may have written the file); move the code into the project or declare the server in ~/.claude.json or swarm-mcp's mcp.json`,
+      );
+    }
+  }
+
   /** The servers with loopback URLs rewritten, and the mounts their code needs. */
   async function plan(job: SpawnJob) {
-    const servers = new Map(
-      [...await registry.resolve(mcps(job))].map(([n, s]) => [n, imageCommand(s)]),
-    );
+    const servers = new Map<string, McpServer>();
+    for (const [name, { server, source }] of await registry.resolve(mcps(job))) {
+      if (source === "project") await insideProject(name, imageCommand(server));
+      servers.set(name, imageCommand(server));
+    }
     const mounts: Mount[] = [];
     const entries: Record<string, Json> = {};
     for (const [name, s] of servers) {

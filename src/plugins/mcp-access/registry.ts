@@ -95,21 +95,35 @@ export function mcpRegistry(core: Core) {
     }
   }
 
-  /** Every server by name (the last source naming it wins), with the toggles applied; and the
-   * problems of whole files. */
-  async function load(): Promise<{ servers: Map<string, Entry>; problems: string[] }> {
+  /** Every server by name (the last source naming it wins), with the toggles applied; the
+   * project's entries that were ignored; and the problems of whole files. The project's file may
+   * be an agent's edit: it adds names, never replaces one the user or swarm-mcp's file declares
+   * (a caller asking for a trusted "notes" would get the agent's command). */
+  async function load() {
     const servers = new Map<string, Entry>();
     const problems: string[] = [];
+    const project: Entry[] = [];
+    const ignored: Entry[] = [];
     for (const { source, file } of sourceFiles(core)) {
       const got = await readSource(core, source, file);
       if (typeof got === "string") problems.push(got);
+      else if (source === "project") project.push(...got);
       else for (const e of got) servers.set(e.name, e);
+    }
+    for (const e of project) {
+      const trusted = servers.get(e.name);
+      if (!trusted) servers.set(e.name, e);
+      else {
+        const why =
+          `ignored: ${trusted.file} declares the same name, and a project's .mcp.json never replaces a server declared there; rename it in the project`;
+        ignored.push({ ...e, error: `MCP server "${e.name}" (${e.file}) ${why}` });
+      }
     }
     const t = await toggles();
     for (const e of servers.values()) {
       if (e.server && typeof t[e.name] === "boolean") e.server.enabled = t[e.name]!;
     }
-    return { servers, problems };
+    return { servers, ignored, problems };
   }
 
   /** Persist one toggle atomically; serialised within this process. */
@@ -130,10 +144,14 @@ export function mcpRegistry(core: Core) {
     return step;
   }
 
-  /** The servers `names` asks for, expanded with the server's environment; refuses an unknown,
-   * invalid or disabled one (listing what exists) or an unset ${VAR}. */
-  async function resolve(names: readonly string[]): Promise<Map<string, McpServer>> {
-    const out = new Map<string, McpServer>();
+  /** The servers `names` asks for, expanded with the server's environment (a project's entry:
+   * only the names SWARM_MCP_PROJECT_VARS lists), with their source; refuses an unknown, invalid
+   * or disabled one (listing what exists) or an unset or unlisted ${VAR}. */
+  async function resolve(names: readonly string[]) {
+    const out = new Map<string, { server: McpServer; source: Source }>();
+    const projectVars = new Set(
+      (core.config.env.SWARM_MCP_PROJECT_VARS ?? "").split(",").map((n) => n.trim()),
+    );
     if (!names.length) return out;
     const { servers, problems } = await load();
     for (const name of names) {
@@ -156,7 +174,8 @@ export function mcpRegistry(core: Core) {
         core.fail("CONFLICT", `${cannot}: it is disabled; enable it with enable_mcp first`);
       }
       try {
-        out.set(name, interpolate(e.server, core.config.env));
+        const only = e.source === "project" ? projectVars : undefined;
+        out.set(name, { server: interpolate(e.server, core.config.env, only), source: e.source });
       } catch (err) {
         if (!(err instanceof FieldError)) throw err;
         core.fail(

@@ -122,8 +122,14 @@ const OWN_SECRETS = [
   "SWARM_HTTP_TOKEN",
 ];
 
-/** ${VAR} and ${VAR:-default} in one value; `field` names it in the error. */
-export function expand(value: string, env: Record<string, string | undefined>, field: string) {
+/** ${VAR} and ${VAR:-default} in one value; `field` names it in the error. `only`: the names a
+ * project's entry may expand (SWARM_MCP_PROJECT_VARS); any other is refused, default or not. */
+export function expand(
+  value: string,
+  env: Record<string, string | undefined>,
+  field: string,
+  only?: ReadonlySet<string>,
+) {
   return value.replace(
     /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
     (_, name: string, fallback?: string) => {
@@ -131,6 +137,12 @@ export function expand(value: string, env: Record<string, string | undefined>, f
         throw new FieldError(
           field,
           `uses \${${name}}, swarm-mcp's own credential, which is never given to an MCP server; give the server a variable of its own`,
+        );
+      }
+      if (only && !only.has(name)) {
+        throw new FieldError(
+          field,
+          `uses \${${name}}, which a project's .mcp.json may not expand (an agent may have written the file); the operator can allow it with SWARM_MCP_PROJECT_VARS=${name}`,
         );
       }
       const v = env[name];
@@ -146,15 +158,20 @@ export function expand(value: string, env: Record<string, string | undefined>, f
 }
 
 /** Every expandable field expanded (command, args, env, cwd, url, headers). */
-export function interpolate(s: McpServer, env: Record<string, string | undefined>): McpServer {
+export function interpolate(
+  s: McpServer,
+  env: Record<string, string | undefined>,
+  only?: ReadonlySet<string>,
+): McpServer {
+  const x = (v: string, field: string) => expand(v, env, field, only);
   const map = (o: Record<string, string>, at: string) =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, expand(v, env, `${at}.${k}`)]));
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, x(v, `${at}.${k}`)]));
   return {
     ...s,
-    ...(s.command !== undefined ? { command: expand(s.command, env, "command") } : {}),
-    ...(s.cwd !== undefined ? { cwd: expand(s.cwd, env, "cwd") } : {}),
-    ...(s.url !== undefined ? { url: expand(s.url, env, "url") } : {}),
-    args: s.args.map((a, i) => expand(a, env, `args[${i}]`)),
+    ...(s.command !== undefined ? { command: x(s.command, "command") } : {}),
+    ...(s.cwd !== undefined ? { cwd: x(s.cwd, "cwd") } : {}),
+    ...(s.url !== undefined ? { url: x(s.url, "url") } : {}),
+    args: s.args.map((a, i) => x(a, `args[${i}]`)),
     env: map(s.env, "env"),
     headers: map(s.headers, "headers"),
   };

@@ -14,8 +14,8 @@ export function mcpTools(core: Core, registry: McpRegistry): Tool[] {
   );
 
   async function list(probing: boolean) {
-    const { servers, problems } = await registry.load();
-    const rows = await Promise.all([...servers.values()].map(async (e) => {
+    const { servers, ignored, problems } = await registry.load();
+    const rows = await Promise.all([...servers.values(), ...ignored].map(async (e) => {
       const s = e.server;
       const row: Record<string, Json> = {
         name: e.name,
