@@ -122,6 +122,8 @@ const OWN_SECRETS = [
   "SWARM_HTTP_TOKEN",
 ];
 
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
 /** ${VAR} and ${VAR:-default} in one value; `field` names it in the error. `only`: the names a
  * project's entry may expand (SWARM_MCP_PROJECT_VARS); any other is refused, default or not. */
 export function expand(
@@ -130,8 +132,8 @@ export function expand(
   field: string,
   only?: ReadonlySet<string>,
 ) {
-  return value.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+  const out = value.replace(
+    VAR,
     (_, name: string, fallback?: string) => {
       if (OWN_SECRETS.includes(name)) {
         throw new FieldError(
@@ -155,6 +157,15 @@ export function expand(
       );
     },
   );
+  // The claude CLI expands the same syntax in its --mcp-config, inside the container, from the
+  // agent's env (its model credential): "${X:-$}{ANTHROPIC_API_KEY}" must not leave one behind.
+  if (new RegExp(VAR.source).test(out)) {
+    throw new FieldError(
+      field,
+      "leaves a ${…} behind once expanded, which the claude CLI would expand again inside the agent's container; write the value without it",
+    );
+  }
+  return out;
 }
 
 /** Every expandable field expanded (command, args, env, cwd, url, headers). */

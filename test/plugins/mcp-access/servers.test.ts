@@ -74,6 +74,20 @@ describe("${VAR} and ${VAR:-default} expansion", () => {
     assert.equal(expand("$TOKEN ${ not a var }", env, "x"), "$TOKEN ${ not a var }");
   });
 
+  it("leaves no ${VAR} for the claude CLI to expand again in the container (its env holds the model key)", () => {
+    for (const v of ["${UNSET:-$}{ANTHROPIC_API_KEY}", "${UNSET:-${}ANTHROPIC_API_KEY}", "${T}"]) {
+      assert.throws(
+        () => expand(v, { T: "${X}" }, "env.K"),
+        (e: Error) =>
+          e instanceof FieldError &&
+          e.message ===
+            `field "env.K" leaves a \${…} behind once expanded, which the claude CLI would expand again inside the agent's container; write the value without it`,
+        v,
+      );
+    }
+    assert.equal(expand("${UNSET:-$}{", {}, "x"), "${");
+  });
+
   it("an unset variable without default fails closed with the field's path", () => {
     const s = parseServer({
       command: "${HOME}/bin/srv",
