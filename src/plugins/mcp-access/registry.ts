@@ -21,6 +21,8 @@ export interface Entry {
 }
 
 const MAX_FILE = 64 << 20; // ~/.claude.json also holds the CLI's history: MBs are normal
+// An agent's .mcp.json of 64 MiB would be millions of rows in every list_mcps answer.
+const MAX_PROJECT_FILE = 1 << 20;
 
 /** The config files in order of precedence (last wins). */
 export function sourceFiles(core: Core): { source: Source; file: string }[] {
@@ -42,9 +44,9 @@ async function readSource(core: Core, source: Source, file: string): Promise<Ent
   let text: string;
   if (source === "project") {
     // A project dir may be mounted into agents read-write: never follow a link planted there.
-    const r = await core.fs.readNoFollow(file, MAX_FILE);
+    const r = await core.fs.readNoFollow(file, MAX_PROJECT_FILE);
     if (r.skipped === "missing") return [];
-    if (r.skipped || r.truncated) return `cannot read ${file}: ${r.skipped ?? "too large"}`;
+    if (r.skipped || r.truncated) return `cannot read ${file}: ${r.skipped ?? "over 1 MiB"}`;
     text = r.text;
   } else {
     const size = await stat(file).then((s) => s.size, () => -1);

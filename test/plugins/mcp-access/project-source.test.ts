@@ -218,3 +218,31 @@ describe("mcp-access: a project's .mcp.json reaches nothing of the host beyond t
     );
   });
 });
+
+describe("mcp-access: a project's .mcp.json is read up to 1 MiB", () => {
+  it("a larger one (an agent's millions of rows in every list_mcps) adds no server and says why", async () => {
+    const h = await createHarness();
+    const project = join(h.dataDir, "project");
+    await mkdir(project);
+    const servers = Object.fromEntries(
+      Array.from({ length: 40_000 }, (_, i) => [`s${i}`, { command: "node" }]),
+    );
+    const file = join(project, ".mcp.json");
+    await writeFile(file, JSON.stringify({ mcpServers: servers }));
+    assert.ok((await stat(file)).size > 1 << 20);
+    await h.dispose({ keep: true });
+    const on = await createHarness({
+      dataDir: h.dataDir,
+      env: { SWARM_PROJECT_DIR: project, SWARM_MCP_PROJECT: "1" },
+    });
+    try {
+      const r = await on.call("list_mcps");
+      assert.equal(r.isError, false, r.text);
+      assert.deepEqual(r.data.servers, []);
+      assert.deepEqual(r.data.problems, [`cannot read ${file}: over 1 MiB`]);
+    } finally {
+      await on.dispose();
+      await rm(h.dataDir, { recursive: true, force: true });
+    }
+  });
+});
