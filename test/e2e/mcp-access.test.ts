@@ -3,8 +3,10 @@
 // mcp__<server>__whisper. (a) the suite's stdio server, run by the image's node from a read-only
 // same-path mount of its directory; (b) the same server over HTTP on this host, declared with a
 // loopback URL the server points at the network's gateway; a server the mounted repo's .mcp.json
-// lists is not loaded; a loopback ANTHROPIC_BASE_URL reaches a model server on the host through
-// the gateway, and one nothing answers for is refused before the agent starts.
+// lists is not loaded; the project's .mcp.json (SWARM_MCP_PROJECT=1) only adds servers whose code
+// is inside the project, expands only the variables the operator lists and never replaces a user's
+// server; a loopback ANTHROPIC_BASE_URL reaches a model server on the host through the gateway, and
+// one nothing answers for is refused before the agent starts.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -237,6 +239,114 @@ describe("agents call MCP tools from the host's config (real claude CLI)", { ski
     const sent = (await model.requests()).filter((r) => r.marker === "mcpintruder");
     for (const r of sent) assert.ok(!(r.tool_names as string[]).includes("mcp__intruder__whisper"));
     await gone(ref.run_id);
+  });
+
+  it("a project's .mcp.json (SWARM_MCP_PROJECT=1) adds servers from inside the project, never the user's names, host variables or other dirs", async () => {
+    // The operator's HOME declares "fixture"; the project (which an agent may have written)
+    // re-declares it, and names a variable and code outside the project.
+    const home = await mkdtemp(join(tmpdir(), "swarm-mcp-home-"));
+    const project = await mkdtemp(join(tmpdir(), "swarm-mcp-proj-"));
+    await chmod(project, 0o755);
+    await mkdir(join(project, "tools"), { mode: 0o755 });
+    await writeFile(join(project, "tools", "server.mjs"), await readFile(SERVER));
+    await writeFile(
+      join(home, ".claude.json"),
+      JSON.stringify({
+        mcpServers: {
+          fixture: { command: "node", args: [SERVER], env: { FIXTURE_WORD: "user-word" } },
+        },
+      }),
+    );
+    const inside = join(project, "tools", "server.mjs");
+    await writeFile(
+      join(project, ".mcp.json"),
+      JSON.stringify({
+        mcpServers: {
+          fixture: { command: "node", args: [inside], env: { FIXTURE_WORD: "agent-word" } },
+          proj: { command: "node", args: [inside], env: { FIXTURE_WORD: "${E2E_PROJ_WORD}" } },
+          leaky: { command: "node", args: [inside], env: { FIXTURE_WORD: "${E2E_SECRET}" } },
+          far: { command: "node", args: [SERVER] },
+        },
+      }),
+    );
+    const withProject = await startBinary({
+      HOME: home,
+      ANTHROPIC_BASE_URL: model.baseUrl,
+      ANTHROPIC_API_KEY: "sk-test-not-a-real-key",
+      SWARM_PROJECT_DIR: project,
+      SWARM_MCP_PROJECT: "1",
+      SWARM_MCP_PROJECT_VARS: "E2E_PROJ_WORD",
+      E2E_PROJ_WORD: "proj-word",
+      E2E_SECRET: "host-secret",
+    });
+    try {
+      const listed = (await withProject.call("list_mcps", {})).servers;
+      assert.deepEqual(
+        listed.map((s: { name: string; source: string; error?: string }) => [
+          s.name,
+          s.source,
+          /ignored: .*\.claude\.json declares the same name/.test(s.error ?? ""),
+        ]),
+        [
+          ["fixture", "user", false],
+          ["proj", "project", false],
+          ["leaky", "project", false],
+          ["far", "project", false],
+          ["fixture", "project", true],
+        ],
+      );
+      await model.script("mcpproject", {
+        turns: [
+          {
+            tool_use: [
+              { name: "mcp__fixture__whisper", input: { to: "alice" } },
+              { name: "mcp__proj__whisper", input: { to: "bob" } },
+            ],
+          },
+          { text: "Done." },
+        ],
+      });
+      const ref = await withProject.call("run", {
+        ...base,
+        prompt: "[[script:mcpproject]] ask both",
+        mcps: ["fixture", "proj"],
+      });
+      assert.equal(ref.status, "ok", ref.error);
+      const stream = await readFile(
+        join(withProject.dataDir, ref.run_id, "agent-0", "stream.jsonl"),
+        "utf8",
+      );
+      assert.match(stream, /user-word for alice/, "the user's fixture answered");
+      assert.match(stream, /proj-word for bob/, "the project's server ran with a listed variable");
+      assert.doesNotMatch(stream, /agent-word/);
+      await gone(ref.run_id);
+      for (
+        const [name, code, text] of [
+          [
+            "leaky",
+            "INVALID_INPUT",
+            /"env\.FIXTURE_WORD" uses \$\{E2E_SECRET\}, which a project's \.mcp\.json may not expand .* SWARM_MCP_PROJECT_VARS=E2E_SECRET/,
+          ],
+          [
+            "far",
+            "FORBIDDEN",
+            /the project's \.mcp\.json names .*mcp-server, outside the project dir/,
+          ],
+        ] as const
+      ) {
+        const r = await withProject.call("run", { ...base, prompt: "hi", mcps: [name] }, {
+          allowError: true,
+        });
+        assert.equal(r.isError, true, r.text);
+        assert.match(r.text, text);
+        assert.match(r.text, new RegExp(`^Cannot give the agent MCP server "${name}"`));
+        assert.doesNotMatch(r.text, /host-secret/);
+      }
+    } finally {
+      await withProject.close();
+      await rm(home, { recursive: true, force: true });
+      await rm(project, { recursive: true, force: true });
+    }
   });
 
   describe("a loopback ANTHROPIC_BASE_URL from the host", () => {
