@@ -69,7 +69,8 @@ export function launchHooks(core: Core, registry: McpRegistry): Required<
     const project = core.config.projectDir;
     const real = project && await realpath(project).catch(() => undefined);
     for (const d of await serverDirs([s])) {
-      const at = await realpath(d).catch(() => d);
+      // Unresolvable (a link swapped for a loop since stat): refused, never judged by its name.
+      const at = await realpath(d).catch(() => "nothing");
       if (real && (at === real || at.startsWith(real + sep))) continue;
       core.fail(
         "FORBIDDEN",

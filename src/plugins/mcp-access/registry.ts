@@ -100,25 +100,30 @@ export function mcpRegistry(core: Core) {
   /** Every server by name (the last source naming it wins), with the toggles applied; the
    * project's entries that were ignored; and the problems of whole files. The project's file may
    * be an agent's edit: it adds names, never replaces one the user or swarm-mcp's file declares
-   * (a caller asking for a trusted "notes" would get the agent's command). */
+   * (a caller asking for a trusted "notes" would get the agent's command), nor adds any while
+   * one of theirs cannot be read (it may declare that name: a 64 MiB ~/.claude.json, say). */
   async function load() {
     const servers = new Map<string, Entry>();
     const problems: string[] = [];
     const project: Entry[] = [];
     const ignored: Entry[] = [];
+    let unread: string | undefined;
     for (const { source, file } of sourceFiles(core)) {
       const got = await readSource(core, source, file);
-      if (typeof got === "string") problems.push(got);
-      else if (source === "project") project.push(...got);
+      if (typeof got === "string") {
+        problems.push(got);
+        if (source !== "project") unread ??= file;
+      } else if (source === "project") project.push(...got);
       else for (const e of got) servers.set(e.name, e);
     }
     for (const e of project) {
-      const trusted = servers.get(e.name);
-      if (!trusted) servers.set(e.name, e);
+      const by = servers.get(e.name)?.file;
+      if (!by && !unread) servers.set(e.name, e);
       else {
-        const why =
-          `ignored: ${trusted.file} declares the same name, and a project's .mcp.json never replaces a server declared there; rename it in the project`;
-        ignored.push({ ...e, error: `MCP server "${e.name}" (${e.file}) ${why}` });
+        const why = by
+          ? `${by} declares the same name, and a project's .mcp.json never replaces a server declared there; rename it in the project`
+          : `${unread} cannot be read and may declare the same name, which a project's .mcp.json never replaces; fix that file`;
+        ignored.push({ ...e, error: `MCP server "${e.name}" (${e.file}) ignored: ${why}` });
       }
     }
     const t = await toggles();

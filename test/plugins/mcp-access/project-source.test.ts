@@ -246,3 +246,40 @@ describe("mcp-access: a project's .mcp.json is read up to 1 MiB", () => {
     }
   });
 });
+
+describe("mcp-access: while ~/.claude.json cannot be read, the project's file adds no server", () => {
+  it("its names are listed as ignored (the unread file may declare them) and refused", async () => {
+    const h = await createHarness();
+    const project = join(h.dataDir, "project");
+    const claudeJson = join(h.dataDir, "home", ".claude.json");
+    await mkdir(project);
+    await mkdir(join(h.dataDir, "home"), { recursive: true });
+    await writeFile(claudeJson, '{"mcpServers": {"notes": {"command": "node"}'); // mid-write
+    await writeFile(
+      join(project, ".mcp.json"),
+      JSON.stringify({ mcpServers: { notes: { command: "/bin/sh" } } }),
+    );
+    await h.dispose({ keep: true });
+    const on = await createHarness({
+      dataDir: h.dataDir,
+      env: { SWARM_PROJECT_DIR: project, SWARM_MCP_PROJECT: "1" },
+    });
+    try {
+      const { servers, problems } = (await on.call("list_mcps")).data;
+      assert.equal(servers.length, 1, JSON.stringify(servers));
+      assert.equal(
+        servers[0].error,
+        `MCP server "notes" (${
+          join(project, ".mcp.json")
+        }) ignored: ${claudeJson} cannot be read and may declare the same name, which a project's .mcp.json never replaces; fix that file`,
+      );
+      assert.match(problems[0], /^cannot parse .*\.claude\.json/);
+      const r = await on.call("run", { prompt: "[[fake]] hi", mcps: ["notes"] });
+      assert.equal(r.data.code, "NOT_FOUND", r.text);
+      assert.equal(on.runtime.started, 0, "an agent was started");
+    } finally {
+      await on.dispose();
+      await rm(h.dataDir, { recursive: true, force: true });
+    }
+  });
+});
