@@ -12,17 +12,12 @@ import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
 import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
-import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
+import type { ContainerRuntime, ContainerSpec } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
 import { type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
 import { agentSpec } from "../helpers/agent-spec.ts";
+import { quietLog as quiet } from "../helpers/quiet-log.ts";
 
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn: (m) => process.stderr.write(`warn: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
-};
 const skip = await dockerSkip();
 /** The agent reads the wrapper's nonce from its parent's command line, as an attacker would. */
 const NONCE = `$(tr '\\0' '\\n' < /proc/$PPID/cmdline | grep -o '[0-9a-f]\\{32\\}' | head -n 1)`;

@@ -11,18 +11,13 @@ import { join } from "node:path";
 import { createDockerRuntime } from "../../src/plugins/docker/docker.ts";
 import { dockerContainers } from "../../src/plugins/docker/runtime.ts";
 import { engineTls, remoteMode } from "../../src/plugins/docker/remote.ts";
-import type { ContainerRuntime, ContainerSpec, Logger } from "../../src/core/types.ts";
+import type { ContainerRuntime, ContainerSpec } from "../../src/core/types.ts";
 import { BASE_IMAGE, dockerSkip } from "../helpers/docker-env.ts";
 import { contextDir, type RemoteEngine, startRemoteEngine } from "../helpers/remote-engine.ts";
 import { agentSpec } from "../helpers/agent-spec.ts";
 import { dockerEndpoint } from "../../src/plugins/docker/context.ts";
+import { quietLog as quiet } from "../helpers/quiet-log.ts";
 
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn: (m) => process.stderr.write(`warn: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
-};
 const skip = await dockerSkip();
 
 describe("docker runtime on a remote engine (TCP + TLS, no shared files)", { skip }, () => {

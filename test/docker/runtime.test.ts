@@ -12,17 +12,11 @@ import { createDockerApi } from "../../src/plugins/docker/docker-api.ts";
 import { tar } from "../../src/plugins/docker/tar.ts";
 import { isCode } from "../helpers/tool-error.ts";
 import { until } from "../helpers/wait.ts";
-import type { Logger } from "../../src/core/types.ts";
 import type { DockerRunOptions as ContainerRunOptions } from "../../src/plugins/docker/types.ts";
+import { quietLog as quiet } from "../helpers/quiet-log.ts";
 
 const IMAGE = "swarm-base:bookworm";
 const host = process.env.DOCKER_HOST;
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn: (m) => process.stderr.write(`warn: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
-};
 const rt = createDockerRuntime({ host, log: quiet });
 const api = createDockerApi(host);
 const reason = await rt.ping().then(() => "", (e) => (e as Error).message);

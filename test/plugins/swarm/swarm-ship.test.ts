@@ -8,19 +8,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ContainerRuntime, Logger } from "../../../src/core/types.ts";
+import type { ContainerRuntime } from "../../../src/core/types.ts";
 import { remoteMode } from "../../../src/plugins/docker/remote.ts";
 import { swarmRuntime } from "../../../src/plugins/swarm/runtime.ts";
 import { BASE_IMAGE, docker, dockerSkip } from "../../helpers/docker-env.ts";
 import { agentSpec } from "../../helpers/agent-spec.ts";
 import { until } from "../../helpers/wait.ts";
+import { quietLog as quiet } from "../../helpers/quiet-log.ts";
 
-const quiet: Logger = {
-  debug() {},
-  info() {},
-  warn: (m) => process.stderr.write(`warn: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
-};
 const skip = await dockerSkip();
 const swarmState = () => docker("info", "--format", "{{.Swarm.LocalNodeState}}");
 
